@@ -1,0 +1,38 @@
+# Two commands matter: `make demo` (set up, run the whole graph on the demo site, publish v1)
+# and `make test` (set up, run the whole suite). Everything else is a convenience.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.gleaner/dagster
+
+.PHONY: setup demo test dev lint chromium clean
+
+setup: $(VENV)/.installed chromium
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+chromium:
+	@scripts/install-chromium.sh $(BIN)/python
+
+demo: setup
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/gleaner demo
+
+test: setup
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/pytest
+
+dev: setup
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf .gleaner

@@ -1,0 +1,125 @@
+"""labeled_dataset: the candidate built from every partition, and the blocking checks that gate it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import dagster as dg
+import polars as pl
+
+from assets.partitioning import markdown_table
+from gleaner.balancing import balance
+from gleaner.candidate import global_dedup_pass, label_votes
+from gleaner.gate import run_gate
+from gleaner.labeling.agreement import pairwise_cohen
+from gleaner.splitting import SPLITS, assign_splits
+from resources.policy import PolicyResource
+from resources.warehouse import WarehouseResource
+
+GATE_CHECKS = {
+    "schema": "Every row validates against the ProductReview pydantic model.",
+    "kappa": "Cohen's kappa of each gated annotation-source pair clears the policy threshold (default 0.4).",
+    "class_balance": "Largest class at most max_class_ratio (default 1.5) times the smallest, in every split.",
+    "no_split_leak": "No duplicate cluster or identical text appears in two splits.",
+    "no_empty_split": "train, validation and test each hold rows.",
+}
+SUMMARY_FILE = "summary.json"
+
+
+def _require(frame: pl.DataFrame | None, asset: str) -> pl.DataFrame:
+    if frame is None or frame.is_empty():
+        raise dg.Failure(f"{asset} has no materialized partitions yet; run ingest_partition first")
+    return frame
+
+
+@dg.asset(
+    deps=["deduped_records", "labels", "near_duplicates", "canonical_records"],
+    description="The candidate dataset: resolved labels joined to deduped records of every partition "
+    "(pending review left out), a global dedup pass, per-cluster splits and class balancing. Blocking "
+    "checks gate publication.",
+    kinds={"polars", "duckdb"},
+    group_name="dataset",
+    code_version="1",
+    check_specs=[
+        dg.AssetCheckSpec(name, asset="labeled_dataset", blocking=True, description=text)
+        for name, text in GATE_CHECKS.items()
+    ],
+)
+def labeled_dataset(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, policy: PolicyResource
+) -> dg.MaterializeResult:
+    deduped = _require(warehouse.read_all("deduped_records"), "deduped_records")
+    votes = _require(warehouse.read_all("labels"), "labels")
+    canonical = _require(warehouse.read_all("canonical_records"), "canonical_records")
+    removals = warehouse.read_all("near_duplicates")
+
+    survivors, global_removed = global_dedup_pass(deduped, policy.dedup_threshold)
+    resolved = votes.filter(pl.col("annotator_kind") == "resolved").select(
+        "record_id", "label", pl.col("confidence").alias("label_confidence"), pl.col("status").alias("label_status")
+    )
+    joined = survivors.join(resolved, on="record_id", how="left")
+    pending = joined.filter(pl.col("label").is_null())
+    labelled = joined.filter(pl.col("label").is_not_null())
+
+    rows = labelled.to_dicts()
+    splits = assign_splits({r["cluster_id"]: r["label"] for r in rows}, policy.split_ratios())
+    for row in rows:
+        row["split"] = splits[row["cluster_id"]]
+    balanced = [
+        row
+        for split in SPLITS
+        for row in balance([r for r in rows if r["split"] == split], "label", "record_id", policy.max_class_ratio)
+    ]
+    agreement = pairwise_cohen(label_votes(votes), min_shared=1)
+    verdicts = run_gate(balanced, agreement, policy.gate())
+
+    frame = pl.DataFrame(balanced, schema=labelled.schema | {"split": pl.String}, orient="row").sort(
+        ["split", "record_id"]
+    )
+    warehouse.write("labeled_dataset", frame)
+    exact_removed = near_removed = 0
+    if removals is not None:
+        kinds = Counter(removals["kind"].to_list())
+        exact_removed, near_removed = kinds["exact"], kinds["near"]
+    partitions = sorted({f"source={s}/date={d}" for s, d in deduped.select("source", "partition_date").rows()})
+    summary = {
+        "agreement": agreement,
+        "input_partitions": partitions,
+        "pending_review": pending.height,
+        "dedup": {
+            "canonical_records": canonical.height,
+            "exact_removed": exact_removed,
+            "near_removed": near_removed,
+            "global_pass_removed": global_removed,
+        },
+        "balanced_away": len(rows) - len(balanced),
+    }
+    summary_path = warehouse.path / "labeled_dataset" / SUMMARY_FILE
+    summary_path.write_text(json.dumps(summary, indent=2, sort_keys=True), encoding="utf-8")
+    warehouse.refresh_catalog(["labeled_dataset"])
+
+    distribution = Counter(frame["label"].to_list())
+    context.log.info(f"candidate: {frame.height} rows, {pending.height} pending review, gate: "
+                     + ", ".join(f"{v.name}={'pass' if v.passed else 'FAIL'}" for v in verdicts))
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": frame.height,
+            "pending_review": pending.height,
+            "global_pass_removed": global_removed,
+            "balanced_away": summary["balanced_away"],
+            **{f"split_{s}": int((frame["split"] == s).sum()) for s in SPLITS},
+            **{f"label_{k}": v for k, v in sorted(distribution.items())},
+            "agreement": dg.MetadataValue.md(markdown_table(agreement)),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=v.name,
+                passed=v.passed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=v.description,
+                metadata={"details": dg.MetadataValue.json(v.details)},
+            )
+            for v in verdicts
+        ],
+    )

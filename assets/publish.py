@@ -1,0 +1,109 @@
+"""training_data: publishes the gated candidate as an immutable `training_data_vN`."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+
+import dagster as dg
+import polars as pl
+
+from gleaner.card import render_card
+from gleaner.code_version import source_fingerprint
+from gleaner.gate import run_gate
+from gleaner.splitting import SPLITS
+from gleaner.versioning import published_versions, publish, verify_versions
+from resources.policy import PolicyResource
+from resources.warehouse import WarehouseResource
+
+VERSIONS_DIR = "training_data"
+TRAINING_COLUMNS = [
+    "record_id", "source", "product_id", "review_id", "page_url", "scraped_at", "text", "rating",
+    "rating_scale", "author", "published", "language", "word_count", "content_hash", "cluster_id",
+    "label", "label_status", "label_confidence", "split",
+]
+
+
+def _parquet_bytes(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd", statistics=True)
+    return buffer.getvalue()
+
+
+def _version_views(warehouse: WarehouseResource) -> dict[str, list[str]]:
+    root = warehouse.path / VERSIONS_DIR
+    return {
+        f"training_data_v{v}": [str(root / f"v{v}" / f"{split}.parquet") for split in SPLITS]
+        for v in published_versions(root)
+    }
+
+
+@dg.asset(
+    deps=["labeled_dataset"],
+    description="Published, immutable training_data_vN: Parquet per split, manifest.json (written last, "
+    "exclusively) and a dataset card. Unchanged content publishes nothing new.",
+    kinds={"polars", "duckdb"},
+    group_name="dataset",
+    code_version="1",
+)
+def training_data(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, policy: PolicyResource
+) -> dg.MaterializeResult:
+    candidate = warehouse.read("labeled_dataset")
+    if candidate is None:
+        raise dg.Failure("labeled_dataset has not been built; run publish_training_data")
+    summary = json.loads((warehouse.path / "labeled_dataset" / "summary.json").read_text(encoding="utf-8"))
+    # The gate runs again here so a publish triggered on its own cannot skip it.
+    failed = [v for v in run_gate(candidate.to_dicts(), summary["agreement"], policy.gate()) if not v.passed]
+    if failed:
+        raise dg.Failure(
+            "candidate fails its gate; nothing published: "
+            + "; ".join(f"{v.name}: {json.dumps(v.details, default=str)}" for v in failed)
+        )
+    frame = candidate.select(TRAINING_COLUMNS).sort(["split", "record_id"])
+    data_files = {f"{s}.parquet": _parquet_bytes(frame.filter(pl.col("split") == s)) for s in SPLITS}
+    per_split = {
+        s: dict(sorted(Counter(frame.filter(pl.col("split") == s)["label"].to_list()).items())) for s in SPLITS
+    }
+    manifest_fields = {
+        "rows": frame.height,
+        "rows_per_split_and_class": per_split,
+        "class_distribution": dict(sorted(Counter(frame["label"].to_list()).items())),
+        "agreement": summary["agreement"],
+        "input_partitions": summary["input_partitions"],
+        "dedup": summary["dedup"],
+        "pending_review": summary["pending_review"],
+        "label_policy": policy.as_manifest(),
+        "code_version": source_fingerprint(),
+    }
+    outcome = publish(warehouse.path / VERSIONS_DIR, data_files, manifest_fields, render_card=render_card)
+    if outcome.created:
+        context.log.info(f"published training_data_v{outcome.version} at {outcome.path}")
+    else:
+        context.log.info(f"content identical to training_data_v{outcome.version}; nothing new published")
+    warehouse.refresh_catalog([], versions=_version_views(warehouse))
+    return dg.MaterializeResult(
+        metadata={
+            "version": outcome.version,
+            "published_new_version": outcome.created,
+            "path": dg.MetadataValue.path(str(outcome.path)),
+            "dagster/row_count": frame.height,
+            **{f"rows_{s}": sum(per_split[s].values()) for s in SPLITS},
+            "card": dg.MetadataValue.md(render_card(outcome.manifest)),
+        }
+    )
+
+
+@dg.asset_check(
+    asset=training_data,
+    description="Re-hashes every file of every published version against its manifest; fails on tampering.",
+    blocking=False,
+)
+def versions_untampered(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    problems = verify_versions(warehouse.path / VERSIONS_DIR)
+    return dg.AssetCheckResult(
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"problems": dg.MetadataValue.json(problems), "versions": len(_version_views(warehouse))},
+    )

@@ -1,0 +1,146 @@
+"""`gleaner`: the demo, one partition from the shell, versions, and the library's tools on any file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_DEMO_URL = "http://127.0.0.1:8765"
+
+
+def _instance():
+    import dagster as dg
+
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".gleaner/dagster").resolve())))
+    home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.get()
+
+
+def _run_ingest(defs, instance, source: str, date: str) -> None:
+    from dagster_project.partitions import partition_key
+
+    job = defs.resolve_job_def("ingest_partition")
+    result = job.execute_in_process(partition_key=partition_key(source, date), instance=instance)
+    if not result.success:
+        raise SystemExit(f"ingest_partition failed for source={source} date={date}")
+
+
+def _run_publish(defs, instance) -> None:
+    result = defs.resolve_job_def("publish_training_data").execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    if not result.success:
+        raise SystemExit("publish_training_data failed: see the log above (a failing blocking check?)")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from gleaner.demo_site import DemoSiteServer
+
+    url = os.environ.setdefault("GLEANER_DEMO_URL", DEFAULT_DEMO_URL)
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    started = time.monotonic()
+    with DemoSiteServer(host="127.0.0.1", port=port) as server:
+        print(f"demo site serving at {server.base_url}")
+        from dagster_project.definitions import defs
+        from dagster_project.partitions import DEMO_DATE, SOURCES
+
+        instance = _instance()
+        for source in sorted(SOURCES):
+            print(f"ingesting source={source} date={DEMO_DATE} ...")
+            _run_ingest(defs, instance, source, DEMO_DATE)
+        print("building the candidate and publishing ...")
+        _run_publish(defs, instance)
+    from dagster_project.summary import print_summary
+
+    print_summary()
+    print(f"done in {time.monotonic() - started:.0f}s")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from dagster_project.definitions import defs
+
+    _run_ingest(defs, _instance(), args.source, args.date)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from dagster_project.definitions import defs
+
+    _run_publish(defs, _instance())
+    from dagster_project.summary import print_summary
+
+    print_summary()
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from dagster_project.summary import version_rows
+
+    rows = version_rows()
+    if not rows:
+        print("no published versions")
+    for row in rows:
+        print(json.dumps(row, sort_keys=True))
+    return 0
+
+
+def cmd_dedup(args: argparse.Namespace) -> int:
+    from gleaner.dedup_file import dedup_parquet
+
+    summary = dedup_parquet(
+        Path(args.input), Path(args.outdir), args.id_col, args.text_col, args.time_col, args.threshold
+    )
+    print(json.dumps(summary if isinstance(summary, dict) else summary.__dict__, default=str, sort_keys=True))
+    return 0
+
+
+def cmd_serve_demo(args: argparse.Namespace) -> int:
+    from gleaner.demo_site import DemoSiteServer
+
+    with DemoSiteServer(host="127.0.0.1", port=args.port) as server:
+        print(f"demo site serving at {server.base_url} (Ctrl-C to stop)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gleaner", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("demo", help="serve the demo site, ingest every demo partition, publish").set_defaults(
+        func=cmd_demo
+    )
+    ingest = sub.add_parser("ingest", help="run ingest_partition for one source on one day")
+    ingest.add_argument("--source", required=True)
+    ingest.add_argument("--date", required=True, help="YYYY-MM-DD")
+    ingest.set_defaults(func=cmd_ingest)
+    sub.add_parser("publish", help="build the candidate and publish a version").set_defaults(func=cmd_publish)
+    sub.add_parser("versions", help="list published versions with their counts").set_defaults(func=cmd_versions)
+    dedup = sub.add_parser("dedup", help="exact + near-duplicate removal on any Parquet file")
+    dedup.add_argument("input")
+    dedup.add_argument("outdir")
+    dedup.add_argument("--id-col", required=True)
+    dedup.add_argument("--text-col", required=True)
+    dedup.add_argument("--time-col")
+    dedup.add_argument("--threshold", type=float, default=0.8)
+    dedup.set_defaults(func=cmd_dedup)
+    serve = sub.add_parser("serve-demo", help="serve the bundled demo site in the foreground")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.set_defaults(func=cmd_serve_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

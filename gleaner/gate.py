@@ -1,0 +1,109 @@
+"""The checks a candidate dataset must pass before it may become a version.
+
+Pure functions so the same verdict is given where the candidate is built (as blocking asset checks)
+and again at publish time, whoever triggers the publish.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from gleaner.balancing import imbalance_ratio
+from gleaner.schemas import ProductReview, validate_candidate
+from gleaner.splitting import SPLITS
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    kappa_pairs: tuple[tuple[str, str], ...] = (("lf_rating", "lf_lexicon"),)
+    kappa_threshold: float = 0.4
+    kappa_min_shared: int = 10
+    max_class_ratio: float = 1.5
+
+
+@dataclass(frozen=True)
+class CheckVerdict:
+    name: str
+    passed: bool
+    description: str
+    details: dict[str, object] = field(default_factory=dict)
+
+
+def check_schema(rows: list[dict]) -> CheckVerdict:
+    fields = set(ProductReview.model_fields)
+    bad = []
+    for row in rows:
+        _, reason = validate_candidate({k: v for k, v in row.items() if k in fields})
+        if reason:
+            bad.append(f"{row.get('record_id')}: {reason}")
+    return CheckVerdict(
+        "schema", not bad, "every row validates against the ProductReview model",
+        {"invalid_rows": len(bad), "examples": bad[:5]},
+    )
+
+
+def check_kappa(agreement: list[dict], policy: GatePolicy) -> CheckVerdict:
+    wanted = {tuple(sorted(p)) for p in policy.kappa_pairs}
+    found = {
+        tuple(sorted((a["left"], a["right"]))): a for a in agreement if a["n_shared"] >= policy.kappa_min_shared
+    }
+    failing = {}
+    for pair in sorted(wanted):
+        row = found.get(pair)
+        if row is None:
+            failing[" ~ ".join(pair)] = f"fewer than {policy.kappa_min_shared} shared records"
+        elif row["kappa"] < policy.kappa_threshold:
+            failing[" ~ ".join(pair)] = row["kappa"]
+    kappas = {" ~ ".join(p): found[p]["kappa"] for p in sorted(wanted) if p in found}
+    return CheckVerdict(
+        "kappa", not failing, f"Cohen's kappa >= {policy.kappa_threshold} for each gated source pair",
+        {"kappa": kappas, "failing": failing},
+    )
+
+
+def check_class_balance(rows: list[dict], policy: GatePolicy) -> CheckVerdict:
+    ratios = {}
+    for split in SPLITS:
+        labels = [r["label"] for r in rows if r["split"] == split]
+        if labels:
+            ratios[split] = round(imbalance_ratio(labels), 4)
+    passed = bool(ratios) and all(r <= policy.max_class_ratio for r in ratios.values())
+    return CheckVerdict(
+        "class_balance", passed,
+        f"largest class at most {policy.max_class_ratio}x the smallest in every split, with two classes or more",
+        {"ratios": ratios},
+    )
+
+
+def check_no_split_leak(rows: list[dict]) -> CheckVerdict:
+    """A duplicate cluster or an identical text in two splits would leak test data into training."""
+    leaks = []
+    for key in ("cluster_id", "content_hash"):
+        splits_of: dict[str, set[str]] = {}
+        for row in rows:
+            splits_of.setdefault(row[key], set()).add(row["split"])
+        leaks.extend(f"{key} {k}" for k, s in splits_of.items() if len(s) > 1)
+    return CheckVerdict(
+        "no_split_leak", not leaks, "no duplicate cluster or identical text appears in two splits",
+        {"leaks": len(leaks), "examples": leaks[:5]},
+    )
+
+
+def check_no_empty_split(rows: list[dict]) -> CheckVerdict:
+    counts = Counter(r["split"] for r in rows)
+    empty = [s for s in SPLITS if counts[s] == 0]
+    return CheckVerdict(
+        "no_empty_split", not empty, "train, validation and test each hold rows",
+        {"rows_per_split": {s: counts[s] for s in SPLITS}, "empty": empty},
+    )
+
+
+def run_gate(rows: list[dict], agreement: list[dict], policy: GatePolicy) -> list[CheckVerdict]:
+    return [
+        check_schema(rows),
+        check_kappa(agreement, policy),
+        check_class_balance(rows, policy),
+        check_no_split_leak(rows),
+        check_no_empty_split(rows),
+    ]

@@ -1,0 +1,1 @@
+"""Annotation sources and how their votes become one label."""

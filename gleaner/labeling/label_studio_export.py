@@ -1,0 +1,95 @@
+"""Label Studio's JSON export format, read and written by the same code the API path uses.
+
+Teams without network access to a Label Studio server exchange these files instead; the bundled demo
+sample of human annotations is one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from gleaner.schemas import LABELS
+
+FROM_NAME = "sentiment"
+TO_NAME = "text"
+
+
+def labeling_config(labels: tuple[str, ...] = LABELS) -> str:
+    """The project's labeling interface, built from the dataset's label set."""
+    choices = "".join(f'<Choice value="{label}"/>' for label in labels)
+    return (
+        f'<View><Text name="{TO_NAME}" value="$text"/>'
+        f'<Choices name="{FROM_NAME}" toName="{TO_NAME}" choice="single" showInline="true">{choices}</Choices>'
+        "</View>"
+    )
+
+
+def _annotator(completed_by: Any) -> str:
+    if isinstance(completed_by, dict):
+        completed_by = completed_by.get("email") or completed_by.get("id")
+    return f"human:{completed_by}"
+
+
+def _choice(result: list[dict[str, Any]]) -> str | None:
+    for item in result or []:
+        if item.get("type") == "choices" and item.get("from_name", FROM_NAME) == FROM_NAME:
+            choices = (item.get("value") or {}).get("choices") or []
+            return choices[0] if choices else None
+    return None
+
+
+def parse_export(tasks: list[dict[str, Any]], labels: tuple[str, ...] = LABELS) -> tuple[list[dict], list[dict]]:
+    """Annotations as vote rows, plus a row with a reason for every annotation that cannot be used."""
+    votes, problems = [], []
+    for task in tasks:
+        record_id = (task.get("data") or {}).get("record_id")
+        for annotation in task.get("annotations") or []:
+            row = {
+                "record_id": record_id,
+                "annotator": _annotator(annotation.get("completed_by")),
+                "annotation_id": str(annotation.get("id")),
+                "updated_at": str(annotation.get("updated_at") or annotation.get("created_at") or ""),
+            }
+            label = _choice(annotation.get("result"))
+            if not record_id:
+                problems.append({**row, "reason": "task has no data.record_id"})
+            elif annotation.get("was_cancelled"):
+                problems.append({**row, "reason": "annotation was cancelled (skipped by annotator)"})
+            elif label not in labels:
+                problems.append({**row, "reason": f"label {label!r} is not one of {list(labels)}"})
+            else:
+                votes.append({**row, "label": label})
+    return votes, problems
+
+
+def read_export(path: Path) -> list[dict[str, Any]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: a Label Studio JSON export is a list of tasks")
+    return data
+
+
+def build_import_tasks(rows: list[dict[str, Any]], model_version: str) -> list[dict[str, Any]]:
+    """Tasks with the best machine guess as a prediction, so annotators correct rather than start blank."""
+    tasks = []
+    for row in rows:
+        task: dict[str, Any] = {"data": {"record_id": row["record_id"], "text": row["text"]}}
+        if row.get("guess"):
+            task["predictions"] = [
+                {
+                    "model_version": model_version,
+                    "score": float(row.get("confidence") or 0.0),
+                    "result": [
+                        {
+                            "from_name": FROM_NAME,
+                            "to_name": TO_NAME,
+                            "type": "choices",
+                            "value": {"choices": [row["guess"]]},
+                        }
+                    ],
+                }
+            ]
+        tasks.append(task)
+    return tasks

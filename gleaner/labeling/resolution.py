@@ -1,0 +1,87 @@
+"""How many votes become one label, and when a record must wait for a person instead.
+
+Order of trust: humans, then a confident LLM majority, then agreeing rules if the policy allows it.
+Anything else is `needs_review`; pending records are never guessed into a training set.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LabelPolicy:
+    llm_confidence_threshold: float = 0.92
+    allow_rule_consensus: bool = True
+    min_agreeing_rules: int = 2
+
+
+@dataclass(frozen=True)
+class Vote:
+    annotator: str
+    kind: str  # "lf" | "llm" | "human"
+    label: str | None  # None: abstained or failed
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    label: str | None
+    confidence: float
+    status: str  # "human" | "auto" | "needs_review"
+    basis: str  # what decided it, or why it could not be decided
+    guess: str | None  # best machine guess, used as the pre-annotation in review
+
+
+def _majority(labels: list[str]) -> tuple[str | None, int]:
+    if not labels:
+        return None, 0
+    ranked = Counter(labels).most_common()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None, ranked[0][1]
+    return ranked[0]
+
+
+def resolve(votes: list[Vote], policy: LabelPolicy = LabelPolicy()) -> Resolution:
+    by_kind: dict[str, list[Vote]] = {"lf": [], "llm": [], "human": []}
+    for vote in votes:
+        if vote.label is not None:
+            by_kind.setdefault(vote.kind, []).append(vote)
+
+    humans = [v.label for v in by_kind["human"]]
+    human_label, human_count = _majority(humans)
+    if human_label:
+        return Resolution(human_label, human_count / len(humans), "human", "human majority", human_label)
+
+    llm = by_kind["llm"]
+    llm_label, llm_count = _majority([v.label for v in llm])
+    llm_conf = 0.0
+    if llm_label:
+        agreeing = [v.confidence or 0.0 for v in llm if v.label == llm_label]
+        llm_conf = (llm_count / len(llm)) * (sum(agreeing) / len(agreeing))
+        if llm_count >= 2 and llm_conf >= policy.llm_confidence_threshold:
+            return Resolution(llm_label, round(llm_conf, 4), "auto", "llm majority", llm_label)
+
+    rules = [v.label for v in by_kind["lf"]]
+    rule_label, rule_count = _majority(rules)
+    rule_conf = rule_count / len(rules) if rules else 0.0
+    if (
+        policy.allow_rule_consensus
+        and rule_label
+        and rule_count >= policy.min_agreeing_rules
+        and rule_count == len(rules)
+    ):
+        return Resolution(rule_label, round(rule_conf, 4), "auto", "rule consensus", rule_label)
+
+    if humans:
+        basis = "humans disagree"
+    elif llm:
+        basis = f"llm majority below threshold ({llm_conf:.2f})" if llm_label else "llm votes split"
+    elif rules:
+        basis = "rules conflict" if rule_label is None or rule_count < len(rules) else "too few rules voted"
+    else:
+        basis = "no annotation source voted"
+    guess = llm_label or rule_label
+    confidence = llm_conf if llm_label else rule_conf
+    return Resolution(None, round(confidence, 4), "needs_review", basis, guess)
