@@ -1,6 +1,5 @@
 """labeled_dataset: the candidate built from every partition, and the blocking checks that gate it."""
 
-from __future__ import annotations
 
 import json
 from collections import Counter
@@ -56,7 +55,10 @@ def labeled_dataset(
 
     survivors, global_removed = global_dedup_pass(deduped, policy.dedup_threshold)
     resolved = votes.filter(pl.col("annotator_kind") == "resolved").select(
-        "record_id", "label", pl.col("confidence").alias("label_confidence"), pl.col("status").alias("label_status")
+        "record_id",
+        "label",
+        pl.col("confidence").alias("label_confidence"),
+        pl.col("status").alias("label_status"),
     )
     joined = survivors.join(resolved, on="record_id", how="left")
     pending = joined.filter(pl.col("label").is_null())
@@ -69,7 +71,9 @@ def labeled_dataset(
     balanced = [
         row
         for split in SPLITS
-        for row in balance([r for r in rows if r["split"] == split], "label", "record_id", policy.max_class_ratio)
+        for row in balance(
+            [r for r in rows if r["split"] == split], "label", "record_id", policy.max_class_ratio
+        )
     ]
     agreement = pairwise_cohen(label_votes(votes), min_shared=1)
     verdicts = run_gate(balanced, agreement, policy.gate())
@@ -82,7 +86,9 @@ def labeled_dataset(
     if removals is not None:
         kinds = Counter(removals["kind"].to_list())
         exact_removed, near_removed = kinds["exact"], kinds["near"]
-    partitions = sorted({f"source={s}/date={d}" for s, d in deduped.select("source", "partition_date").rows()})
+    partitions = sorted(
+        {f"source={s}/date={d}" for s, d in deduped.select("source", "partition_date").rows()}
+    )
     summary = {
         "agreement": agreement,
         "input_partitions": partitions,
@@ -100,8 +106,10 @@ def labeled_dataset(
     warehouse.refresh_catalog(["labeled_dataset"])
 
     distribution = Counter(frame["label"].to_list())
-    context.log.info(f"candidate: {frame.height} rows, {pending.height} pending review, gate: "
-                     + ", ".join(f"{v.name}={'pass' if v.passed else 'FAIL'}" for v in verdicts))
+    context.log.info(
+        f"candidate: {frame.height} rows, {pending.height} pending review, gate: "
+        + ", ".join(f"{v.name}={'pass' if v.passed else 'FAIL'}" for v in verdicts)
+    )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": frame.height,

@@ -1,6 +1,5 @@
 """human_labels, labels and review_tasks: every vote kept, one resolved label, the uncertain sent to people."""
 
-from __future__ import annotations
 
 from collections import Counter, defaultdict
 
@@ -35,6 +34,7 @@ LABEL_SCHEMA = {
     "status": pl.String,
     "basis": pl.String,
     "guess": pl.String,
+    "reason": pl.String,
 }
 EVERY_RECORD_RESOLVED = "every_record_resolved_once"
 
@@ -114,11 +114,9 @@ def labels(
     partition = partition_of(context)
     records = _deduped(warehouse, partition).sort("record_id")
     humans = warehouse.read("human_labels", partition)
-    views = [
-        RecordView(r["record_id"], r["text"], r["rating"]) for r in records.iter_rows(named=True)
-    ]
+    views = [RecordView(r["record_id"], r["text"], r["rating"]) for r in records.iter_rows(named=True)]
     rows: list[dict] = apply_functions(views)
-    llm_rows, llm_metadata = llm.vote_rows(views, log=context.log.info)
+    llm_rows, llm_metadata = llm.vote_rows(views, str(warehouse.path / "llm_cache"), log=context.log.info)
     rows.extend(llm_rows)
     if humans is not None:
         rows.extend(
@@ -158,9 +156,7 @@ def labels(
     warehouse.refresh_catalog(["labels"])
 
     by_annotator = _votes_by_annotator(rows)
-    gold = {
-        r["record_id"]: r["label"] for r in resolved if r["status"] == "human" and r["label"] is not None
-    }
+    gold = {r["record_id"]: r["label"] for r in resolved if r["status"] == "human" and r["label"] is not None}
     lf_votes = {
         name: {v.record_id: by_annotator.get(name, {}).get(v.record_id) for v in views}
         for name in sorted({r["annotator"] for r in rows if r["annotator_kind"] == "lf"})

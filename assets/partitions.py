@@ -1,6 +1,5 @@
 """A partition is one source on one day; keys stay plain slugs so backfills and the UI handle them."""
 
-from __future__ import annotations
 
 import dagster as dg
 

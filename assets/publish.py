@@ -1,6 +1,5 @@
 """training_data: publishes the gated candidate as an immutable `training_data_vN`."""
 
-from __future__ import annotations
 
 import io
 import json
@@ -13,15 +12,31 @@ from gleaner.card import render_card
 from gleaner.code_version import source_fingerprint
 from gleaner.gate import run_gate
 from gleaner.splitting import SPLITS
-from gleaner.versioning import published_versions, publish, verify_versions
+from gleaner.versioning import publish, published_versions, verify_versions
 from resources.policy import PolicyResource
 from resources.warehouse import WarehouseResource
 
 VERSIONS_DIR = "training_data"
 TRAINING_COLUMNS = [
-    "record_id", "source", "product_id", "review_id", "page_url", "scraped_at", "text", "rating",
-    "rating_scale", "author", "published", "language", "word_count", "content_hash", "cluster_id",
-    "label", "label_status", "label_confidence", "split",
+    "record_id",
+    "source",
+    "product_id",
+    "review_id",
+    "page_url",
+    "scraped_at",
+    "text",
+    "rating",
+    "rating_scale",
+    "author",
+    "published",
+    "language",
+    "word_count",
+    "content_hash",
+    "cluster_id",
+    "label",
+    "label_status",
+    "label_confidence",
+    "split",
 ]
 
 
@@ -64,7 +79,8 @@ def training_data(
     frame = candidate.select(TRAINING_COLUMNS).sort(["split", "record_id"])
     data_files = {f"{s}.parquet": _parquet_bytes(frame.filter(pl.col("split") == s)) for s in SPLITS}
     per_split = {
-        s: dict(sorted(Counter(frame.filter(pl.col("split") == s)["label"].to_list()).items())) for s in SPLITS
+        s: dict(sorted(Counter(frame.filter(pl.col("split") == s)["label"].to_list()).items()))
+        for s in SPLITS
     }
     manifest_fields = {
         "rows": frame.height,

@@ -1,6 +1,5 @@
 """canonical_records and failed_records: every stored page ends as records, a counted 'none', or a failure."""
 
-from __future__ import annotations
 
 from collections import Counter
 
@@ -144,7 +143,9 @@ def canonical_records(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                 markdown_table([{"reason": k, "pages": v} for k, v in no_record_reasons.most_common()])
             ),
             "preview": dg.MetadataValue.md(
-                markdown_table(canonical.select("record_id", "product_id", "rating", "text").head(5).to_dicts())
+                markdown_table(
+                    canonical.select("record_id", "product_id", "rating", "text").head(5).to_dicts()
+                )
             ),
         },
         check_results=[

@@ -17,6 +17,9 @@ def _instance():
 
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".gleaner/dagster").resolve())))
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     return dg.DagsterInstance.get()
 
 
@@ -122,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--date", required=True, help="YYYY-MM-DD")
     ingest.set_defaults(func=cmd_ingest)
     sub.add_parser("publish", help="build the candidate and publish a version").set_defaults(func=cmd_publish)
-    sub.add_parser("versions", help="list published versions with their counts").set_defaults(func=cmd_versions)
+    sub.add_parser("versions", help="list published versions with their counts").set_defaults(
+        func=cmd_versions
+    )
     dedup = sub.add_parser("dedup", help="exact + near-duplicate removal on any Parquet file")
     dedup.add_argument("input")
     dedup.add_argument("outdir")

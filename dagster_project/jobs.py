@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.partitions import source_day_partitions
-
 INGEST_ASSETS = [
     "raw_pages",
     "canonical_records",
@@ -20,7 +18,6 @@ INGEST_ASSETS = [
 ingest_partition = dg.define_asset_job(
     "ingest_partition",
     selection=dg.AssetSelection.assets(*INGEST_ASSETS),
-    partitions_def=source_day_partitions,
     description="Crawl (or read the drops of) one source on one day and carry it through labelling.",
 )
 

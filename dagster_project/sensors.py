@@ -5,7 +5,6 @@ The cursor holds the drops already requested, and the run key names the drop, so
 daemon nor a second drop for the same day is lost or run twice.
 """
 
-from __future__ import annotations
 
 import json
 

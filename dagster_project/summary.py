@@ -8,8 +8,17 @@ from gleaner import warehouse
 from gleaner.versioning import published_versions, read_manifest
 from resources.warehouse import default_root
 
-STAGES = ["raw_pages", "canonical_records", "failed_records", "deduped_records", "near_duplicates",
-          "labels", "review_tasks", "human_labels", "labeled_dataset"]
+STAGES = [
+    "raw_pages",
+    "canonical_records",
+    "failed_records",
+    "deduped_records",
+    "near_duplicates",
+    "labels",
+    "review_tasks",
+    "human_labels",
+    "labeled_dataset",
+]
 
 
 def _root() -> Path:
@@ -36,7 +45,9 @@ def version_rows() -> list[dict]:
 def print_summary() -> None:
     root = _root()
     with warehouse.connect_catalog(root) as con:
-        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        views = {
+            r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        }
 
         def count(sql: str) -> list[tuple]:
             return con.execute(sql).fetchall()

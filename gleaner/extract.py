@@ -76,12 +76,17 @@ def _to_record(page: StoredPage, raw: dict[str, Any], language: str) -> dict[str
     """Shape a loose candidate into the model's fields; rating problems surface as validation reasons."""
     text = (raw.get("text") or "").strip()
     try:
-        rating, scale = normalize_rating(raw.get("rating_value"), raw.get("best_rating"), raw.get("worst_rating"))
+        rating, scale = normalize_rating(
+            raw.get("rating_value"), raw.get("best_rating"), raw.get("worst_rating")
+        )
     except RatingError as exc:
         rating, scale = str(exc), raw.get("best_rating") or 5
-    natural_key = raw.get("review_id") or hashlib.sha256(
-        f"{raw.get('product_id')}|{raw.get('author')}|{raw.get('published')}|{text[:200]}".encode()
-    ).hexdigest()[:16]
+    natural_key = (
+        raw.get("review_id")
+        or hashlib.sha256(
+            f"{raw.get('product_id')}|{raw.get('author')}|{raw.get('published')}|{text[:200]}".encode()
+        ).hexdigest()[:16]
+    )
     return {
         "record_id": stable_record_id(page.source, natural_key),
         "review_id": natural_key,

@@ -38,7 +38,9 @@ def check_schema(rows: list[dict]) -> CheckVerdict:
         if reason:
             bad.append(f"{row.get('record_id')}: {reason}")
     return CheckVerdict(
-        "schema", not bad, "every row validates against the ProductReview model",
+        "schema",
+        not bad,
+        "every row validates against the ProductReview model",
         {"invalid_rows": len(bad), "examples": bad[:5]},
     )
 
@@ -46,7 +48,9 @@ def check_schema(rows: list[dict]) -> CheckVerdict:
 def check_kappa(agreement: list[dict], policy: GatePolicy) -> CheckVerdict:
     wanted = {tuple(sorted(p)) for p in policy.kappa_pairs}
     found = {
-        tuple(sorted((a["left"], a["right"]))): a for a in agreement if a["n_shared"] >= policy.kappa_min_shared
+        tuple(sorted((a["left"], a["right"]))): a
+        for a in agreement
+        if a["n_shared"] >= policy.kappa_min_shared
     }
     failing = {}
     for pair in sorted(wanted):
@@ -57,7 +61,9 @@ def check_kappa(agreement: list[dict], policy: GatePolicy) -> CheckVerdict:
             failing[" ~ ".join(pair)] = row["kappa"]
     kappas = {" ~ ".join(p): found[p]["kappa"] for p in sorted(wanted) if p in found}
     return CheckVerdict(
-        "kappa", not failing, f"Cohen's kappa >= {policy.kappa_threshold} for each gated source pair",
+        "kappa",
+        not failing,
+        f"Cohen's kappa >= {policy.kappa_threshold} for each gated source pair",
         {"kappa": kappas, "failing": failing},
     )
 
@@ -70,7 +76,8 @@ def check_class_balance(rows: list[dict], policy: GatePolicy) -> CheckVerdict:
             ratios[split] = round(imbalance_ratio(labels), 4)
     passed = bool(ratios) and all(r <= policy.max_class_ratio for r in ratios.values())
     return CheckVerdict(
-        "class_balance", passed,
+        "class_balance",
+        passed,
         f"largest class at most {policy.max_class_ratio}x the smallest in every split, with two classes or more",
         {"ratios": ratios},
     )
@@ -85,7 +92,9 @@ def check_no_split_leak(rows: list[dict]) -> CheckVerdict:
             splits_of.setdefault(row[key], set()).add(row["split"])
         leaks.extend(f"{key} {k}" for k, s in splits_of.items() if len(s) > 1)
     return CheckVerdict(
-        "no_split_leak", not leaks, "no duplicate cluster or identical text appears in two splits",
+        "no_split_leak",
+        not leaks,
+        "no duplicate cluster or identical text appears in two splits",
         {"leaks": len(leaks), "examples": leaks[:5]},
     )
 
@@ -94,7 +103,9 @@ def check_no_empty_split(rows: list[dict]) -> CheckVerdict:
     counts = Counter(r["split"] for r in rows)
     empty = [s for s in SPLITS if counts[s] == 0]
     return CheckVerdict(
-        "no_empty_split", not empty, "train, validation and test each hold rows",
+        "no_empty_split",
+        not empty,
+        "train, validation and test each hold rows",
         {"rows_per_split": {s: counts[s] for s in SPLITS}, "empty": empty},
     )
 

@@ -34,10 +34,16 @@ class SourceConfig(BaseModel):
     extractor: Literal["demo_shop", "schema_org_reviews"] = "demo_shop"
     start_urls: list[str] = Field(min_length=1)
     allowed_domains: list[str] = Field(min_length=1)
-    include: list[str] = Field(default_factory=list, description="Regexes a URL must match (any) to be followed.")
-    exclude: list[str] = Field(default_factory=list, description="Regexes that stop a URL from being followed.")
+    include: list[str] = Field(
+        default_factory=list, description="Regexes a URL must match (any) to be followed."
+    )
+    exclude: list[str] = Field(
+        default_factory=list, description="Regexes that stop a URL from being followed."
+    )
     render: Literal["browser", "http"] = "browser"
-    wait_for: str | None = Field(default=None, description="CSS selector that marks the page's content as ready.")
+    wait_for: str | None = Field(
+        default=None, description="CSS selector that marks the page's content as ready."
+    )
     max_pages: int = Field(default=200, gt=0)
     rate_limit_per_sec: float = Field(default=5.0, gt=0)
     max_retries: int = Field(default=2, ge=0)

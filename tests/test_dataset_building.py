@@ -21,7 +21,9 @@ def test_splits_are_deterministic_stratified_and_never_empty():
 
 
 def test_balance_caps_the_majority_deterministically():
-    rows = [{"id": str(i), "label": "p"} for i in range(30)] + [{"id": f"n{i}", "label": "n"} for i in range(10)]
+    rows = [{"id": str(i), "label": "p"} for i in range(30)] + [
+        {"id": f"n{i}", "label": "n"} for i in range(10)
+    ]
     kept = balance(rows, "label", "id", 1.5)
     assert imbalance_ratio([r["label"] for r in kept]) == 1.5
     assert kept == balance(list(reversed(rows)), "label", "id", 1.5)
@@ -29,10 +31,23 @@ def test_balance_caps_the_majority_deterministically():
 
 def _row(i, label, split, cluster=None, text_hash=None):
     return {
-        "record_id": f"record-{i:04d}", "review_id": str(i), "product_id": "p", "source": "acme",
-        "page_url": "http://x/p", "scraped_at": "2026-11-20T00:00:00+00:00", "text": "fine", "rating": 4.0,
-        "rating_scale": 5.0, "author": None, "published": None, "language": "en", "word_count": 1,
-        "label": label, "split": split, "cluster_id": cluster or f"c{i}", "content_hash": text_hash or f"h{i}",
+        "record_id": f"record-{i:04d}",
+        "review_id": str(i),
+        "product_id": "p",
+        "source": "acme",
+        "page_url": "http://x/p",
+        "scraped_at": "2026-11-20T00:00:00+00:00",
+        "text": "fine",
+        "rating": 4.0,
+        "rating_scale": 5.0,
+        "author": None,
+        "published": None,
+        "language": "en",
+        "word_count": 1,
+        "label": label,
+        "split": split,
+        "cluster_id": cluster or f"c{i}",
+        "content_hash": text_hash or f"h{i}",
     }
 
 

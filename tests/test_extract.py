@@ -17,11 +17,15 @@ def review(rid, rating, text):
     )
 
 
-PRODUCT = '<html lang="en"><h1 class="product-name" data-product-id="p1">Kettle</h1><div id="reviews">{}</div>'
+PRODUCT = (
+    '<html lang="en"><h1 class="product-name" data-product-id="p1">Kettle</h1><div id="reviews">{}</div>'
+)
 
 
 def test_rendered_reviews_become_records_and_bad_ones_become_failures():
-    html = PRODUCT.format(review("r1", 5, "Boils fast and quiet.") + review("r2", 7, "Too good") + review("r3", 2, ""))
+    html = PRODUCT.format(
+        review("r1", 5, "Boils fast and quiet.") + review("r2", 7, "Too good") + review("r3", 2, "")
+    )
     result = extract_page(page(html), "demo_shop")
     assert result.outcome == "yielded"
     assert [r.review_id for r in result.records] == ["r1"]
@@ -61,7 +65,12 @@ def test_schema_org_reviews_from_json_ld_graph_and_broken_blocks():
     result = extract_page(page(html), "schema_org_reviews")
     assert result.outcome == "yielded"
     [record] = result.records
-    assert record.product_id == "K-1" and record.rating == 4.2 and record.rating_scale == 10 and record.author == "Bo"
+    assert (
+        record.product_id == "K-1"
+        and record.rating == 4.2
+        and record.rating_scale == 10
+        and record.author == "Bo"
+    )
     reasons = [f["reason"] for f in result.failures]
     assert any(r.startswith("invalid JSON-LD block 1") for r in reasons)
     assert any("rating 7 is outside" in r for r in reasons)

@@ -73,20 +73,40 @@ def test_label_studio_export_round_trip_and_problems():
         {
             "data": {"record_id": "r1", "text": "t"},
             "annotations": [
-                {"id": 1, "completed_by": {"id": 7, "email": "a@x"}, "result": [
-                    {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["positive"]}}
-                ]},
+                {
+                    "id": 1,
+                    "completed_by": {"id": 7, "email": "a@x"},
+                    "result": [
+                        {
+                            "from_name": "sentiment",
+                            "to_name": "text",
+                            "type": "choices",
+                            "value": {"choices": ["positive"]},
+                        }
+                    ],
+                },
                 {"id": 2, "completed_by": 8, "was_cancelled": True, "result": []},
-                {"id": 3, "completed_by": 9, "result": [
-                    {"from_name": "sentiment", "type": "choices", "value": {"choices": ["meh"]}}
-                ]},
+                {
+                    "id": 3,
+                    "completed_by": 9,
+                    "result": [{"from_name": "sentiment", "type": "choices", "value": {"choices": ["meh"]}}],
+                },
             ],
         }
     ]
     votes, problems = parse_export(tasks)
-    assert votes == [{"record_id": "r1", "annotator": "human:a@x", "annotation_id": "1", "updated_at": "",
-                      "label": "positive"}]
+    assert votes == [
+        {
+            "record_id": "r1",
+            "annotator": "human:a@x",
+            "annotation_id": "1",
+            "updated_at": "",
+            "label": "positive",
+        }
+    ]
     assert [p["annotation_id"] for p in problems] == ["2", "3"]
-    built = build_import_tasks([{"record_id": "r2", "text": "x", "guess": "negative", "confidence": 0.5}], "m1")
+    built = build_import_tasks(
+        [{"record_id": "r2", "text": "x", "guess": "negative", "confidence": 0.5}], "m1"
+    )
     assert built[0]["predictions"][0]["result"][0]["value"]["choices"] == ["negative"]
     assert '<Choice value="positive"/>' in labeling_config()

@@ -13,11 +13,23 @@ def test_bundled_sources_load(monkeypatch):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("sources:\n  - name: Bad Name\n    start_urls: [x]\n    allowed_domains: [a]\n", "source Bad Name: name"),
+        (
+            "sources:\n  - name: Bad Name\n    start_urls: [x]\n    allowed_domains: [a]\n",
+            "source Bad Name: name",
+        ),
         ("sources:\n  - name: ok\n    start_urls: []\n    allowed_domains: [a]\n", "start_urls"),
-        ("sources:\n  - name: ok\n    start_urls: [x]\n    allowed_domains: [a]\n    max_pages: 0\n", "max_pages"),
-        ("sources:\n  - name: ok\n    start_urls: [x]\n    allowed_domains: [a]\n    include: ['(']\n", "invalid regex"),
-        ("sources:\n  - name: ok\n    start_urls: [x]\n    allowed_domains: [a]\n    colour: red\n", "colour"),
+        (
+            "sources:\n  - name: ok\n    start_urls: [x]\n    allowed_domains: [a]\n    max_pages: 0\n",
+            "max_pages",
+        ),
+        (
+            "sources:\n  - name: ok\n    start_urls: [x]\n    allowed_domains: [a]\n    include: ['(']\n",
+            "invalid regex",
+        ),
+        (
+            "sources:\n  - name: ok\n    start_urls: [x]\n    allowed_domains: [a]\n    colour: red\n",
+            "colour",
+        ),
         ("nothing: here\n", "non-empty list"),
     ],
 )

@@ -14,9 +14,7 @@ def lf_summary(
         labelled = [i for i in items if votes[i] is not None]
         others = {o: v for o, v in lf_votes.items() if o != name}
         overlaps = [i for i in labelled if any(v.get(i) is not None for v in others.values())]
-        conflicts = [
-            i for i in labelled if any(v.get(i) not in (None, votes[i]) for v in others.values())
-        ]
+        conflicts = [i for i in labelled if any(v.get(i) not in (None, votes[i]) for v in others.values())]
         judged = [i for i in labelled if i in gold]
         correct = sum(votes[i] == gold[i] for i in judged)
         n = len(items) or 1

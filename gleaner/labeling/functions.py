@@ -86,7 +86,13 @@ def apply_functions(
     """One vote row per (record, function), abstentions included so coverage can be measured."""
     functions = functions or DEFAULT_FUNCTIONS
     return [
-        {"record_id": r.record_id, "annotator": name, "annotator_kind": "lf", "label": fn(r), "confidence": None}
+        {
+            "record_id": r.record_id,
+            "annotator": name,
+            "annotator_kind": "lf",
+            "label": fn(r),
+            "confidence": None,
+        }
         for r in records
         for name, fn in functions.items()
     ]

@@ -40,7 +40,9 @@ def _choice(result: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def parse_export(tasks: list[dict[str, Any]], labels: tuple[str, ...] = LABELS) -> tuple[list[dict], list[dict]]:
+def parse_export(
+    tasks: list[dict[str, Any]], labels: tuple[str, ...] = LABELS
+) -> tuple[list[dict], list[dict]]:
     """Annotations as vote rows, plus a row with a reason for every annotation that cannot be used."""
     votes, problems = [], []
     for task in tasks:

@@ -1,0 +1,153 @@
+"""deduped_records and near_duplicates: exact and near-duplicate removal against every other partition.
+
+The band hashes of every kept record live in the warehouse (`dedup_index`), so a partition is checked by
+a DuckDB join against them, never by loading earlier records. Per-partition results can go stale when
+partitions are materialized out of order; `labeled_dataset` settles that with a global pass.
+"""
+
+
+import dagster as dg
+import polars as pl
+
+from assets.partitioning import markdown_table, partition_of, with_partition
+from assets.partitions import source_day_partitions
+from gleaner import warehouse as wh
+from gleaner.dedup import PriorCandidates, content_hash, dedup
+from gleaner.lsh import band_table, find_prior_candidates
+from gleaner.sketch import sketch
+from resources.policy import PolicyResource
+from resources.warehouse import WarehouseResource
+
+INDEX = "dedup_index"
+RECONCILES = "records_reconcile"
+REMOVAL_SCHEMA = {
+    "removed_id": pl.String,
+    "kept_id": pl.String,
+    "kind": pl.String,
+    "jaccard": pl.Float64,
+    "est_jaccard": pl.Float64,
+}
+
+
+def _prior_records(warehouse: WarehouseResource, ids: list[str], partition: dict[str, str]) -> pl.DataFrame:
+    """Text and time of earlier-kept candidates, read by id from the other partitions' files."""
+    empty = pl.DataFrame(schema={"record_id": pl.String, "text": pl.String, "scraped_at": pl.Datetime("us", "UTC")})
+    if not ids or not wh.has_data(warehouse.path, "deduped_records"):
+        return empty
+    own = str(wh.partition_dir(warehouse.path, "deduped_records", partition))
+    with wh.connect_catalog(warehouse.path) as con:
+        found = con.execute(
+            "SELECT record_id, text, scraped_at FROM read_parquet(?, filename = true) "
+            "WHERE record_id IN (SELECT unnest(?)) AND NOT starts_with(filename, ?)",
+            [wh.asset_glob(warehouse.path, "deduped_records"), ids, own],
+        ).fetchall()
+    frame = pl.DataFrame(found, schema=empty.schema, orient="row")
+    return frame.unique("record_id").sort("record_id") if frame.height else empty
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "deduped_records",
+            deps=["canonical_records"],
+            description="canonical_records minus exact (sha256 of normalized text) and near duplicates "
+            "(MinHash 128 perms, LSH 16 bands x 8 rows, verified Jaccard >= 0.8) across this and every other "
+            "partition; the earliest record (scraped_at, then record_id) survives; cluster_id kept.",
+            kinds={"polars", "duckdb"},
+            group_name="records",
+            code_version="1",
+        ),
+        dg.AssetSpec(
+            "near_duplicates",
+            deps=["canonical_records"],
+            description="The removal log: removed id, kept id, kind (exact or near), exact and estimated Jaccard.",
+            kinds={"polars"},
+            group_name="records",
+            code_version="1",
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            RECONCILES,
+            asset="deduped_records",
+            blocking=True,
+            description="canonical_records = deduped_records + near_duplicates for the partition",
+        )
+    ],
+    partitions_def=source_day_partitions,
+)
+def deduped_records(context: dg.AssetExecutionContext, warehouse: WarehouseResource, policy: PolicyResource):
+    partition = partition_of(context)
+    records = warehouse.read("canonical_records", partition)
+    if records is None:
+        raise dg.Failure(f"canonical_records has no data for {partition}; materialize it first")
+    records = records.sort("record_id")
+    ids, texts = records["record_id"].to_list(), records["text"].to_list()
+    sketches = sketch(texts)
+
+    prior_ids: list[str] = []
+    if wh.has_data(warehouse.path, INDEX):
+        with wh.connect_catalog(warehouse.path) as con:
+            # the partition's own earlier index rows match too; dedup drops ids it was given itself
+            prior_ids = find_prior_candidates(
+                con, wh.asset_glob(warehouse.path, INDEX), band_table(ids, sketches.bands)
+            )
+    prior = _prior_records(warehouse, prior_ids, partition)
+    result = dedup(
+        ids,
+        texts,
+        records["scraped_at"].to_list(),
+        threshold=policy.dedup_threshold,
+        prior=PriorCandidates(prior["record_id"].to_list(), prior["text"].to_list(), prior["scraped_at"].to_list()),
+        sketches=sketches,
+    )
+    kept = (
+        records.filter(pl.col("record_id").is_in(result.kept_ids))
+        .with_columns(
+            pl.col("record_id").replace_strict(result.cluster_of, default=pl.col("record_id")).alias("cluster_id"),
+            pl.col("text").map_elements(content_hash, return_dtype=pl.String).alias("content_hash"),
+        )
+        .sort("record_id")
+    )
+    removals = result.removals.select(list(REMOVAL_SCHEMA)).cast(REMOVAL_SCHEMA).sort("removed_id")
+
+    warehouse.write("deduped_records", with_partition(kept, partition), partition)
+    warehouse.write("near_duplicates", with_partition(removals, partition), partition)
+    warehouse.write(INDEX, result.bands, partition)
+    warehouse.refresh_catalog(["deduped_records", "near_duplicates"])
+
+    exact = int((removals["kind"] == "exact").sum())
+    near = int((removals["kind"] == "near").sum())
+    total = max(records.height, 1)
+    if result.stale_prior_ids:
+        context.log.warning(
+            f"{len(result.stale_prior_ids)} records kept by other partitions are later copies of records "
+            "here; labeled_dataset's global pass removes them"
+        )
+    yield dg.MaterializeResult(
+        asset_key="deduped_records",
+        metadata={
+            "dagster/row_count": kept.height,
+            "exact_duplicates": exact,
+            "near_duplicates": near,
+            "exact_duplicate_rate": round(exact / total, 4),
+            "near_duplicate_rate": round(near / total, 4),
+            "prior_candidates_checked": len(prior_ids),
+            "stale_in_other_partitions": len(result.stale_prior_ids),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=RECONCILES,
+                passed=records.height == kept.height + removals.height,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={"canonical": records.height, "kept": kept.height, "removed": removals.height},
+            )
+        ],
+    )
+    yield dg.MaterializeResult(
+        asset_key="near_duplicates",
+        metadata={
+            "dagster/row_count": removals.height,
+            "preview": dg.MetadataValue.md(markdown_table(removals.head(10).to_dicts())),
+        },
+    )

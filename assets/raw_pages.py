@@ -1,0 +1,96 @@
+"""raw_pages: one row per fetched page of a source-day, from its scrape drops (crawling first if none)."""
+
+
+import hashlib
+from collections import Counter
+
+import dagster as dg
+import polars as pl
+
+from assets.partitioning import markdown_table, partition_of, with_partition
+from assets.partitions import SOURCES, source_day_partitions
+from gleaner.crawl import crawl
+from gleaner.drops import list_complete_drops, read_drop, write_drop
+from resources.browser import BrowserResource
+from resources.warehouse import WarehouseResource
+
+RAW_SCHEMA = {
+    "drop_id": pl.String,
+    "requested_url": pl.String,
+    "final_url": pl.String,
+    "canonical_url": pl.String,
+    "status": pl.Int64,
+    "fetched_at": pl.Datetime("us", "UTC"),
+    "content_type": pl.String,
+    "html": pl.String,
+    "content_hash": pl.String,
+    "error": pl.String,
+}
+
+
+class RawPagesConfig(dg.Config):
+    recrawl: bool = False  # crawl again even when a drop for this source-day exists
+
+
+@dg.asset(
+    partitions_def=source_day_partitions,
+    description="Every fetched page of one source on one day: requested, final and canonical URL, HTTP "
+    "status, fetch time, rendered HTML, content hash and error. Read from the day's complete scrape drops; "
+    "when there are none the source is crawled with Playwright and the crawl is written as a drop first.",
+    kinds={"playwright", "polars"},
+    group_name="ingest",
+    code_version="1",
+)
+def raw_pages(
+    context: dg.AssetExecutionContext,
+    config: RawPagesConfig,
+    warehouse: WarehouseResource,
+    browser: BrowserResource,
+) -> dg.MaterializeResult:
+    partition = partition_of(context)
+    source = SOURCES[partition["source"]]
+    drops_root = warehouse.drops_root
+    drops = list_complete_drops(drops_root, source=source.name, date=partition["date"])
+    if not drops or config.recrawl:
+        drop_id = f"crawl-{len(drops) + 1:03d}"
+        context.log.info(f"crawling {source.name} into drop {drop_id}")
+        browser.apply()
+        pages = crawl(source, log=context.log)
+        write_drop(drops_root, source.name, partition["date"], drop_id, pages)
+        drops = list_complete_drops(drops_root, source=source.name, date=partition["date"])
+
+    rows = []
+    for drop in drops:
+        for page in read_drop(drop.path):
+            rows.append(
+                {
+                    "drop_id": drop.drop_id,
+                    "requested_url": page.requested_url,
+                    "final_url": page.final_url,
+                    "canonical_url": page.canonical_url,
+                    "status": page.status,
+                    "fetched_at": page.fetched_at,
+                    "content_type": page.content_type,
+                    "html": page.html,
+                    "content_hash": hashlib.sha256(page.html.encode()).hexdigest() if page.html else None,
+                    "error": page.error,
+                }
+            )
+    frame = pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row").sort(["canonical_url", "drop_id"])
+    warehouse.write("raw_pages", with_partition(frame, partition), partition)
+    warehouse.refresh_catalog(["raw_pages"])
+    statuses = Counter(str(s) for s in frame["status"].to_list())
+    errors = Counter(e for e in frame["error"].to_list() if e)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": frame.height,
+            "drops": dg.MetadataValue.json([d.drop_id for d in drops]),
+            "pages_failed": sum(errors.values()),
+            "http_status": dg.MetadataValue.md(
+                markdown_table([{"status": k, "pages": v} for k, v in sorted(statuses.items())])
+            ),
+            "errors": dg.MetadataValue.md(
+                markdown_table([{"error": k, "pages": v} for k, v in errors.items()])
+            ),
+        }
+    )

@@ -1,0 +1,230 @@
+"""Benchmark: gleaner.dedup against the datasketch recipe most tutorials show, on a synthetic corpus.
+
+The corpus is documents of 80-150 words drawn from a Zipf vocabulary, of which a fifth are near-duplicates
+of another document made by 1-6 random word edits (substitute, insert or delete), shuffled, with a fixed
+seed. Because the duplicate families are known, the truth (every pair with exact Jaccard >= threshold) is
+computed from plain Python sets of word 5-grams, independently of the code under test; pairs outside the
+families are looked for among all LSH candidates.
+
+Recall and precision are over pairs of records: a pair is predicted when dedup puts both in one cluster.
+Clusters are connected components, so a chain A~B~C also predicts A-C, which counts against precision when
+A and C are below the threshold.
+
+    .venv/bin/python benchmarks/dedup.py [--docs 50000] [--baseline-docs 2000] [--seed 7]
+
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import resource
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gleaner.dedup import dedup  # noqa: E402
+from gleaner.lsh import candidate_pairs, write_band_index  # noqa: E402
+from gleaner.sketch import sketch  # noqa: E402
+
+VOCABULARY = 30_000
+ZIPF_EXPONENT = 1.1
+LETTERS = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
+
+
+def vocabulary(rng: np.random.Generator) -> list[str]:
+    words: set[str] = set()
+    while len(words) < VOCABULARY:
+        length = int(rng.integers(2, 11))
+        words.add(LETTERS[rng.integers(0, 26, length)].tobytes().decode())
+    return sorted(words)
+
+
+def corpus(
+    n_docs: int, seed: int, dup_fraction: float = 0.2
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """(ids, texts, times, family) with ``family[i]`` the index of the original a document derives from."""
+    rng = np.random.default_rng(seed)
+    vocab = np.array(vocabulary(rng), dtype=object)
+    cdf = np.cumsum(1.0 / np.arange(1, VOCABULARY + 1) ** ZIPF_EXPONENT)
+    cdf /= cdf[-1]
+
+    def draw(k: int) -> np.ndarray:
+        return np.minimum(np.searchsorted(cdf, rng.random(k)), VOCABULARY - 1)
+
+    n_dup = int(n_docs * dup_fraction)
+    n_base = n_docs - n_dup
+    lengths = rng.integers(80, 151, n_base)
+    base = np.split(draw(int(lengths.sum())), np.cumsum(lengths)[:-1])
+    originals = rng.integers(0, n_base, n_dup)
+    docs = list(base)
+    for original in originals.tolist():
+        words = list(base[original])
+        for _ in range(int(rng.integers(1, 7))):
+            op = int(rng.integers(0, 3))
+            at = int(rng.integers(0, len(words)))
+            if op == 0:
+                words[at] = int(draw(1)[0])
+            elif op == 1:
+                words.insert(at, int(draw(1)[0]))
+            elif len(words) > 1:
+                del words[at]
+        docs.append(np.array(words))
+    family = np.concatenate([np.arange(n_base), originals])
+    shuffle = rng.permutation(n_docs)
+    texts = [" ".join(vocab[docs[i]].tolist()) for i in shuffle.tolist()]
+    ids = [f"doc-{k:08d}" for k in range(n_docs)]
+    times = rng.integers(0, 10**9, n_docs)
+    return ids, texts, times, family[shuffle]
+
+
+def grams(text: str) -> set[str]:
+    words = text.lower().split()
+    if len(words) < 5:
+        return {" ".join(words)}
+    return {" ".join(words[i : i + 5]) for i in range(len(words) - 4)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def truth_pairs(texts: list[str], family: np.ndarray, threshold: float) -> tuple[set[tuple[int, int]], int]:
+    """Pairs within duplicate families at or above the threshold, and the number of family pairs looked at."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, f in enumerate(family.tolist()):
+        members[f].append(i)
+    truth = set()
+    looked = 0
+    for group in members.values():
+        if len(group) < 2:
+            continue
+        sets = {i: grams(texts[i]) for i in group}
+        for a, b in itertools.combinations(sorted(group), 2):
+            looked += 1
+            if jaccard(sets[a], sets[b]) >= threshold:
+                truth.add((a, b))
+    return truth, looked
+
+
+def datasketch_baseline(texts: list[str], threshold: float) -> tuple[float, int]:
+    """The tutorial recipe: MinHash per document, update per shingle, query the LSH then insert if new."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=128)
+    kept = 0
+    start = time.perf_counter()
+    for i, text in enumerate(texts):
+        words = text.lower().split()
+        m = MinHash(num_perm=128)
+        for shingle in (" ".join(words[j : j + 5]) for j in range(max(1, len(words) - 4))):
+            m.update(shingle.encode("utf8"))
+        if not lsh.query(m):
+            lsh.insert(str(i), m)
+            kept += 1
+    return len(texts) / (time.perf_counter() - start), kept
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, default=50_000)
+    parser.add_argument(
+        "--baseline-docs", type=int, default=2_000, help="subsample for the datasketch recipe"
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--threshold", type=float, default=0.8)
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    ids, texts, times, family = corpus(args.docs, args.seed)
+    print(
+        f"corpus: {args.docs} docs, {sum(map(len, texts)) / args.docs:.0f} chars/doc, "
+        f"generated in {time.perf_counter() - t0:.1f}s, RSS {peak_rss_mb():.0f} MB"
+    )
+
+    sample = texts[: args.baseline_docs]
+    base_rate, base_kept = datasketch_baseline(sample, args.threshold)
+    print(f"(a) datasketch recipe: {base_rate:,.0f} docs/s on {len(sample)} docs (kept {base_kept})")
+
+    rss_before = peak_rss_mb()
+    start = time.perf_counter()
+    result = dedup(ids, texts, times.tolist(), args.threshold)
+    elapsed = time.perf_counter() - start
+    rate = args.docs / elapsed
+    rss_after = peak_rss_mb()
+    print(
+        f"(b) gleaner.dedup: {rate:,.0f} docs/s ({elapsed:.2f}s), kept {len(result.kept_ids)}, "
+        f"removed {result.exact_removed} exact + {result.near_removed} near; speedup {rate / base_rate:.0f}x"
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        index_bytes = write_band_index(result.bands, Path(tmp) / "index.parquet")
+    per_kept = index_bytes / max(1, len(result.kept_ids))
+    print(f"band index: {index_bytes:,} bytes, {per_kept:.0f} bytes per kept doc")
+
+    # Truth: family pairs, plus any other pair at or above the threshold among all LSH candidates.
+    truth, looked = truth_pairs(texts, family, args.threshold)
+    left, right, big = candidate_pairs(sketch(texts).bands)
+    candidates = set(zip(left.tolist(), right.tolist(), strict=True))
+    for bucket in big:
+        candidates.update(itertools.combinations(bucket.tolist(), 2))
+    family_found = len(truth & candidates)
+    outside = {
+        (a, b) for a, b in candidates - truth if jaccard(grams(texts[a]), grams(texts[b])) >= args.threshold
+    }
+    truth |= outside
+    print(
+        f"truth: {len(truth)} pairs >= {args.threshold} ({looked} family pairs checked, {len(outside)} more "
+        f"among {len(candidates)} LSH candidates); LSH candidates hold {family_found + len(outside)} of them"
+    )
+
+    position = {record_id: i for i, record_id in enumerate(ids)}
+    clusters: dict[str, list[int]] = defaultdict(list)
+    for record_id, cluster in result.cluster_of.items():
+        clusters[cluster].append(position[record_id])
+    predicted = {pair for group in clusters.values() for pair in itertools.combinations(sorted(group), 2)}
+    hits = len(predicted & truth)
+    recall = hits / len(truth) if truth else 1.0
+    precision = hits / len(predicted) if predicted else 1.0
+    print(
+        f"recall {recall:.4f}, precision {precision:.4f} over {len(predicted)} predicted pairs; "
+        f"peak RSS {rss_after:.0f} MB (before dedup {rss_before:.0f} MB)"
+    )
+
+    print(
+        json.dumps(
+            {
+                "docs": args.docs,
+                "baseline_docs": len(sample),
+                "baseline_docs_per_s": round(base_rate, 1),
+                "docs_per_s": round(rate, 1),
+                "seconds": round(elapsed, 3),
+                "speedup": round(rate / base_rate, 1),
+                "recall": round(recall, 4),
+                "precision": round(precision, 4),
+                "truth_pairs": len(truth),
+                "kept": len(result.kept_ids),
+                "exact_removed": result.exact_removed,
+                "near_removed": result.near_removed,
+                "peak_rss_mb": round(rss_after, 1),
+                "index_bytes_per_kept_doc": round(per_kept, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""The bundled sample of human annotations, in Label Studio's JSON export format.
+
+Two annotators label the reviews a rating rule cannot decide (3 stars) and a shared slice of others, so
+the demo has human labels to resolve with and human-human agreement to measure. Generated from the same
+seed as the site; `scripts/make_demo_annotations.py` writes it and a test keeps it in sync.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from gleaner.demo_site.generator import DemoSite, build_site
+from gleaner.schemas import stable_record_id
+
+ANNOTATORS = ({"id": 1, "email": "ana@demo.gleaner"}, {"id": 2, "email": "ben@demo.gleaner"})
+
+
+def _choice(label: str) -> list[dict]:
+    return [{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": [label]}}]
+
+
+def _flip(label: str) -> str:
+    return "negative" if label == "positive" else "positive"
+
+
+def demo_annotations(site: DemoSite | None = None) -> list[dict]:
+    site = site or build_site()
+    tasks, next_id = [], 1
+    for task_id, review in enumerate(sorted(site.reviews, key=lambda r: r.review_id), start=1):
+        if not review.text or not 1 <= review.rating <= 5:
+            continue
+        shared = int(hashlib.sha256(review.review_id.encode()).hexdigest(), 16) % 4 == 0
+        if review.rating != 3 and not shared:
+            continue
+        annotations = []
+        for annotator in ANNOTATORS[: 2 if shared else 1]:
+            label = review.sentiment
+            # ben disagrees now and then, as people do
+            if annotator["id"] == 2 and int(hashlib.sha256(review.text.encode()).hexdigest(), 16) % 7 == 0:
+                label = _flip(label)
+            annotations.append(
+                {
+                    "id": next_id,
+                    "completed_by": annotator,
+                    "result": _choice(label),
+                    "was_cancelled": False,
+                    "created_at": f"{review.published}T12:00:00Z",
+                    "updated_at": f"{review.published}T12:00:00Z",
+                }
+            )
+            next_id += 1
+        tasks.append(
+            {
+                "id": task_id,
+                "data": {"record_id": stable_record_id(review.shop, review.review_id), "text": review.text},
+                "annotations": annotations,
+            }
+        )
+    # one skipped annotation, as real exports carry them
+    tasks[0]["annotations"].append(
+        {
+            "id": next_id,
+            "completed_by": ANNOTATORS[1],
+            "result": [],
+            "was_cancelled": True,
+            "created_at": "2026-11-19T12:00:00Z",
+            "updated_at": "2026-11-19T12:00:00Z",
+        }
+    )
+    return tasks

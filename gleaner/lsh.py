@@ -1,0 +1,175 @@
+"""LSH candidates: records sharing a band hash, within a batch (numpy) and against the warehouse (DuckDB).
+
+Sixteen bands of eight rows put the S-curve's midpoint at (1/16)**(1/8) = 0.71: a pair at Jaccard 0.8 shares
+a band with probability 1 - (1 - 0.8**8)**16 = 0.95, at 0.85 with 0.99. datasketch's own choice for a 0.8
+threshold (9 bands x 13 rows) gives 0.40 at 0.8 and trades that recall for fewer false candidates, which
+cost little here because every candidate is verified exactly anyway.
+
+The warehouse index is a long table ``(record_id, band int16, hash int64)`` of every kept record. A new
+partition is checked by joining its own band rows against it, so the cost is the new rows plus a scan of
+two numeric columns, never a load of the earlier records' text.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from gleaner.minhash import BANDS
+
+# A bucket this large is a family of templated pages rather than a few near copies; it is verified in
+# rounds against one pivot at a time (see ``gleaner.dedup``) instead of pair by pair.
+MAX_BUCKET = 64
+
+INDEX_SCHEMA = {"record_id": pl.String, "band": pl.Int16, "hash": pl.Int64}
+
+
+def candidate_pairs(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Pairs of rows sharing any band, as ``(left, right)`` with ``left < right``, deduplicated and sorted.
+
+    Buckets with more than ``MAX_BUCKET`` members are returned separately (row indices, sorted) and produce
+    no pairs here: their all-pairs count is quadratic, and most of those pairs are redundant once the
+    bucket's clusters are known.
+    """
+    n = len(bands)
+    lefts: list[np.ndarray] = []
+    rights: list[np.ndarray] = []
+    big: list[np.ndarray] = []
+    # Sorting every band column is the slow part, so a counting pass over the top bits of the hashes first
+    # drops the records alone in their slot; only the few left (sharing a slot) are sorted.
+    bits = int(np.clip(np.ceil(np.log2(max(n, 1))) + 3, 10, 22))
+    for band in range(bands.shape[1]):
+        column = bands[:, band]
+        slot = (column >> np.uint64(64 - bits)).astype(np.intp)
+        crowded = np.flatnonzero(np.bincount(slot, minlength=1 << bits)[slot] > 1)
+        if len(crowded) < 2:
+            continue
+        order = crowded[np.argsort(column[crowded], kind="stable")]
+        ordered = column[order]
+        boundary = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+        run_start = np.concatenate(([0], boundary))
+        run_len = np.diff(np.concatenate((run_start, [len(order)])))
+        for start, length in zip(run_start[run_len > MAX_BUCKET], run_len[run_len > MAX_BUCKET], strict=True):
+            big.append(np.sort(order[start : start + length]))
+        shared = (run_len >= 2) & (run_len <= MAX_BUCKET)
+        if not shared.any():
+            continue
+        starts, lengths = run_start[shared], run_len[shared]
+        # Every member against each later member of its run: offset k pairs position p with p + k.
+        member = np.repeat(starts, lengths) + _ranges(lengths)
+        remaining = np.repeat(starts + lengths, lengths) - member
+        for k in range(1, int(lengths.max())):
+            first = member[remaining > k]
+            lefts.append(order[first])
+            rights.append(order[first + k])
+    if not lefts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, big
+    left = np.concatenate(lefts).astype(np.int64)
+    right = np.concatenate(rights).astype(np.int64)
+    low, high = np.minimum(left, right), np.maximum(left, right)
+    keys = np.unique(low * n + high)
+    return keys // n, keys % n, big
+
+
+def _ranges(lengths: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(k) for k in lengths])`` without the Python loop."""
+    total = int(lengths.sum())
+    ends = np.cumsum(lengths)
+    out = np.ones(total, dtype=np.int64)
+    out[0] = 0
+    out[ends[:-1]] = 1 - lengths[:-1]
+    return np.cumsum(out)
+
+
+def band_table(record_ids: Sequence | pl.Series, bands: np.ndarray) -> pl.DataFrame:
+    """The index rows for some records: one per (record, band), sorted by record then band.
+
+    Sorted that way the id column compresses to one run per record and the band column to a repeating
+    pattern, so a Parquet file of this table costs little more than the eight bytes of each hash.
+    """
+    ids = record_ids if isinstance(record_ids, pl.Series) else pl.Series(list(record_ids))
+    ids = ids.cast(pl.String)
+    n, bands_per_record = bands.shape if bands.ndim == 2 else (0, BANDS)
+    order = ids.arg_sort().to_numpy()
+    return pl.DataFrame(
+        {
+            "record_id": ids.gather(np.repeat(order, bands_per_record)),
+            "band": np.tile(np.arange(bands_per_record, dtype=np.int16), n),
+            "hash": np.ascontiguousarray(bands[order]).reshape(-1).view(np.int64),
+        },
+        schema=INDEX_SCHEMA,
+    )
+
+
+def write_band_index(table: pl.DataFrame, path: str | os.PathLike) -> int:
+    """Write index rows to one Parquet file (zstd, one row group per ~1M rows); returns the file's size."""
+    table = table.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA).sort("record_id", "band")
+    table.write_parquet(
+        path, compression="zstd", compression_level=3, statistics=True, row_group_size=1 << 20
+    )
+    return Path(path).stat().st_size
+
+
+def candidate_query_sql(index_sql: str, new_bands: str = "new_bands") -> str:
+    """SQL listing the ids in ``index_sql`` (any relation with the index schema) sharing a band with
+    ``new_bands``; the join is on ``(band, hash)``, so DuckDB reads only those two columns plus the ids of
+    the matches."""
+    return (
+        f"SELECT DISTINCT idx.record_id FROM {index_sql} AS idx "
+        f"JOIN {new_bands} AS new USING (band, hash) ORDER BY idx.record_id"
+    )
+
+
+def find_prior_candidates(
+    con: duckdb.DuckDBPyConnection,
+    index: str | os.PathLike | Sequence[str | os.PathLike] | duckdb.DuckDBPyRelation,
+    new_bands: pl.DataFrame,
+) -> list[str]:
+    """Ids of indexed records that share a band with ``new_bands`` (rows as from ``band_table``).
+
+    ``index`` is a Parquet path, glob or list of them, a DuckDB relation on ``con``, or the name of a table
+    or view in ``con``, in each case with the index schema. Ids the new batch itself contains are not
+    excluded here: ``dedup`` drops them, so re-running a partition whose bands were already appended is
+    harmless. The new rows go to DuckDB as numpy arrays, which needs no pyarrow.
+    """
+    view = "_gleaner_new_bands"
+    con.register(
+        view,
+        {
+            "band": new_bands["band"].cast(pl.Int16).to_numpy(),
+            "hash": new_bands["hash"].cast(pl.Int64).to_numpy(),
+        },
+    )
+    try:
+        if isinstance(index, duckdb.DuckDBPyRelation):
+            index_view = "_gleaner_band_index"
+            index.create_view(index_view, replace=True)
+            try:
+                rows = con.execute(candidate_query_sql(index_view, view)).fetchall()
+            finally:
+                con.execute(f"DROP VIEW IF EXISTS {index_view}")
+        elif isinstance(index, str) and _is_table(con, index):
+            rows = con.execute(candidate_query_sql(_quote(index), view)).fetchall()
+        else:
+            paths = [os.fspath(p) for p in index] if isinstance(index, list | tuple) else [os.fspath(index)]
+            rows = con.execute(candidate_query_sql("read_parquet(?)", view), [paths]).fetchall()
+    finally:
+        con.unregister(view)
+    return [row[0] for row in rows]
+
+
+def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'

@@ -1,0 +1,161 @@
+"""Batch-and-thread driver that turns texts into what dedup keeps per record: a text key and band hashes.
+
+Texts are cut into batches of about a megabyte, which keeps every temporary array in the same reused heap
+memory (bigger batches cost page faults, smaller ones numpy call overhead). The numpy kernels release the
+GIL, so a thread pool overlaps one batch's Python-level Unicode work with another's hashing and MinHash.
+Shingle hashes (8 bytes a word) and signatures (512 bytes a text) are kept only for inputs small enough
+that memory does not matter, which saves dedup re-hashing its candidates; on large inputs they are
+dropped batch by batch and dedup recomputes the few it needs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+
+from gleaner.minhash import BANDS, NUM_PERM, band_hashes, signatures
+from gleaner.shingles import ShingledBatch, shingle_batch
+
+BATCH_CHARS = 1 << 20
+BATCH_MAX_DOCS = 4096
+# Below this much text (about 250 MB of shingle hashes) ``sketch`` keeps every shingle hash by default, so
+# dedup does not hash its candidates a second time; above it, memory matters more than the few percent
+# that re-hashing costs.
+RETAIN_SHINGLES_CHARS = 200_000_000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ShingleStore:
+    """Shingle hashes and MinHash signatures of many texts, kept as the batches that produced them
+    (concatenating them would copy everything once more just to read back the candidates)."""
+
+    batches: tuple[ShingledBatch, ...]
+    signatures: tuple[np.ndarray, ...]  # (batch size, 128) uint32 each
+
+    def __add__(self, other: ShingleStore) -> ShingleStore:
+        return ShingleStore(self.batches + other.batches, self.signatures + other.signatures)
+
+    def _split(self, rows: np.ndarray) -> list[np.ndarray]:
+        """``rows`` (ascending) cut into per-batch row numbers."""
+        first_rows = np.cumsum([0] + [len(b.offsets) - 1 for b in self.batches])
+        cuts = np.searchsorted(rows, first_rows)
+        return [rows[cuts[k] : cuts[k + 1]] - first_rows[k] for k in range(len(self.batches))]
+
+    def take(self, rows: np.ndarray) -> ShingledBatch:
+        """Texts ``rows`` (ascending) as one batch."""
+        return concat(
+            [take(batch, part) for batch, part in zip(self.batches, self._split(rows), strict=True)]
+        )
+
+    def take_signatures(self, rows: np.ndarray) -> np.ndarray:
+        """Signatures of texts ``rows`` (ascending)."""
+        parts = [sigs[part] for sigs, part in zip(self.signatures, self._split(rows), strict=True)]
+        return np.concatenate(parts) if parts else np.zeros((0, NUM_PERM), dtype=np.uint32)
+
+
+@dataclass(frozen=True)
+class Sketches:
+    """Per record, in input order: the whole-text key (see ``ShingledBatch``) and the LSH band hashes,
+    plus the shingle hashes and signatures when ``sketch`` kept them."""
+
+    text_keys: np.ndarray  # (n,) uint64
+    bands: np.ndarray  # (n, BANDS) uint64
+    shingles: ShingleStore | None = None
+
+    def __len__(self) -> int:
+        return len(self.text_keys)
+
+
+def worker_count() -> int:
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def text_chars(texts: Sequence[str | None]) -> np.ndarray:
+    return np.array([len(t) if t else 0 for t in texts], dtype=np.int64)
+
+
+def batch_bounds(texts: Sequence[str | None]) -> list[tuple[int, int]]:
+    """Consecutive [start, end) slices of about ``BATCH_CHARS`` characters and at most ``BATCH_MAX_DOCS``."""
+    return _bounds(np.cumsum(text_chars(texts)))
+
+
+def _bounds(cumulative: np.ndarray) -> list[tuple[int, int]]:
+    bounds = []
+    start = 0
+    while start < len(cumulative):
+        base = cumulative[start - 1] if start else 0
+        end = int(np.searchsorted(cumulative, base + BATCH_CHARS, side="right"))
+        end = min(max(end, start + 1), start + BATCH_MAX_DOCS, len(cumulative))
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
+def map_batches(
+    texts: Sequence[str | None],
+    work: Callable[[Sequence[str | None]], T],
+    bounds: list[tuple[int, int]] | None = None,
+) -> list[T]:
+    """``work`` applied to each batch of ``texts`` on a thread pool, results in batch order."""
+    bounds = batch_bounds(texts) if bounds is None else bounds
+    if len(bounds) <= 1 or worker_count() == 1:
+        return [work(texts[s:e]) for s, e in bounds]
+    with ThreadPoolExecutor(max_workers=worker_count()) as pool:
+        return list(pool.map(lambda b: work(texts[b[0] : b[1]]), bounds))
+
+
+def concat(parts: Sequence[ShingledBatch]) -> ShingledBatch:
+    """Batches one after the other, as if shingled together."""
+    if not parts:
+        return shingle_batch([])
+    offsets = [parts[0].offsets]
+    for part in parts[1:]:
+        offsets.append(part.offsets[1:] + offsets[-1][-1])
+    return ShingledBatch(
+        np.concatenate([p.text_keys for p in parts]),
+        np.concatenate([p.shingles for p in parts]),
+        np.concatenate(offsets),
+    )
+
+
+def take(batch: ShingledBatch, rows: np.ndarray) -> ShingledBatch:
+    """The texts ``rows`` of a batch, in that order."""
+    starts, ends = batch.offsets[rows], batch.offsets[rows + 1]
+    lengths = ends - starts
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    positions = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
+    return ShingledBatch(batch.text_keys[rows], batch.shingles[positions], offsets)
+
+
+def sketch(texts: Sequence[str | None], keep_shingles: bool | None = None) -> Sketches:
+    """Text keys and band hashes of every text (a list or anything sliceable that yields str or None).
+
+    ``keep_shingles`` defaults to keeping them for up to ``RETAIN_SHINGLES_CHARS`` of text.
+    """
+    cumulative = np.cumsum(text_chars(texts))
+    if keep_shingles is None:
+        keep_shingles = not len(cumulative) or int(cumulative[-1]) <= RETAIN_SHINGLES_CHARS
+
+    def work(batch_texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray, ShingledBatch, np.ndarray]:
+        batch = shingle_batch(batch_texts)
+        sigs = signatures(batch.shingles, batch.offsets)
+        return batch.text_keys, band_hashes(sigs), batch, sigs
+
+    parts = map_batches(texts, work, _bounds(cumulative))
+    store = ShingleStore(tuple(p[2] for p in parts), tuple(p[3] for p in parts)) if keep_shingles else None
+    if not parts:
+        return Sketches(np.zeros(0, np.uint64), np.zeros((0, BANDS), np.uint64), store)
+    return Sketches(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), store)
+
+
+def shingle(texts: Sequence[str | None]) -> ShingledBatch:
+    """Shingle hashes of every text, batched and threaded like ``sketch``; offsets index the whole input."""
+    return concat(map_batches(texts, shingle_batch))

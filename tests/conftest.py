@@ -1,0 +1,41 @@
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def isolated_env(tmp_path):
+    """Environment for a subprocess that runs the real code location against its own warehouse."""
+    env = dict(os.environ)
+    env.update(
+        GLEANER_WAREHOUSE=str(tmp_path / "warehouse"),
+        GLEANER_DROPS=str(tmp_path / "drops"),
+        DAGSTER_HOME=str(tmp_path / "dagster"),
+        GLEANER_DEMO_URL=f"http://127.0.0.1:{free_port()}",
+    )
+    env.pop("ANTHROPIC_API_KEY", None)
+    (tmp_path / "dagster").mkdir()
+    return env
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [str(BIN / "gleaner"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, (
+        f"gleaner {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
+    )
+    return result

@@ -1,0 +1,58 @@
+import subprocess
+
+from conftest import BIN, ROOT
+
+
+def test_definitions_validate_through_dagster_cli():
+    result = subprocess.run(
+        [str(BIN / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_graph_snapshot():
+    """Catches accidental changes to the graph people rely on: asset keys, lineage, jobs, schedules."""
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == {
+        "raw_pages",
+        "canonical_records",
+        "failed_records",
+        "deduped_records",
+        "near_duplicates",
+        "human_labels",
+        "labels",
+        "review_tasks",
+        "labeled_dataset",
+        "training_data",
+    }
+    parents = {
+        k.to_user_string(): {p.to_user_string() for p in graph.get(k).parent_keys}
+        for k in graph.get_all_asset_keys()
+    }
+    assert parents["canonical_records"] == {"raw_pages"}
+    assert parents["deduped_records"] == {"canonical_records"}
+    assert parents["labels"] == {"deduped_records", "human_labels"}
+    assert parents["review_tasks"] == {"labels", "deduped_records"}
+    assert "labels" in parents["labeled_dataset"] and parents["training_data"] == {"labeled_dataset"}
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {"ingest_partition", "publish_training_data"}
+    assert [s.name for s in defs.schedules] == ["ingest_partition_schedule"]
+    assert [s.name for s in defs.sensors] == ["drop_sensor"]
+    checks = {k.name for k in graph.asset_check_keys}
+    assert {
+        "schema",
+        "kappa",
+        "class_balance",
+        "no_split_leak",
+        "no_empty_split",
+        "pages_reconcile",
+        "records_reconcile",
+        "every_record_resolved_once",
+        "versions_untampered",
+    } <= checks
