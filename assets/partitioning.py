@@ -4,9 +4,15 @@
 import dagster as dg
 import polars as pl
 
+from assets.partitions import source_day_partitions
+
 
 def partition_of(context: dg.AssetExecutionContext) -> dict[str, str]:
-    keys = context.partition_key.keys_by_dimension  # type: ignore[union-attr]
+    """Runs launched from the CLI or a backfill may carry the key as its plain string form."""
+    key = context.partition_key
+    if not isinstance(key, dg.MultiPartitionKey):
+        key = source_day_partitions.get_partition_key_from_str(key)
+    keys = key.keys_by_dimension
     return {"source": keys["source"], "date": keys["date"]}
 
 

@@ -56,3 +56,15 @@ def test_graph_snapshot():
         "every_record_resolved_once",
         "versions_untampered",
     } <= checks
+
+
+def test_partition_of_accepts_both_key_forms():
+    import dagster as dg
+
+    from assets.partitioning import partition_of
+
+    expected = {"source": "acme", "date": "2026-11-20"}
+    as_string = dg.build_asset_context(partition_key="2026-11-20|acme")
+    assert partition_of(as_string) == expected
+    as_key = dg.build_asset_context(partition_key=dg.MultiPartitionKey({"date": "2026-11-20", "source": "acme"}))
+    assert partition_of(as_key) == expected
