@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.gleaner/dagster
 
-.PHONY: setup demo test dev lint chromium clean
+.PHONY: setup demo test dev lint chromium clean label-studio
 
 setup: $(VENV)/.installed chromium
 
@@ -30,6 +30,9 @@ test: setup
 dev: setup
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+label-studio:  # Label Studio in its own cached virtualenv, on 127.0.0.1:8080 (docs/label-studio.md)
+	scripts/label-studio.sh start
 
 lint: setup
 	$(BIN)/ruff check .

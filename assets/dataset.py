@@ -7,18 +7,19 @@ from collections import Counter
 import dagster as dg
 import polars as pl
 
-from assets.partitioning import markdown_table
+from assets.labels import agreement_metadata
 from gleaner.balancing import balance
-from gleaner.candidate import global_dedup_pass, label_votes
+from gleaner.candidate import global_dedup_pass
 from gleaner.gate import run_gate
-from gleaner.labeling.agreement import pairwise_cohen
+from gleaner.labeling.agreement import cohen_rows
+from gleaner.labeling.source_agreement import source_agreement
 from gleaner.splitting import SPLITS, assign_splits
 from resources.policy import PolicyResource
 from resources.warehouse import WarehouseResource
 
 GATE_CHECKS = {
     "schema": "Every row validates against the ProductReview pydantic model.",
-    "kappa": "Cohen's kappa of each gated annotation-source pair clears the policy threshold (default 0.4).",
+    "kappa": "Cohen's kappa of each gated annotation-source pair clears the policy threshold (default 0.8).",
     "class_balance": "Largest class at most max_class_ratio (default 1.5) times the smallest, in every split.",
     "no_split_leak": "No duplicate cluster or identical text appears in two splits.",
     "no_empty_split": "train, validation and test each hold rows.",
@@ -39,6 +40,7 @@ def _require(frame: pl.DataFrame | None, asset: str) -> pl.DataFrame:
     "checks gate publication.",
     kinds={"polars", "duckdb"},
     group_name="dataset",
+    owners=["team:data-engineering"],
     code_version="1",
     check_specs=[
         dg.AssetCheckSpec(name, asset="labeled_dataset", blocking=True, description=text)
@@ -75,7 +77,8 @@ def labeled_dataset(
             [r for r in rows if r["split"] == split], "label", "record_id", policy.max_class_ratio
         )
     ]
-    agreement = pairwise_cohen(label_votes(votes), min_shared=1)
+    agreement_report = source_agreement(votes.iter_rows(named=True))
+    agreement = cohen_rows(agreement_report)
     verdicts = run_gate(balanced, agreement, policy.gate())
 
     frame = pl.DataFrame(balanced, schema=labelled.schema | {"split": pl.String}, orient="row").sort(
@@ -91,6 +94,7 @@ def labeled_dataset(
     )
     summary = {
         "agreement": agreement,
+        "agreement_overall": {k: v for k, v in agreement_report.items() if k != "cohen"},
         "input_partitions": partitions,
         "pending_review": pending.height,
         "dedup": {
@@ -118,7 +122,7 @@ def labeled_dataset(
             "balanced_away": summary["balanced_away"],
             **{f"split_{s}": int((frame["split"] == s).sum()) for s in SPLITS},
             **{f"label_{k}": v for k, v in sorted(distribution.items())},
-            "agreement": dg.MetadataValue.md(markdown_table(agreement)),
+            **agreement_metadata(agreement_report),
         },
         check_results=[
             dg.AssetCheckResult(

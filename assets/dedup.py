@@ -55,6 +55,7 @@ def _prior_records(warehouse: WarehouseResource, ids: list[str], partition: dict
             "partition; the earliest record (scraped_at, then record_id) survives; cluster_id kept.",
             kinds={"polars", "duckdb"},
             group_name="records",
+            owners=["team:data-engineering"],
             code_version="1",
         ),
         dg.AssetSpec(
@@ -63,6 +64,7 @@ def _prior_records(warehouse: WarehouseResource, ids: list[str], partition: dict
             description="The removal log: removed id, kept id, kind (exact or near), exact and estimated Jaccard.",
             kinds={"polars"},
             group_name="records",
+            owners=["team:data-engineering"],
             code_version="1",
         ),
     ],

@@ -1,6 +1,5 @@
 """human_labels, labels and review_tasks: every vote kept, one resolved label, the uncertain sent to people."""
 
-
 from collections import Counter, defaultdict
 
 import dagster as dg
@@ -8,11 +7,12 @@ import polars as pl
 
 from assets.partitioning import markdown_table, partition_of, with_partition
 from assets.partitions import source_day_partitions
-from gleaner.labeling.agreement import pairwise_cohen
 from gleaner.labeling.analysis import lf_summary
 from gleaner.labeling.functions import RecordView, apply_functions
 from gleaner.labeling.label_studio_export import build_import_tasks, parse_export, read_export
+from gleaner.labeling.registry import functions_for
 from gleaner.labeling.resolution import Vote, resolve
+from gleaner.labeling.source_agreement import source_agreement
 from resources.label_studio import LabelStudioResource
 from resources.llm import LLMLabelerResource
 from resources.policy import PolicyResource
@@ -35,6 +35,7 @@ LABEL_SCHEMA = {
     "basis": pl.String,
     "guess": pl.String,
     "reason": pl.String,
+    "conditional": pl.Boolean,  # an LLM vote asked only because earlier votes disagreed or failed
 }
 EVERY_RECORD_RESOLVED = "every_record_resolved_once"
 
@@ -53,16 +54,21 @@ def _deduped(warehouse: WarehouseResource, partition: dict[str, str]) -> pl.Data
     "(or its JSON exports), one row per annotation.",
     kinds={"polars", "labelstudio"},
     group_name="labels",
-    code_version="1",
+    owners=["team:data-engineering"],
+    code_version="2",  # 2: pulled from the Label Studio server when one is configured
 )
 def human_labels(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, label_studio: LabelStudioResource
 ) -> dg.MaterializeResult:
     partition = partition_of(context)
     wanted = set(_deduped(warehouse, partition)["record_id"].to_list())
+    # The server's export and export files are the same format: one parse path for both. Pull everything
+    # before writing anything, so a server that is down fails the run with nothing half-written.
+    exports = [label_studio.pull()] if label_studio.configured else []
+    exports.extend(read_export(path) for path in label_studio.export_files())
     votes, problems = [], []
-    for path in label_studio.export_files():
-        file_votes, file_problems = parse_export(read_export(path))
+    for tasks in exports:
+        file_votes, file_problems = parse_export(tasks)
         votes.extend(v for v in file_votes if v["record_id"] in wanted)
         problems.extend(p for p in file_problems if p.get("record_id") in wanted)
     frame = pl.DataFrame(votes, schema=HUMAN_SCHEMA, orient="row").unique().sort(["record_id", "annotator"])
@@ -76,16 +82,28 @@ def human_labels(
             "records_annotated": frame["record_id"].n_unique(),
             "unusable_annotations": len(problems),
             "annotators": frame["annotator"].n_unique(),
+            "label_studio": label_studio.url or "files only",
         }
     )
 
 
-def _votes_by_annotator(rows: list[dict]) -> dict[str, dict[str, str]]:
-    votes: dict[str, dict[str, str]] = defaultdict(dict)
-    for row in rows:
-        if row["label"] is not None and row["annotator_kind"] != "resolved":
-            votes[row["annotator"]][row["record_id"]] = row["label"]
-    return votes
+def agreement_metadata(report: dict) -> dict[str, object]:
+    """The agreement report as numbers (which Dagster plots across runs) and as tables."""
+    numbers = {
+        "agreement/fleiss_llm_votes": report["fleiss"],
+        "agreement/krippendorff_alpha": report["krippendorff_alpha"],
+        **{f"agreement/kappa/{pair}": row["kappa"] for pair, row in report["cohen"].items()},
+    }
+    pairs = [
+        {"pair": pair, **{k: row[k] for k in ("n_shared", "observed_agreement", "kappa")}}
+        for pair, row in report["cohen"].items()
+    ]
+    overall = {k: v for k, v in report.items() if k != "cohen"}
+    return {
+        **{k: float(v) for k, v in numbers.items() if v is not None},
+        "agreement": dg.MetadataValue.md(markdown_table(pairs, limit=50)),
+        "agreement_overall": dg.MetadataValue.json(overall),
+    }
 
 
 @dg.asset(
@@ -95,7 +113,8 @@ def _votes_by_annotator(rows: list[dict]) -> dict[str, dict[str, str]]:
     "record with label, confidence and status (auto, human, needs_review).",
     kinds={"polars", "anthropic"},
     group_name="labels",
-    code_version="1",
+    owners=["team:data-engineering"],
+    code_version="2",  # 2: conditional LLM votes, LLM majority rule of the labeler, dataset LF registry
     check_specs=[
         dg.AssetCheckSpec(
             EVERY_RECORD_RESOLVED,
@@ -115,8 +134,13 @@ def labels(
     records = _deduped(warehouse, partition).sort("record_id")
     humans = warehouse.read("human_labels", partition)
     views = [RecordView(r["record_id"], r["text"], r["rating"]) for r in records.iter_rows(named=True)]
-    rows: list[dict] = apply_functions(views)
-    llm_rows, llm_metadata = llm.vote_rows(views, str(warehouse.path / "llm_cache"), log=context.log.info)
+    rows: list[dict] = apply_functions(views, functions_for(policy.dataset))
+    llm_rows, llm_metadata = llm.vote_rows(
+        views,
+        str(warehouse.path / "llm_cache"),
+        log=context.log.info,
+        confidence_threshold=policy.llm_confidence_threshold,
+    )
     rows.extend(llm_rows)
     if humans is not None:
         rows.extend(
@@ -129,6 +153,7 @@ def labels(
             }
             for h in humans.iter_rows(named=True)
         )
+    label_policy = policy.labels(llm_majority=llm.majority)
     per_record: dict[str, list[Vote]] = defaultdict(list)
     for row in rows:
         per_record[row["record_id"]].append(
@@ -136,7 +161,7 @@ def labels(
         )
     resolved = []
     for view in views:
-        outcome = resolve(per_record[view.record_id], policy.labels())
+        outcome = resolve(per_record[view.record_id], label_policy)
         resolved.append(
             {
                 "record_id": view.record_id,
@@ -155,15 +180,14 @@ def labels(
     warehouse.write("labels", with_partition(frame, partition), partition)
     warehouse.refresh_catalog(["labels"])
 
-    by_annotator = _votes_by_annotator(rows)
     gold = {r["record_id"]: r["label"] for r in resolved if r["status"] == "human" and r["label"] is not None}
-    lf_votes = {
-        name: {v.record_id: by_annotator.get(name, {}).get(v.record_id) for v in views}
-        for name in sorted({r["annotator"] for r in rows if r["annotator_kind"] == "lf"})
-    }
+    lf_votes: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for row in rows:
+        if row["annotator_kind"] == "lf":
+            lf_votes[row["annotator"]][row["record_id"]] = row["label"]
     status = Counter(r["status"] for r in resolved)
     distribution = Counter(r["label"] for r in resolved if r["label"])
-    agreement = pairwise_cohen(by_annotator, min_shared=3)
+    report = source_agreement(rows, min_shared=3)
     resolved_ids = [r["record_id"] for r in resolved]
     return dg.MaterializeResult(
         metadata={
@@ -174,7 +198,7 @@ def labels(
             "needs_review": status["needs_review"],
             **{f"label_{k}": v for k, v in sorted(distribution.items())},
             "lf_analysis": dg.MetadataValue.md(markdown_table(lf_summary(lf_votes, gold))),
-            "agreement": dg.MetadataValue.md(markdown_table(agreement)),
+            **agreement_metadata(report),
             **llm_metadata,
         },
         check_results=[
@@ -200,7 +224,8 @@ def labels(
     "pre-annotation. Also written as a Label Studio import file for air-gapped teams.",
     kinds={"polars", "labelstudio"},
     group_name="labels",
-    code_version="1",
+    owners=["team:data-engineering"],
+    code_version="2",  # 2: pushed to the Label Studio server when one is configured
 )
 def review_tasks(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, label_studio: LabelStudioResource
@@ -226,12 +251,24 @@ def review_tasks(
         },
         schema={"record_id": pl.String, "guess": pl.String, "confidence": pl.Float64, "basis": pl.String},
     )
+    # Push first: a server that is down fails the run before the warehouse says the tasks went out.
+    pushed = label_studio.push(tasks) if label_studio.configured and tasks else None
     warehouse.write("review_tasks", with_partition(frame, partition), partition)
     import_file = label_studio.write_import_file(warehouse.path, partition, tasks)
     warehouse.refresh_catalog(["review_tasks"])
+    server = (
+        {
+            "label_studio_project": pushed["project_id"],
+            "tasks_created": len(pushed["created"]),
+            "tasks_already_there": len(pushed["existing"]),
+        }
+        if pushed
+        else {}
+    )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": frame.height,
+            **server,
             "import_file": dg.MetadataValue.path(str(import_file)),
             "reasons": dg.MetadataValue.md(
                 markdown_table([{"basis": k, "records": v} for k, v in Counter(frame["basis"]).most_common()])

@@ -60,6 +60,7 @@ def _version_views(warehouse: WarehouseResource) -> dict[str, list[str]]:
     "exclusively) and a dataset card. Unchanged content publishes nothing new.",
     kinds={"polars", "duckdb"},
     group_name="dataset",
+    owners=["team:data-engineering"],
     code_version="1",
 )
 def training_data(
@@ -87,6 +88,7 @@ def training_data(
         "rows_per_split_and_class": per_split,
         "class_distribution": dict(sorted(Counter(frame["label"].to_list()).items())),
         "agreement": summary["agreement"],
+        "agreement_overall": summary.get("agreement_overall"),
         "input_partitions": summary["input_partitions"],
         "dedup": summary["dedup"],
         "pending_review": summary["pending_review"],

@@ -9,9 +9,11 @@ import polars as pl
 
 from assets.partitioning import markdown_table, partition_of, with_partition
 from assets.partitions import SOURCES, source_day_partitions
-from gleaner.crawl import crawl
-from gleaner.drops import list_complete_drops, read_drop, write_drop
+from gleaner.crawl import CrawlStats
+from gleaner.crawl_drop import crawl_to_drop
+from gleaner.drops import read_drop
 from resources.browser import BrowserResource
+from resources.drops import DropsResource
 from resources.warehouse import WarehouseResource
 
 RAW_SCHEMA = {
@@ -36,7 +38,8 @@ class RawPagesConfig(dg.Config):
     partitions_def=source_day_partitions,
     description="Every fetched page of one source on one day: requested, final and canonical URL, HTTP "
     "status, fetch time, rendered HTML, content hash and error. Read from the day's complete scrape drops; "
-    "when there are none the source is crawled with Playwright and the crawl is written as a drop first.",
+    "when there are none the source is crawled (resuming an interrupted crawl of the partition) and written "
+    "as a drop first.",
     kinds={"playwright", "polars"},
     group_name="ingest",
     code_version="1",
@@ -46,21 +49,24 @@ def raw_pages(
     config: RawPagesConfig,
     warehouse: WarehouseResource,
     browser: BrowserResource,
+    drops: DropsResource,
 ) -> dg.MaterializeResult:
     partition = partition_of(context)
     source = SOURCES[partition["source"]]
-    drops_root = warehouse.drops_root
-    drops = list_complete_drops(drops_root, source=source.name, date=partition["date"])
-    if not drops or config.recrawl:
-        drop_id = f"crawl-{len(drops) + 1:03d}"
-        context.log.info(f"crawling {source.name} into drop {drop_id}")
-        browser.apply()
-        pages = crawl(source, log=context.log)
-        write_drop(drops_root, source.name, partition["date"], drop_id, pages)
-        drops = list_complete_drops(drops_root, source=source.name, date=partition["date"])
+    found = drops.complete_drops(source.name, partition["date"])
+    crawl_stats = None
+    if not found or config.recrawl:
+        drop_id = f"crawl-{len(found) + 1:03d}"  # the same id again after a killed run: its spool resumes
+        context.log.info(f"crawling {source.name} ({source.render} mode) into drop {drop_id}")
+        crawl_stats = CrawlStats()
+        crawl_to_drop(
+            source, drops.local_root, partition["date"], drop_id,
+            log=context.log, stats=crawl_stats, browser=browser.settings(),
+        )  # fmt: skip
+        found = drops.complete_drops(source.name, partition["date"])
 
     rows = []
-    for drop in drops:
+    for drop in found:
         for page in read_drop(drop.path):
             rows.append(
                 {
@@ -76,15 +82,17 @@ def raw_pages(
                     "error": page.error,
                 }
             )
-    frame = pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row").sort(["canonical_url", "drop_id"])
+    frame = pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row").sort(["canonical_url", "drop_id", "requested_url"])
     warehouse.write("raw_pages", with_partition(frame, partition), partition)
     warehouse.refresh_catalog(["raw_pages"])
     statuses = Counter(str(s) for s in frame["status"].to_list())
     errors = Counter(e for e in frame["error"].to_list() if e)
+    crawled = {"crawl": dg.MetadataValue.json(crawl_stats.as_dict())} if crawl_stats else {}
     return dg.MaterializeResult(
         metadata={
+            **crawled,
             "dagster/row_count": frame.height,
-            "drops": dg.MetadataValue.json([d.drop_id for d in drops]),
+            "drops": dg.MetadataValue.json([d.drop_id for d in found]),
             "pages_failed": sum(errors.values()),
             "http_status": dg.MetadataValue.md(
                 markdown_table([{"status": k, "pages": v} for k, v in sorted(statuses.items())])

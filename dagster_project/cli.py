@@ -102,6 +102,31 @@ def cmd_dedup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from gleaner.labeling.agreement import agreement_report
+    from gleaner.labeling.annotation_file import read_annotations
+
+    try:
+        votes = read_annotations(Path(args.file))
+    except (OSError, ValueError) as exc:
+        print(f"gleaner agreement: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(agreement_report(votes), sort_keys=True))
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from gleaner.extract_local import run_extract, summary_lines
+
+    try:
+        batch = run_extract(args.source, Path(args.path), Path(args.out))
+    except (OSError, ValueError) as exc:
+        print(f"gleaner extract: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(summary_lines(batch, Path(args.out))))
+    return 0
+
+
 def cmd_serve_demo(args: argparse.Namespace) -> int:
     from gleaner.demo_site import DemoSiteServer
 
@@ -136,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
     dedup.add_argument("--time-col")
     dedup.add_argument("--threshold", type=float, default=0.8)
     dedup.set_defaults(func=cmd_dedup)
+    agreement = sub.add_parser(
+        "agreement", help="Cohen, Fleiss and Krippendorff agreement of an annotation file, as one JSON object"
+    )
+    agreement.add_argument("file", help="CSV/Parquet with columns item, annotator, label; or a Label Studio export")
+    agreement.set_defaults(func=cmd_agreement)
+    extract = sub.add_parser(
+        "extract", help="run the pipeline's extraction + validation on a WARC or a folder of .html/.html.gz files"
+    )
+    extract.add_argument("--source", required=True, help="a configured source, or a built-in extractor name")
+    extract.add_argument("path", help=".warc / .warc.gz file, or a folder of .html / .html.gz files")
+    extract.add_argument("--out", required=True, help="folder for canonical_records.parquet and failed_records.parquet")
+    extract.set_defaults(func=cmd_extract)
     serve = sub.add_parser("serve-demo", help="serve the bundled demo site in the foreground")
     serve.add_argument("--port", type=int, default=8765)
     serve.set_defaults(func=cmd_serve_demo)

@@ -9,6 +9,7 @@ import dagster as dg
 
 from assets import dataset, dedup, labels, publish, raw_pages, records
 from dagster_project.jobs import ingest_partition, publish_training_data
+from dagster_project.label_studio_sensor import label_studio_sensor
 from dagster_project.resources import resources_for_env
 from dagster_project.schedules import daily_ingest
 from dagster_project.sensors import drop_sensor
@@ -18,6 +19,6 @@ defs = dg.Definitions(
     asset_checks=dg.load_asset_checks_from_modules([publish]),
     jobs=[ingest_partition, publish_training_data],
     schedules=[daily_ingest],
-    sensors=[drop_sensor],
+    sensors=[drop_sensor, label_studio_sensor],
     resources=resources_for_env(),
 )

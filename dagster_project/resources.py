@@ -7,6 +7,7 @@ import os
 import dagster as dg
 
 from resources.browser import BrowserResource
+from resources.drops import drops_from_env
 from resources.label_studio import BUNDLED_SAMPLE, LabelStudioResource
 from resources.llm import LLMLabelerResource
 from resources.policy import PolicyResource
@@ -20,6 +21,17 @@ def _llm() -> LLMLabelerResource:
     return LLMLabelerResource()
 
 
+def _label_studio(exports: str | None) -> LabelStudioResource:
+    # With a server, human labels come from it (plus any export files named); without, from files only.
+    if os.environ.get("LABEL_STUDIO_URL"):
+        return LabelStudioResource(
+            export_paths=exports.split(os.pathsep) if exports else [],
+            url=dg.EnvVar("LABEL_STUDIO_URL"),
+            api_key=dg.EnvVar("LABEL_STUDIO_API_KEY"),
+        )
+    return LabelStudioResource(export_paths=exports.split(os.pathsep) if exports else [str(BUNDLED_SAMPLE)])
+
+
 def resources_for_env(env: str | None = None) -> dict[str, object]:
     env = env or os.environ.get("GLEANER_ENV", "local")
     if env != "local":
@@ -28,9 +40,8 @@ def resources_for_env(env: str | None = None) -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(root=default_root()),
         "browser": BrowserResource(),
+        "drops": drops_from_env(),
         "llm": _llm(),
-        "label_studio": LabelStudioResource(
-            export_paths=exports.split(os.pathsep) if exports else [str(BUNDLED_SAMPLE)]
-        ),
+        "label_studio": _label_studio(exports),
         "policy": PolicyResource(),
     }

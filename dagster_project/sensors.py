@@ -1,57 +1,71 @@
 """The drop sensor: each complete scrape drop starts exactly one ingest run for its source-day.
 
-A drop is complete once its `_COMPLETE` marker exists; incomplete drops simply wait for a later tick.
-The cursor holds the drops already requested, and the run key names the drop, so neither a restarted
-daemon nor a second drop for the same day is lost or run twice.
+The drops resource says where drops arrive (the local folder, or an S3 prefix in production). A drop is
+complete once its `_COMPLETE` marker exists; incomplete drops simply wait for a later tick, and so does a
+drop dated today, until its partition exists. A drop whose name or paths lead outside the drop root is
+refused with an error in the log, once, and the others go ahead. The run key names the drop, so even a
+lost cursor cannot start a drop twice; the cursor (`gleaner.drop_cursor`) keeps each tick's listing cheap
+to compare and stays small however many drops have ever arrived.
 """
 
-
-import json
-
 import dagster as dg
+from botocore.exceptions import BotoCoreError, ClientError
 
 from assets.partitions import SOURCES, date_partitions, partition_key
 from dagster_project.jobs import ingest_partition
-from gleaner.drops import DropPathError, list_complete_drops
-from resources.warehouse import WarehouseResource
+from gleaner.drop_cursor import DropCursor
+from gleaner.drop_scan import DropSighting, RefusedDrop
+from gleaner.drops import DropError
+from resources.drops import DropsResource
 
 
 @dg.sensor(
     job=ingest_partition,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Starts ingest_partition for every complete scrape drop under the drops folder "
-    "(GLEANER_DROPS, default .gleaner/drops): <source>/<YYYY-MM-DD>/<drop_id>/ with a _COMPLETE marker.",
+    description="Starts ingest_partition for every complete scrape drop in the drop location (the drops "
+    "folder, or GLEANER_DROPS_S3): <source>/<YYYY-MM-DD>/<drop_id>/ with a _COMPLETE marker.",
 )
-def drop_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
-    seen: set[str] = set(json.loads(context.cursor)) if context.cursor else set()
+def drop_sensor(context: dg.SensorEvaluationContext, drops: DropsResource) -> dg.SensorResult:
+    cursor = DropCursor.from_json(context.cursor)
     try:
-        drops = list_complete_drops(warehouse.drops_root)
-    except DropPathError as exc:
-        return dg.SensorResult(skip_reason=f"drops folder refused: {exc}")
-    valid_dates = set(date_partitions.get_partition_keys())
-    requests = []
-    for drop in drops:
-        ident = f"{drop.source}/{drop.date}/{drop.drop_id}"
-        if ident in seen:
+        found = drops.scan()
+    except (OSError, DropError, BotoCoreError, ClientError) as exc:  # unreachable for now: try next tick
+        return dg.SensorResult(skip_reason=f"cannot list drops at {drops.location}: {exc}")
+    partitions = date_partitions.get_partition_keys()
+    last_date = partitions[-1] if partitions else ""
+    valid_dates = set(partitions)
+    requests: list[dg.RunRequest] = []
+    handled: dict[str, float] = {}
+    waiting: list[float] = []
+    for item in sorted(found, key=lambda f: (f.arrived_at, f.ident)):
+        if not cursor.is_new(item.ident, item.arrived_at):
             continue
-        if drop.source not in SOURCES:
-            context.log.warning(f"drop {ident}: source {drop.source!r} is not configured; skipped")
-            seen.add(ident)
+        if isinstance(item, RefusedDrop):
+            context.log.error(f"drop {item.ident} at {drops.location} refused: {item.reason}")
+            handled[item.ident] = item.arrived_at
             continue
-        if drop.date not in valid_dates:
-            context.log.warning(f"drop {ident}: date {drop.date} is outside the partitions; skipped")
-            seen.add(ident)
+        assert isinstance(item, DropSighting)
+        if item.date > last_date:
+            waiting.append(item.arrived_at)  # its day is not over: the partition does not exist yet
             continue
-        requests.append(
-            dg.RunRequest(
-                run_key=f"drop:{ident}",
-                partition_key=partition_key(drop.source, drop.date),
-                tags={"gleaner/drop": ident},
+        handled[item.ident] = item.arrived_at
+        problem = drops.check(item)
+        if problem is not None:
+            context.log.error(f"drop {item.ident} at {drops.location} refused: {problem}")
+        elif item.source not in SOURCES:
+            context.log.warning(f"drop {item.ident}: source {item.source!r} is not configured; skipped")
+        elif item.date not in valid_dates:
+            context.log.warning(f"drop {item.ident}: date {item.date} is before the first partition; skipped")
+        else:
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"drop:{item.ident}",
+                    partition_key=partition_key(item.source, item.date),
+                    tags={"gleaner/drop": item.ident},
+                )
             )
-        )
-        seen.add(ident)
-    cursor = json.dumps(sorted(seen))
+    cursor = cursor.advance(handled, min(waiting) if waiting else None)
     if not requests:
-        return dg.SensorResult(skip_reason="no new complete drops", cursor=cursor)
-    return dg.SensorResult(run_requests=requests, cursor=cursor)
+        return dg.SensorResult(skip_reason="no new complete drops", cursor=cursor.to_json())
+    return dg.SensorResult(run_requests=requests, cursor=cursor.to_json())

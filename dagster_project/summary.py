@@ -83,6 +83,6 @@ def print_summary() -> None:
         print(f"  {label:<10} {n:>5}")
     print("agreement (Cohen's kappa):")
     for pair in latest["agreement"]:
-        print(f"  {pair['pair']:<40} kappa={pair['kappa']:<7} n={pair['n_shared']}")
+        print(f"  {pair['pair']:<40} kappa={pair['kappa']!s:<7} n={pair['n_shared']}")
     print(f"published: {latest['name']} ({latest['rows']} rows) at {rows[-1]['path']}")
     print(f"DuckDB:    duckdb {root / warehouse.CATALOG} -c 'SELECT * FROM {latest['name']} LIMIT 5'")

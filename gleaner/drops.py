@@ -50,6 +50,10 @@ H_REQUESTED = "WARC-Gleaner-Requested-URI"
 H_NOTES = "WARC-Gleaner-Notes"
 H_SERVED_TYPE = "WARC-Gleaner-Served-Content-Type"
 H_BODY = "WARC-Gleaner-Body"
+H_RENDERER = "WARC-Gleaner-Renderer"
+# Record ids are uuid5 in this namespace over what the record is about, not random: the same pages written
+# as the same drop give the same bytes, which is what makes a resumed crawl's drop checkable.
+_RECORD_ID_NAMESPACE = uuid.UUID("5f0e1c8a-3b7d-4e52-9a61-0c2f8d4b7e19")
 
 
 class DropError(Exception):
@@ -120,6 +124,23 @@ def drop_path(drops_root: Path | str, source: str, day: date | str, drop_id: str
     return path
 
 
+def check_drop_names(source: str, day: str, drop_id: str) -> None:
+    """Raise `DropPathError` unless all three are plain names: what any listing (folder or S3) must check."""
+    _check_name("source", source, SLUG)
+    _date_text(day)
+    _check_name("drop id", drop_id, DROP_ID)
+
+
+def warc_name(marker: dict[str, Any]) -> str | None:
+    """The WARC file a marker names, refused unless it is a plain file name (no path can leave the drop)."""
+    named = marker.get("warc_file")
+    if named is not None and (
+        not isinstance(named, str) or not named or "/" in named or "\\" in named or named in (".", "..")
+    ):
+        raise DropPathError(f"warc_file {named!r} must be a plain file name")
+    return named
+
+
 def make_drop_id(now: datetime | None = None) -> str:
     """A sortable, collision-safe id: UTC timestamp plus a random suffix (``20261120T101500Z-3f9a1c``)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
@@ -141,10 +162,15 @@ def _payload_content_type(page: FetchedPage) -> str | None:
     return f"{kind}; charset=utf-8"  # html is text now; it is stored as UTF-8 whatever it was served as
 
 
-def _page_records(writer: WARCWriter, page: FetchedPage) -> list[Any]:
+def _record_id(drop_key: str, kind: str, *parts: str) -> str:
+    return f"<urn:uuid:{uuid.uuid5(_RECORD_ID_NAMESPACE, chr(0).join((drop_key, kind, *parts)))}>"
+
+
+def _page_records(writer: WARCWriter, page: FetchedPage, drop_key: str) -> list[Any]:
     common = {"WARC-Date": _warc_date(page.fetched_at), H_REQUESTED: page.requested_url}
     if page.notes:
         common[H_NOTES] = json.dumps(list(page.notes))
+    about = (page.requested_url, page.final_url, common["WARC-Date"])
     records = []
     response_id = None
     if page.status is not None:
@@ -158,9 +184,15 @@ def _page_records(writer: WARCWriter, page: FetchedPage) -> list[Any]:
             reason = HTTPStatus(page.status).phrase
         except ValueError:
             reason = "Unknown"
-        warc_headers = {**common, H_SERVED_TYPE: page.content_type or ""}
+        warc_headers = {
+            **common,
+            "WARC-Record-ID": _record_id(drop_key, "response", *about),
+            H_SERVED_TYPE: page.content_type or "",
+        }
         if page.html is None:
             warc_headers[H_BODY] = "none"
+        if page.renderer:
+            warc_headers[H_RENDERER] = page.renderer
         record = writer.create_warc_record(
             page.final_url,
             "response",
@@ -182,6 +214,7 @@ def _page_records(writer: WARCWriter, page: FetchedPage) -> list[Any]:
                 "WARC-Refers-To": response_id,
             }
         )
+        headers["WARC-Record-ID"] = _record_id(drop_key, "metadata", *about)
         records.append(
             writer.create_warc_record(
                 page.final_url,
@@ -243,10 +276,14 @@ def write_drop(
         with warc_tmp.open("wb") as fh:
             writer = WARCWriter(fh, gzip=True, warc_version="1.1")
             info = {"software": "gleaner", "format": DROP_FORMAT, "source": source, "drop-id": drop_id}
-            writer.write_record(writer.create_warcinfo_record(WARC_NAME, info))
+            warcinfo = writer.create_warcinfo_record(WARC_NAME, info)
+            drop_key = f"{source}/{day}/{drop_id}"
+            warcinfo.rec_headers.replace_header("WARC-Record-ID", _record_id(drop_key, "warcinfo"))
+            warcinfo.rec_headers.replace_header("WARC-Date", f"{day}T00:00:00Z")  # the partition's, not now
+            writer.write_record(warcinfo)
             record_count += 1
             for page in pages:
-                for record in _page_records(writer, page):
+                for record in _page_records(writer, page, drop_key):
                     writer.write_record(record)
                     record_count += 1
                 page_count += 1
@@ -301,19 +338,26 @@ def read_marker(drop_dir: Path | str) -> dict[str, Any]:
 
 
 def _warc_file(drop_dir: Path, marker: dict[str, Any]) -> Path:
-    named = marker.get("warc_file")
-    if named is not None:
-        if not isinstance(named, str) or "/" in named or "\\" in named or named in (".", ".."):
-            raise DropPathError(f"{drop_dir / MARKER}: warc_file {named!r} must be a plain file name")
-        candidates = [named]
-    else:
-        candidates = list(WARC_NAMES)
+    try:
+        named = warc_name(marker)
+    except DropPathError as exc:
+        raise DropPathError(f"{drop_dir / MARKER}: {exc}") from exc
+    candidates = [named] if named is not None else list(WARC_NAMES)
     for name in candidates:
         path = drop_dir / name
         if path.is_file():
             _inside(drop_dir.resolve(), path, "WARC file")
             return path
     raise DropError(f"{drop_dir} has no WARC file (looked for {', '.join(candidates)})")
+
+
+def check_drop(drop_dir: Path | str) -> Path:
+    """The WARC of a complete drop, after checking that its marker and WARC stay inside the drop.
+
+    Raises `DropIncompleteError`, `DropPathError` or `DropError` (unreadable marker, no WARC) naming why.
+    """
+    drop_dir = Path(drop_dir)
+    return _warc_file(drop_dir, read_marker(drop_dir))
 
 
 def _parse_warc_date(value: str | None) -> datetime | None:
@@ -426,6 +470,7 @@ def _document_page(record: Any, block: bytes, fallback_time: datetime) -> Fetche
         content_type=content_type,
         html=html,
         notes=tuple(notes),
+        renderer=(h.get_header(H_RENDERER) or None) if html is not None else None,
     )
 
 

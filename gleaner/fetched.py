@@ -20,8 +20,9 @@ HTML_MEDIA_TYPES = ("text/html", "application/xhtml+xml")
 class FetchedPage:
     """One URL's outcome. A failed fetch is still a page: ``error`` says why, ``html`` may be None.
 
-    ``html`` is the rendered DOM in browser mode and the decoded body in http mode. ``notes`` carries what
-    is worth knowing but is not a failure (a wait_for that never matched, a guessed charset, retries).
+    ``html`` is the rendered DOM when ``renderer`` is "browser" and the decoded body when it is "http".
+    ``notes`` carries what is worth knowing but is not a failure (a wait_for that never matched, a guessed
+    charset, retries).
     """
 
     requested_url: str
@@ -33,6 +34,7 @@ class FetchedPage:
     html: str | None
     error: str | None = None
     notes: tuple[str, ...] = field(default=())
+    renderer: str | None = None  # "http" (served HTML) or "browser" (rendered DOM); None when no document came
 
     def __post_init__(self) -> None:
         if self.fetched_at.tzinfo is None:

@@ -17,7 +17,7 @@ from gleaner.splitting import SPLITS
 @dataclass(frozen=True)
 class GatePolicy:
     kappa_pairs: tuple[tuple[str, str], ...] = (("lf_rating", "lf_lexicon"),)
-    kappa_threshold: float = 0.4
+    kappa_threshold: float = 0.8
     kappa_min_shared: int = 10
     max_class_ratio: float = 1.5
 
@@ -57,6 +57,8 @@ def check_kappa(agreement: list[dict], policy: GatePolicy) -> CheckVerdict:
         row = found.get(pair)
         if row is None:
             failing[" ~ ".join(pair)] = f"fewer than {policy.kappa_min_shared} shared records"
+        elif row["kappa"] is None:
+            failing[" ~ ".join(pair)] = "kappa undefined: one label only on the shared records"
         elif row["kappa"] < policy.kappa_threshold:
             failing[" ~ ".join(pair)] = row["kappa"]
     kappas = {" ~ ".join(p): found[p]["kappa"] for p in sorted(wanted) if p in found}

@@ -1,18 +1,21 @@
 """Exact Jaccard similarity of many pairs of shingle sets, without a Python loop per pair.
 
 Sets are 64-bit shingle hashes (two distinct shingles collide with probability 2**-64, which "exact"
-ignores). A pair's two shingle lists are concatenated and sorted; the number of distinct values is then
-|A | B|, and |A & B| = |A| + |B| - |A | B| with each set's own size counted the same way once per
-document. Lists are padded with a value that occurs in none of them to a width rounded up to 4, 5, 6 or
-7 times a power of two, so pairs of similar size are sorted together as one 2-D array with little padding.
+ignores). For a pair, the two lists are written side by side into one row, each padded with a value that
+occurs in no list to a width rounded up to 4, 5, 6 or 7 times a power of two, and the row is sorted: the
+number of distinct values is then |A | B|, and |A & B| = |A| + |B| - |A | B| with each set's own size
+counted the same way. Pairs whose lists have the same two widths are sorted together as one 2-D array.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from gleaner.arrays import ranges, release_freed_memory, unique
+
 _MIN_WIDTH = 16
 _BATCH_ELEMENTS = 1 << 20
+_RELEASE_AFTER = 100_000  # documents; below this the memory is not worth handing back
 
 
 def _pad_value(values: np.ndarray) -> np.uint64:
@@ -40,48 +43,60 @@ def _distinct(block: np.ndarray, pads: np.ndarray) -> np.ndarray:
 
 
 class ShingleSets:
-    """The shingle lists of some documents and the size of each as a set."""
+    """The shingle lists of some documents, stored flat, and the size of each as a set."""
 
-    def __init__(self, shingles: np.ndarray, offsets: np.ndarray) -> None:
-        self.values = shingles
-        self.offsets = offsets
-        self.pad = _pad_value(shingles)
-        lengths = np.diff(offsets)
-        self.sizes = np.zeros(len(lengths), dtype=np.int64)
-        widths = _widths(lengths)
-        for width in np.unique(widths[lengths > 0]):
-            for rows in _batches(np.flatnonzero((widths == width) & (lengths > 0)), int(width)):
-                block = self._rows(rows, int(width))
+    def __init__(self, parts: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """``parts`` are (shingle hashes, offsets) of consecutive runs of documents. The list is emptied as
+        the flat array fills, so each part can be freed as soon as it is copied."""
+        self.lengths = np.concatenate([np.zeros(0, np.int64)] + [np.diff(p[1]) for p in parts])
+        self.offsets = np.zeros(len(self.lengths) + 1, dtype=np.int64)
+        np.cumsum(self.lengths, out=self.offsets[1:])
+        self.values = np.empty(self.offsets[-1], dtype=np.uint64)
+        end = len(self.lengths)
+        while parts:
+            shingles, offsets = parts.pop()
+            start = end - (len(offsets) - 1)
+            self.values[self.offsets[start] : self.offsets[end]] = shingles
+            end = start
+            del shingles, offsets
+            if len(parts) % 16 == 0 and end > _RELEASE_AFTER:
+                release_freed_memory()  # many parts, from worker threads' arenas: give them back as we go
+        self.pad = _pad_value(self.values)
+        self.widths = _widths(self.lengths)
+        self.sizes = np.zeros(len(self.lengths), dtype=np.int64)
+        for width in np.flatnonzero(np.bincount(self.widths)).tolist():
+            for docs in _batches(np.flatnonzero((self.widths == width) & (self.lengths > 0)), width):
+                block = np.empty((len(docs), width), dtype=np.uint64)
+                self._fill(block, 0, docs)
                 block.sort(axis=1)
-                self.sizes[rows] = _distinct(block, width - lengths[rows])
+                self.sizes[docs] = _distinct(block, width - self.lengths[docs])
 
-    def _rows(self, rows: np.ndarray, width: int) -> np.ndarray:
-        """(len(rows), width) array of the documents' lists, padded at the end."""
-        lengths = self.offsets[rows + 1] - self.offsets[rows]
-        out = np.full((len(rows), width), self.pad, dtype=np.uint64)
-        total = int(lengths.sum())
-        if total:
-            before = np.zeros(len(rows), dtype=np.int64)
-            np.cumsum(lengths[:-1], out=before[1:])
-            step = np.arange(total) - np.repeat(before, lengths)
-            target = np.repeat(np.arange(len(rows)) * width, lengths) + step
-            out.reshape(-1)[target] = self.values[np.repeat(self.offsets[rows], lengths) + step]
-        return out
+    def _fill(self, block: np.ndarray, column: int, docs: np.ndarray) -> None:
+        """Write row k of ``block[:, column:column + width]`` with the list of ``docs[k]``, padded."""
+        width = int(self.widths[docs[0]]) if len(docs) else 0
+        block[:, column : column + width] = self.pad
+        lengths = self.lengths[docs]
+        step = ranges(lengths)
+        target = np.repeat(np.arange(len(docs)) * block.shape[1] + column, lengths) + step
+        block.reshape(-1)[target] = self.values[np.repeat(self.offsets[docs], lengths) + step]
 
     def jaccard(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """|A & B| / |A | B| for the sets of documents ``left[k]`` and ``right[k]`` (1.0 if both empty)."""
         left = np.asarray(left, dtype=np.int64)
         right = np.asarray(right, dtype=np.int64)
-        lengths = np.diff(self.offsets)
         union = np.zeros(len(left), dtype=np.int64)
-        widths = _widths(np.maximum(lengths[left], lengths[right]))
-        for width in np.unique(widths):
-            for pairs in _batches(np.flatnonzero(widths == width), 2 * int(width)):
-                block = np.concatenate(
-                    [self._rows(left[pairs], int(width)), self._rows(right[pairs], int(width))], axis=1
-                )
+        narrow = np.where(self.widths[left] <= self.widths[right], left, right)
+        wide = np.where(self.widths[left] <= self.widths[right], right, left)
+        combos = self.widths[narrow] * (1 << 32) + self.widths[wide]
+        for combo in unique(combos).tolist():
+            first, second = combo >> 32, combo & 0xFFFFFFFF
+            for pairs in _batches(np.flatnonzero(combos == combo), first + second):
+                a, b = narrow[pairs], wide[pairs]
+                block = np.empty((len(pairs), first + second), dtype=np.uint64)
+                self._fill(block, 0, a)
+                self._fill(block, first, b)
                 block.sort(axis=1)
-                pads = 2 * width - lengths[left[pairs]] - lengths[right[pairs]]
+                pads = first + second - self.lengths[a] - self.lengths[b]
                 union[pairs] = _distinct(block, pads)
         common = self.sizes[left] + self.sizes[right] - union
         return np.where(union > 0, common / np.maximum(union, 1), 1.0)

@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from gleaner.arrays import maybe_repeated, ranges, unique
 from gleaner.minhash import BANDS
 
 # A bucket this large is a family of templated pages rather than a few near copies; it is verified in
@@ -27,26 +28,28 @@ from gleaner.minhash import BANDS
 MAX_BUCKET = 64
 
 INDEX_SCHEMA = {"record_id": pl.String, "band": pl.Int16, "hash": pl.Int64}
+_CHUNK = 1 << 16  # records per chunk of the id column
 
 
-def candidate_pairs(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def candidate_pairs(
+    bands: np.ndarray, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Pairs of rows sharing any band, as ``(left, right)`` with ``left < right``, deduplicated and sorted.
 
-    Buckets with more than ``MAX_BUCKET`` members are returned separately (row indices, sorted) and produce
-    no pairs here: their all-pairs count is quadratic, and most of those pairs are redundant once the
-    bucket's clusters are known.
+    ``rows`` (ascending) restricts the search to those rows of ``bands``; the results are still row
+    numbers of ``bands``. Buckets with more than ``MAX_BUCKET`` members are returned separately (rows,
+    ascending) and produce no pairs here: their all-pairs count is quadratic, and most of those pairs are
+    redundant once the bucket's clusters are known.
     """
-    n = len(bands)
+    if rows is not None and len(rows) == len(bands):
+        rows = None
+    n = len(bands) if rows is None else len(rows)
     lefts: list[np.ndarray] = []
     rights: list[np.ndarray] = []
     big: list[np.ndarray] = []
-    # Sorting every band column is the slow part, so a counting pass over the top bits of the hashes first
-    # drops the records alone in their slot; only the few left (sharing a slot) are sorted.
-    bits = int(np.clip(np.ceil(np.log2(max(n, 1))) + 3, 10, 22))
     for band in range(bands.shape[1]):
-        column = bands[:, band]
-        slot = (column >> np.uint64(64 - bits)).astype(np.intp)
-        crowded = np.flatnonzero(np.bincount(slot, minlength=1 << bits)[slot] > 1)
+        column = bands[:, band] if rows is None else bands[rows, band]
+        crowded = maybe_repeated(column)
         if len(crowded) < 2:
             continue
         order = crowded[np.argsort(column[crowded], kind="stable")]
@@ -61,55 +64,53 @@ def candidate_pairs(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.
             continue
         starts, lengths = run_start[shared], run_len[shared]
         # Every member against each later member of its run: offset k pairs position p with p + k.
-        member = np.repeat(starts, lengths) + _ranges(lengths)
+        member = np.repeat(starts, lengths) + ranges(lengths)
         remaining = np.repeat(starts + lengths, lengths) - member
         for k in range(1, int(lengths.max())):
             first = member[remaining > k]
             lefts.append(order[first])
             rights.append(order[first + k])
-    if not lefts:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, big
-    left = np.concatenate(lefts).astype(np.int64)
-    right = np.concatenate(rights).astype(np.int64)
-    low, high = np.minimum(left, right), np.maximum(left, right)
-    keys = np.unique(low * n + high)
-    return keys // n, keys % n, big
-
-
-def _ranges(lengths: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(k) for k in lengths])`` without the Python loop."""
-    total = int(lengths.sum())
-    ends = np.cumsum(lengths)
-    out = np.ones(total, dtype=np.int64)
-    out[0] = 0
-    out[ends[:-1]] = 1 - lengths[:-1]
-    return np.cumsum(out)
+    keys = np.zeros(0, dtype=np.int64)
+    if lefts:
+        left = np.concatenate(lefts).astype(np.int64)
+        right = np.concatenate(rights).astype(np.int64)
+        keys = unique(np.minimum(left, right) * n + np.maximum(left, right))
+    left, right = keys // max(n, 1), keys % max(n, 1)
+    if rows is None:
+        return left, right, big
+    return rows[left], rows[right], [rows[b] for b in big]
 
 
 def band_table(record_ids: Sequence | pl.Series, bands: np.ndarray) -> pl.DataFrame:
-    """The index rows for some records: one per (record, band), sorted by record then band.
+    """The index rows for some records: one per (record, band), a record's rows together and in band order.
 
-    Sorted that way the id column compresses to one run per record and the band column to a repeating
-    pattern, so a Parquet file of this table costs little more than the eight bytes of each hash.
+    Grouped that way the id column compresses to one run per record and the band column to a repeating
+    pattern, so a Parquet file of this table costs little more than the eight bytes of each hash. Records
+    keep the order given (dedup gives them sorted by id).
     """
     ids = record_ids if isinstance(record_ids, pl.Series) else pl.Series(list(record_ids))
     ids = ids.cast(pl.String)
     n, bands_per_record = bands.shape if bands.ndim == 2 else (0, BANDS)
-    order = ids.arg_sort().to_numpy()
+    # Repeated ids built a chunk at a time: one index array for all 16 million rows of a million records
+    # would cost more memory than the column itself.
+    chunks = [
+        ids.gather(np.repeat(np.arange(start, min(start + _CHUNK, n), dtype=np.int64), bands_per_record))
+        for start in range(0, n, _CHUNK)
+    ]
     return pl.DataFrame(
         {
-            "record_id": ids.gather(np.repeat(order, bands_per_record)),
+            "record_id": pl.concat(chunks, rechunk=False) if chunks else ids.clear(),
             "band": np.tile(np.arange(bands_per_record, dtype=np.int16), n),
-            "hash": np.ascontiguousarray(bands[order]).reshape(-1).view(np.int64),
+            "hash": np.ascontiguousarray(bands).reshape(-1).view(np.int64),
         },
         schema=INDEX_SCHEMA,
     )
 
 
 def write_band_index(table: pl.DataFrame, path: str | os.PathLike) -> int:
-    """Write index rows to one Parquet file (zstd, one row group per ~1M rows); returns the file's size."""
-    table = table.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA).sort("record_id", "band")
+    """Write index rows (as from ``band_table``, or several of them concatenated) to one Parquet file with
+    zstd and ~1M-row groups; returns the file's size in bytes."""
+    table = table.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA)
     table.write_parquet(
         path, compression="zstd", compression_level=3, statistics=True, row_group_size=1 << 20
     )
@@ -118,8 +119,7 @@ def write_band_index(table: pl.DataFrame, path: str | os.PathLike) -> int:
 
 def candidate_query_sql(index_sql: str, new_bands: str = "new_bands") -> str:
     """SQL listing the ids in ``index_sql`` (any relation with the index schema) sharing a band with
-    ``new_bands``; the join is on ``(band, hash)``, so DuckDB reads only those two columns plus the ids of
-    the matches."""
+    ``new_bands``: an equi-join on ``(band, hash)`` over the index's three narrow columns."""
     return (
         f"SELECT DISTINCT idx.record_id FROM {index_sql} AS idx "
         f"JOIN {new_bands} AS new USING (band, hash) ORDER BY idx.record_id"

@@ -6,8 +6,10 @@ change in a third-party default must not silently change them. With the same 32-
 row equals ``datasketch.MinHash(num_perm=128, seed=1, hashfunc=...)`` after updating with the same
 shingles, which the tests check.
 
-Each shingle costs 128 multiply-adds; doing them as one (128, k) uint32 array per block of about 12k shingles
-keeps the block in cache and lets numpy use SIMD and release the GIL, which is what makes threads pay off.
+Each shingle costs 128 multiply-adds and a minimum. They run as one (128, k) uint32 array per block of 12k
+shingles: big enough that numpy's per-call overhead vanishes, small enough to stay in the last-level
+cache. The multiply and add release the GIL (the per-document minimum, ``reduceat``, does not), so two
+threads overlap most of the work.
 """
 
 from __future__ import annotations
@@ -76,9 +78,9 @@ def signatures(shingle_hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     starts = offsets[owners]
     a = _A[:, None]
     b = _B[:, None]
+    # Blocks cut through documents; the one straddling a cut is finished in the next block.
     buffer = np.empty((NUM_PERM, min(_BLOCK, total)), dtype=np.uint32)
-    # Blocks cut through documents, so a document straddling a cut is finished in the next block.
-    pieces = []
+    mins = out if len(owners) == n else np.empty((NUM_PERM, len(owners)), dtype=np.uint32)
     for lo in range(0, total, _BLOCK):
         hi = min(lo + _BLOCK, total)
         block = buffer[:, : hi - lo]
@@ -88,15 +90,12 @@ def signatures(shingle_hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         last = int(np.searchsorted(starts, hi, side="left"))
         cuts = starts[first:last] - lo
         cuts[0] = 0
-        mins = np.minimum.reduceat(block, cuts, axis=1)
-        if pieces and lo > starts[first]:
-            np.minimum(mins[:, 0], pieces[-1][:, -1], out=mins[:, 0])
-            pieces[-1] = pieces[-1][:, :-1]
-        pieces.append(mins)
-    mins = np.concatenate(pieces, axis=1)
-    if len(owners) == n:
-        return mins.T
-    out[:, owners] = mins
+        block_mins = np.minimum.reduceat(block, cuts, axis=1)
+        if lo > starts[first]:  # a document cut by the previous block boundary: finish its minimum
+            np.minimum(block_mins[:, 0], mins[:, first], out=block_mins[:, 0])
+        mins[:, first:last] = block_mins
+    if mins is not out:
+        out[:, owners] = mins
     return out.T
 
 

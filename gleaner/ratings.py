@@ -5,23 +5,57 @@ from __future__ import annotations
 import re
 
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+_OUT_OF = re.compile(
+    r"(?P<value>\d+(?:[.,]\d+)?)\s*(?:/|of|out\s+of|von|sur|su|de|van|z|из)\s*(?P<best>\d+(?:[.,]\d+)?)(?![\d.,]*\d)",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"(?P<value>\d+(?:[.,]\d+)?)\s*%")
+_ANY_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_FULL_STARS, _EMPTY_STARS = "★⭐", "☆"
 
 
 class RatingError(ValueError):
     """A rating that cannot be placed on a 1-5 scale; the message says why."""
 
 
-def parse_number(value: object) -> float:
+def parse_number(value: object, what: str = "rating") -> float:
     """Accept 4, 4.5, "4.5", "4,5" and " 5.0 "; refuse everything else with the value in the message."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise RatingError(f"{what} is missing")
     if isinstance(value, bool):
-        raise RatingError(f"rating is a boolean: {value!r}")
+        raise RatingError(f"{what} is a boolean: {value!r}")
     if isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise RatingError(f"{what} is not a finite number: {value!r}")
         return float(value)
     if isinstance(value, str):
         text = value.strip()
         if _NUMBER.match(text):
             return float(text.replace(",", "."))
-    raise RatingError(f"rating is not a number: {value!r}")
+    raise RatingError(f"{what} is not a number: {value!r}")
+
+
+def split_rating_text(value: object) -> tuple[object, object, object]:
+    """(value, best, worst) from how shops print ratings: "4.5 out of 5", "Score: 8/10", "80%", "4 stars", "★★★★☆".
+
+    Anything else comes back untouched with no scale, so `normalize_rating` reports it as it was found.
+    """
+    if not isinstance(value, str) or _NUMBER.match(value.strip()):
+        return value, None, None
+    text = value.strip()
+    match = _OUT_OF.search(text)
+    if match and float(match["value"].replace(",", ".")) <= float(match["best"].replace(",", ".")) <= 100:
+        return match["value"], match["best"], None
+    if match := _PERCENT.search(text):
+        return match["value"], 100, 0
+    numbers = _ANY_NUMBER.findall(text)
+    if len(numbers) == 1:  # "Rating: 4.5", "4 stars"; with several numbers it is anyone's guess
+        return numbers[0], None, None
+    glyphs = [c for c in text if not c.isspace()]
+    if glyphs and all(c in _FULL_STARS + _EMPTY_STARS for c in glyphs):
+        full = sum(c in _FULL_STARS for c in glyphs)
+        return full, (len(glyphs) if any(c in _EMPTY_STARS for c in glyphs) else None), None
+    return value, None, None
 
 
 def infer_scale(value: float) -> float:
@@ -39,8 +73,8 @@ def normalize_rating(value: object, best: object = None, worst: object = None) -
     start at 0, so that is the default worst there.
     """
     rating = parse_number(value)
-    scale = parse_number(best) if best not in (None, "") else infer_scale(rating)
-    low = parse_number(worst) if worst not in (None, "") else (1.0 if scale == 5.0 else 0.0)
+    scale = parse_number(best, "bestRating") if best not in (None, "") else infer_scale(rating)
+    low = parse_number(worst, "worstRating") if worst not in (None, "") else (1.0 if scale == 5.0 else 0.0)
     if scale <= low:
         raise RatingError(f"bestRating {scale:g} is not above worstRating {low:g}")
     if not low <= rating <= scale:

@@ -89,5 +89,9 @@ class RobotsCache:
             self._rules[origin] = rules
         return self._rules[origin]
 
+    def known(self, url: str) -> RobotsRules | None:
+        """The origin's rules if already fetched; lets an async caller skip the blocking path."""
+        return self._rules.get(origin_of(url))
+
     def allows(self, url: str) -> bool:
         return self.rules_for(url).allows(url)

@@ -25,19 +25,33 @@ class ProductReview(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    record_id: str = Field(min_length=8)
-    review_id: str = Field(min_length=1)
-    product_id: str = Field(min_length=1)
-    source: str = Field(min_length=1)
-    page_url: str = Field(pattern=r"^https?://")
-    scraped_at: datetime
-    text: str = Field(min_length=1, max_length=20_000)
-    rating: float = Field(ge=1, le=5)
+    record_id: str = Field(min_length=8, description="Stable hash of source and review_id.")
+    review_id: str = Field(
+        min_length=1, description="Natural key: the site's review id, else a hash of product, author, date, text."
+    )
+    product_id: str = Field(min_length=1, description="The reviewed item's sku/GTIN/mpn/id/name, else the page URL.")
+    source: str = Field(min_length=1, description="Configured source or built-in extractor name.")
+    page_url: str = Field(
+        pattern=r"^(?:https?|file)://",
+        description="Canonical URL of the page; file:// only for local files run through `gleaner extract`.",
+    )
+    scraped_at: datetime = Field(description="When the page was fetched (UTC).")
+    text: str = Field(min_length=1, max_length=20_000, description="Review text, entities decoded, tags removed.")
+    rating: float = Field(ge=1, le=5, description="Rating mapped linearly onto 1-5.")
     rating_scale: float = Field(gt=0, description="The scale the rating was published on (5, 10, 100).")
     author: str | None = None
-    published: str | None = None
-    language: str = "und"
-    word_count: int = Field(ge=1)
+    published: str | None = Field(default=None, description="Publication date as the page wrote it.")
+    language: str = Field(default="und", description="Primary language subtag (en, de, ...), und when unknown.")
+    word_count: int = Field(ge=1, description="Whitespace words; each CJK character counts as one.")
+    extraction: str | None = Field(
+        default=None, description="Where the review was found: json-ld, microdata, rdfa or selectors."
+    )
+    extraction_notes: str | None = Field(
+        default=None, description="What extraction had to repair or infer (JSON-LD repairs, detected language)."
+    )
+    page_text: str | None = Field(
+        default=None, description="Main text of the page (trafilatura), for sources with body_text: true."
+    )
 
     @field_validator("scraped_at")
     @classmethod
@@ -52,13 +66,28 @@ REVIEW_COLUMNS: dict[str, str] = {
 }
 
 
-def validate_candidate(candidate: dict[str, Any]) -> tuple[ProductReview | None, str | None]:
-    """Return the model or a human-readable reason naming each failing field."""
+def validate_candidate(
+    candidate: dict[str, Any], known: dict[str, str | None] | None = None
+) -> tuple[ProductReview | None, str | None]:
+    """Return the model or a human-readable reason naming each failing field.
+
+    ``known`` holds problems found before validation (a rating that fits no scale, a review without text)
+    by field; they replace the validator's generic message for that field, and a None message silences a
+    field whose failure only follows from another (no text, so no words).
+    """
+    known = known or {}
+    stated = [
+        message if message.startswith(field) else f"{field}: {message}" for field, message in known.items() if message
+    ]
     try:
-        return ProductReview.model_validate(candidate), None
+        record = ProductReview.model_validate(candidate)
     except ValidationError as exc:
-        reasons = []
+        reasons = list(stated)
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "record"
-            reasons.append(f"{field}: {err['msg']} (got {err.get('input')!r:.60})")
+            if field not in known:
+                reasons.append(f"{field}: {err['msg']} (got {err.get('input')!r:.60})")
         return None, "; ".join(reasons)
+    if stated:
+        return None, "; ".join(stated)
+    return record, None

@@ -17,18 +17,21 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
+import polars as pl
 
+from gleaner.arrays import ranges, release_freed_memory
 from gleaner.minhash import BANDS, NUM_PERM, band_hashes, signatures
 from gleaner.shingles import ShingledBatch, shingle_batch
 
 BATCH_CHARS = 1 << 20
 BATCH_MAX_DOCS = 4096
-# Below this much text (about 250 MB of shingle hashes) ``sketch`` keeps every shingle hash by default, so
-# dedup does not hash its candidates a second time; above it, memory matters more than the few percent
-# that re-hashing costs.
+# Below this much text (at most about 350 MB of shingle hashes and signatures) ``sketch`` keeps them by
+# default, so dedup does not hash its candidates a second time; above it, memory matters more than the few
+# percent that re-hashing costs.
 RETAIN_SHINGLES_CHARS = 200_000_000
 
 T = TypeVar("T")
+TextInput = Sequence[str | None] | pl.Series
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,10 @@ class ShingleStore:
         cuts = np.searchsorted(rows, first_rows)
         return [rows[cuts[k] : cuts[k + 1]] - first_rows[k] for k in range(len(self.batches))]
 
-    def take(self, rows: np.ndarray) -> ShingledBatch:
-        """Texts ``rows`` (ascending) as one batch."""
-        return concat(
-            [take(batch, part) for batch, part in zip(self.batches, self._split(rows), strict=True)]
-        )
+    def take_parts(self, rows: np.ndarray) -> list[ShingledBatch]:
+        """Texts ``rows`` (ascending), one batch per stored batch they come from."""
+        pieces = zip(self.batches, self._split(rows), strict=True)
+        return [take(batch, part) for batch, part in pieces if len(part)]
 
     def take_signatures(self, rows: np.ndarray) -> np.ndarray:
         """Signatures of texts ``rows`` (ascending)."""
@@ -77,11 +79,13 @@ def worker_count() -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
 
-def text_chars(texts: Sequence[str | None]) -> np.ndarray:
+def text_chars(texts: TextInput) -> np.ndarray:
+    if isinstance(texts, pl.Series):
+        return texts.str.len_chars().fill_null(0).to_numpy().astype(np.int64)
     return np.array([len(t) if t else 0 for t in texts], dtype=np.int64)
 
 
-def batch_bounds(texts: Sequence[str | None]) -> list[tuple[int, int]]:
+def batch_bounds(texts: TextInput) -> list[tuple[int, int]]:
     """Consecutive [start, end) slices of about ``BATCH_CHARS`` characters and at most ``BATCH_MAX_DOCS``."""
     return _bounds(np.cumsum(text_chars(texts)))
 
@@ -98,31 +102,22 @@ def _bounds(cumulative: np.ndarray) -> list[tuple[int, int]]:
     return bounds
 
 
+def map_ranges(bounds: list[tuple[int, int]], work: Callable[[int, int], T]) -> list[T]:
+    """``work(start, end)`` for each range on a thread pool, results in range order."""
+    if len(bounds) <= 1 or worker_count() == 1:
+        return [work(s, e) for s, e in bounds]
+    with ThreadPoolExecutor(max_workers=worker_count()) as pool:
+        return list(pool.map(lambda b: work(*b), bounds))
+
+
 def map_batches(
-    texts: Sequence[str | None],
-    work: Callable[[Sequence[str | None]], T],
+    texts: TextInput,
+    work: Callable[[TextInput], T],
     bounds: list[tuple[int, int]] | None = None,
 ) -> list[T]:
     """``work`` applied to each batch of ``texts`` on a thread pool, results in batch order."""
     bounds = batch_bounds(texts) if bounds is None else bounds
-    if len(bounds) <= 1 or worker_count() == 1:
-        return [work(texts[s:e]) for s, e in bounds]
-    with ThreadPoolExecutor(max_workers=worker_count()) as pool:
-        return list(pool.map(lambda b: work(texts[b[0] : b[1]]), bounds))
-
-
-def concat(parts: Sequence[ShingledBatch]) -> ShingledBatch:
-    """Batches one after the other, as if shingled together."""
-    if not parts:
-        return shingle_batch([])
-    offsets = [parts[0].offsets]
-    for part in parts[1:]:
-        offsets.append(part.offsets[1:] + offsets[-1][-1])
-    return ShingledBatch(
-        np.concatenate([p.text_keys for p in parts]),
-        np.concatenate([p.shingles for p in parts]),
-        np.concatenate(offsets),
-    )
+    return map_ranges(bounds, lambda s, e: work(texts[s:e]))
 
 
 def take(batch: ShingledBatch, rows: np.ndarray) -> ShingledBatch:
@@ -131,12 +126,12 @@ def take(batch: ShingledBatch, rows: np.ndarray) -> ShingledBatch:
     lengths = ends - starts
     offsets = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    positions = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
+    positions = np.repeat(starts, lengths) + ranges(lengths)
     return ShingledBatch(batch.text_keys[rows], batch.shingles[positions], offsets)
 
 
-def sketch(texts: Sequence[str | None], keep_shingles: bool | None = None) -> Sketches:
-    """Text keys and band hashes of every text (a list or anything sliceable that yields str or None).
+def sketch(texts: TextInput, keep_shingles: bool | None = None) -> Sketches:
+    """Text keys and band hashes of every text (a list of str or None, or a polars String column).
 
     ``keep_shingles`` defaults to keeping them for up to ``RETAIN_SHINGLES_CHARS`` of text.
     """
@@ -144,18 +139,20 @@ def sketch(texts: Sequence[str | None], keep_shingles: bool | None = None) -> Sk
     if keep_shingles is None:
         keep_shingles = not len(cumulative) or int(cumulative[-1]) <= RETAIN_SHINGLES_CHARS
 
-    def work(batch_texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray, ShingledBatch, np.ndarray]:
+    def work(
+        batch_texts: TextInput,
+    ) -> tuple[np.ndarray, np.ndarray, ShingledBatch | None, np.ndarray | None]:
         batch = shingle_batch(batch_texts)
         sigs = signatures(batch.shingles, batch.offsets)
-        return batch.text_keys, band_hashes(sigs), batch, sigs
+        if keep_shingles:
+            return batch.text_keys, band_hashes(sigs), batch, sigs
+        return batch.text_keys, band_hashes(sigs), None, None
 
     parts = map_batches(texts, work, _bounds(cumulative))
     store = ShingleStore(tuple(p[2] for p in parts), tuple(p[3] for p in parts)) if keep_shingles else None
-    if not parts:
-        return Sketches(np.zeros(0, np.uint64), np.zeros((0, BANDS), np.uint64), store)
-    return Sketches(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), store)
-
-
-def shingle(texts: Sequence[str | None]) -> ShingledBatch:
-    """Shingle hashes of every text, batched and threaded like ``sketch``; offsets index the whole input."""
-    return concat(map_batches(texts, shingle_batch))
+    keys = np.concatenate([np.zeros(0, np.uint64)] + [p[0] for p in parts])
+    bands = np.concatenate([np.zeros((0, BANDS), np.uint64)] + [p[1] for p in parts])
+    del parts
+    if not keep_shingles:  # a large input: memory matters more than reusing the arenas
+        release_freed_memory()
+    return Sketches(keys, bands, store)

@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from cssselect import ExpressionError, SelectorError
+from parsel.csstranslator import HTMLTranslator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from gleaner.selectors import ReviewSelectors
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _ENV_REF = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?::-(?P<default>[^}]*))?\}")
@@ -31,7 +35,15 @@ class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(description="Plain slug; also the `source` partition key.")
-    extractor: Literal["demo_shop", "schema_org_reviews"] = "demo_shop"
+    extractor: Literal["schema_org_reviews", "selectors"] = Field(
+        default="schema_org_reviews",
+        description="schema_org_reviews: JSON-LD/microdata/RDFa on any site; selectors: the `selectors` block "
+        "first, schema.org markup when it finds no review.",
+    )
+    selectors: ReviewSelectors | None = None
+    body_text: bool = Field(
+        default=False, description="Keep each page's main text (trafilatura) as `page_text` on its records."
+    )
     start_urls: list[str] = Field(min_length=1)
     allowed_domains: list[str] = Field(min_length=1)
     include: list[str] = Field(
@@ -40,7 +52,23 @@ class SourceConfig(BaseModel):
     exclude: list[str] = Field(
         default_factory=list, description="Regexes that stop a URL from being followed."
     )
-    render: Literal["browser", "http"] = "browser"
+    render: Literal["browser", "http", "adaptive"] = Field(
+        default="browser",
+        description="browser: Chromium renders every page; http: the served HTML as is; adaptive: the served "
+        "HTML where it already holds the `wait_for` content, Chromium where it does not, decided per page type "
+        "and remembered for the rest of the crawl.",
+    )
+    page_types: dict[str, str] = Field(
+        default_factory=dict,
+        description="Adaptive mode: name -> regex grouping URLs into page types (first match wins); URLs that "
+        "match none are grouped by their shape (path segments holding digits and query values wildcarded).",
+    )
+    allow_resources: list[Literal["image", "font", "media"]] = Field(
+        default_factory=list,
+        description="Sub-resource types the browser may download; images, fonts and media are blocked otherwise.",
+    )
+    concurrency: int = Field(default=2, ge=1, le=32, description="Requests in flight per host at once.")
+    max_body_bytes: int = Field(default=8_000_000, gt=0, description="Larger bodies fail the fetch unread.")
     wait_for: str | None = Field(
         default=None, description="CSS selector that marks the page's content as ready."
     )
@@ -50,6 +78,26 @@ class SourceConfig(BaseModel):
     timeout_sec: float = Field(default=15.0, gt=0)
     respect_robots: bool = True
 
+    @model_validator(mode="after")
+    def _selectors_present(self) -> SourceConfig:
+        if self.extractor == "selectors" and self.selectors is None:
+            raise ValueError("extractor 'selectors' needs a `selectors` block")
+        if self.extractor != "selectors" and self.selectors is not None:
+            raise ValueError(f"a `selectors` block is ignored by extractor {self.extractor!r}; use 'selectors'")
+        return self
+
+    @model_validator(mode="after")
+    def _adaptive_can_tell(self) -> SourceConfig:
+        if self.render != "adaptive":
+            return self
+        if not self.wait_for:
+            raise ValueError("render 'adaptive' needs `wait_for`: it is how a served page is found to lack content")
+        try:
+            HTMLTranslator().css_to_xpath(self.wait_for)
+        except (SelectorError, ExpressionError) as exc:
+            raise ValueError(f"wait_for {self.wait_for!r} is not plain CSS, which adaptive mode needs: {exc}") from exc
+        return self
+
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
@@ -57,10 +105,10 @@ class SourceConfig(BaseModel):
             raise ValueError("must be a plain slug (lowercase letters, digits, underscores)")
         return value
 
-    @field_validator("include", "exclude")
+    @field_validator("include", "exclude", "page_types")
     @classmethod
-    def _regexes(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
+    def _regexes(cls, patterns: list[str] | dict[str, str]) -> list[str] | dict[str, str]:
+        for pattern in patterns.values() if isinstance(patterns, dict) else patterns:
             try:
                 re.compile(pattern)
             except re.error as exc:

@@ -1,102 +1,88 @@
-"""schema.org reviews from JSON-LD and microdata, whatever the site.
+"""schema.org reviews from a page's JSON-LD, microdata and RDFa, whatever the site.
 
-JSON-LD blocks are parsed one by one so a single broken block is reported and the others still count;
-microdata goes through `extruct`.
+Microdata and RDFa go through `extruct`. JSON-LD blocks are read here, one by one, with the lenient parser
+in `jsonld_repair` rather than extruct's: extruct drops every block of a page when one is invalid, while a
+broken block here is reported alone (with its text) and a repairable one still counts, its repairs noted on
+the records it yields. A syntax whose parser fails on hostile markup is reported and the others still count.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import extruct
 from parsel import Selector
 
-_LD_JSON = "script[type='application/ld+json']::text"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+from gleaner.jsonld_repair import JsonLdError, parse_json_ld
+from gleaner.linked_data import Graph, review_candidate
+
+_LD_JSON = (
+    "//script[starts-with(normalize-space(translate(@type, 'APLICTONDJS', 'aplictondjs')), 'application/ld+json')]"
+)
+_REVIEW_HINTS = ("review", "ratingvalue")
 
 
 @dataclass
 class StructuredReviews:
+    """Candidates (each tagged with its ``syntax`` and any ``notes``), plus what could not be read."""
+
     reviews: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (reason, offending text)
+    aggregate_ratings: int = 0
+    unreadable_reviews: bool = False  # an unreadable block or syntax that looked like it held reviews
 
 
-def _types(node: dict[str, Any]) -> set[str]:
-    raw = node.get("@type") or node.get("type") or []
-    values = raw if isinstance(raw, list) else [raw]
-    return {str(v).rsplit("/", 1)[-1] for v in values}
-
-
-def _first(value: Any) -> Any:
-    return value[0] if isinstance(value, list) and value else value
-
-
-def _text(value: Any) -> str | None:
-    value = _first(value)
-    if isinstance(value, dict):
-        value = value.get("name") or value.get("@value")
-    return None if value is None else str(value)
-
-
-def _walk(node: Any, product: dict[str, Any] | None = None) -> Iterator[tuple[dict[str, Any], dict | None]]:
-    if isinstance(node, list):
-        for item in node:
-            yield from _walk(item, product)
-        return
-    if not isinstance(node, dict):
-        return
-    if "properties" in node and isinstance(node["properties"], dict):  # extruct's non-uniform microdata
-        node = {"@type": node.get("type"), **node["properties"]}
-    types = _types(node)
-    if "Product" in types:
-        product = node
-    if "Review" in types:
-        yield node, product
-    for key, value in node.items():
-        if key not in ("@context", "@type", "type") and isinstance(value, dict | list):
-            yield from _walk(value, product)
-
-
-def _as_candidate(review: dict[str, Any], product: dict[str, Any] | None) -> dict[str, Any]:
-    rating = review.get("reviewRating")
-    rating = _first(rating) if isinstance(rating, list) else rating
-    rating = rating if isinstance(rating, dict) else {"ratingValue": rating}
-    product = product or _first(review.get("itemReviewed")) or {}
-    product = product if isinstance(product, dict) else {"name": product}
-    return {
-        "review_id": _text(review.get("@id") or review.get("identifier")),
-        "product_id": _text(
-            product.get("sku") or product.get("productID") or product.get("@id") or product.get("name")
-        ),
-        "text": _text(review.get("reviewBody") or review.get("description")),
-        "rating_value": rating.get("ratingValue"),
-        "best_rating": rating.get("bestRating"),
-        "worst_rating": rating.get("worstRating"),
-        "author": _text(review.get("author")),
-        "published": _text(review.get("datePublished")),
-        "language": _text(review.get("inLanguage")),
-    }
-
-
-def extract_structured_reviews(html: str, url: str) -> StructuredReviews:
-    """Every schema.org Review on the page, as loose candidates for the pydantic model to judge."""
-    found = StructuredReviews()
-    selector = Selector(text=html)
-    for index, block in enumerate(selector.css(_LD_JSON).getall()):
+def _json_ld(selector: Selector, found: StructuredReviews) -> None:
+    roots: list[Any] = []
+    repairs: list[list[str]] = []
+    for index, script in enumerate(selector.xpath(_LD_JSON)):
+        block = "".join(script.xpath("text()").getall())
         try:
-            data = json.loads(_CONTROL.sub(" ", block), strict=False)
-        except json.JSONDecodeError as exc:
-            found.errors.append(f"invalid JSON-LD block {index}: {exc.msg} at line {exc.lineno}")
+            data, repaired = parse_json_ld(block)
+        except JsonLdError as exc:
+            found.errors.append((f"invalid JSON-LD block {index}: {exc}", block))
+            found.unreadable_reviews |= any(hint in block.lower() for hint in _REVIEW_HINTS)
             continue
-        found.reviews.extend(_as_candidate(r, p) for r, p in _walk(data))
+        roots.append(data)
+        repairs.append([f"JSON-LD block {index} repaired: {', '.join(repaired)}"] if repaired else [])
+    _collect(Graph.of(*roots), "json-ld", found, repairs)
+
+
+def _extruct(html: str, url: str, syntax: str, found: StructuredReviews) -> None:
     try:
-        micro = extruct.extract(html, base_url=url, syntaxes=["microdata"], errors="strict")
-    except Exception as exc:  # extruct raises whatever lxml raises on hostile markup
-        found.errors.append(f"microdata unreadable: {type(exc).__name__}: {exc}")
-    else:
-        found.reviews.extend(_as_candidate(r, p) for r, p in _walk(micro.get("microdata", [])))
+        data = extruct.extract(
+            html.encode("utf-8", errors="surrogatepass"),
+            base_url=url,
+            encoding="UTF-8",
+            syntaxes=[syntax],
+            uniform=True,
+            errors="strict",
+        )
+    except Exception as exc:  # extruct raises whatever lxml or rdflib raise on hostile markup
+        found.errors.append((f"{syntax} unreadable: {type(exc).__name__}: {exc}"[:500], ""))
+        found.unreadable_reviews |= "review" in html.lower()
+        return
+    _collect(Graph.of(data.get(syntax, [])), syntax, found, [])
+
+
+def _collect(graph: Graph, syntax: str, found: StructuredReviews, notes: list[list[str]]) -> None:
+    found.aggregate_ratings += graph.aggregate_ratings()
+    for review, item in graph.reviews():
+        candidate = review_candidate(graph, review, item)
+        origin = graph.origins.get(id(review), 0)
+        candidate["syntax"] = syntax
+        candidate["notes"] = list(notes[origin]) if origin < len(notes) else []
+        found.reviews.append(candidate)
+
+
+def extract_structured_reviews(html: str, url: str, selector: Selector | None = None) -> StructuredReviews:
+    """Every schema.org Review on the page, as loose candidates for the pydantic model to judge."""
+    selector = selector if selector is not None else Selector(text=html, type="html")
+    found = StructuredReviews()
+    _json_ld(selector, found)
+    if selector.xpath("//*[@itemscope]"):
+        _extruct(html, url, "microdata", found)
+    if selector.xpath("//*[@typeof]"):
+        _extruct(html, url, "rdfa", found)
     return found

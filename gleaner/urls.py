@@ -112,15 +112,20 @@ def _domain_matches(url: str, allowed: str) -> bool:
     return not is_ip and host.endswith("." + allowed_host)
 
 
+def in_domains(url: str, domains: list[str]) -> bool:
+    """Whether an http(s) URL is on one of ``domains`` (``allowed_domains`` rules); no scope patterns."""
+    if urlsplit(url).scheme.lower() not in _DEFAULT_PORTS:
+        return False
+    return any(_domain_matches(url, domain) for domain in domains)
+
+
 def is_allowed(url: str, source: SourceConfig) -> bool:
     """Whether the source's crawl may follow this URL: http(s), inside allowed_domains, include/exclude.
 
     Regexes are searched (not anchored) in the URL as given; the crawler passes canonical URLs so a
     pattern never has to account for tracking parameters.
     """
-    if urlsplit(url).scheme.lower() not in _DEFAULT_PORTS:
-        return False
-    if not any(_domain_matches(url, domain) for domain in source.allowed_domains):
+    if not in_domains(url, source.allowed_domains):
         return False
     if source.include and not any(re.search(pattern, url) for pattern in source.include):
         return False

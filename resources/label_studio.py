@@ -1,7 +1,7 @@
 """Label Studio: where uncertain records go for human review and where human labels come back from.
 
 The file path (import file out, JSON exports in) works without a server, for air-gapped teams and for
-the bundled demo sample; the API path shares the same task and export formats.
+the bundled demo sample; the API path (when `url` is set) shares the same task and export formats.
 """
 
 from __future__ import annotations
@@ -10,19 +10,60 @@ import html
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
+from gleaner.labeling.label_studio_api import LabelStudioClient, LabelStudioError
+from gleaner.labeling.label_studio_export import labeling_config
 from gleaner.pii import scrub
+from gleaner.schemas import LABELS
 
 BUNDLED_SAMPLE = Path(__file__).resolve().parent.parent / "gleaner" / "data" / "demo_human_annotations.json"
 
 
 class LabelStudioResource(dg.ConfigurableResource):
-    """`export_paths`: Label Studio JSON exports (files or folders of them) to read human labels from."""
+    """`export_paths`: Label Studio JSON exports (files or folders of them) to read human labels from.
+
+    `url` and `api_key` (from `LABEL_STUDIO_URL` / `LABEL_STUDIO_API_KEY`) turn on the server: tasks are
+    pushed to, and annotations pulled from, the project named `project_title`. Without them, files only.
+    """
 
     export_paths: list[str] = []
     model_version: str = "gleaner-rules-v1"
+    url: str | None = None
+    api_key: str | None = None
+    project_title: str = "Gleaner review"
+    timeout_seconds: float = 10.0
+    attempts: int = 3
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.url)
+
+    def client(self) -> LabelStudioClient:
+        if not self.url:
+            raise dg.Failure("Label Studio is not configured: set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY")
+        return LabelStudioClient(self.url, self.api_key or "", timeout=self.timeout_seconds, attempts=self.attempts)
+
+    def project_id(self, labels: tuple[str, ...] = LABELS) -> int:
+        return self.client().ensure_project(self.project_title, labeling_config(labels))
+
+    def push(self, tasks: list[dict[str, Any]], labels: tuple[str, ...] = LABELS) -> dict[str, Any]:
+        """Push tasks not yet in the project; a failure is a `dg.Failure` that says what to do."""
+        try:
+            project = self.project_id(labels)
+            created, existing = self.client().push_tasks(project, tasks)
+        except LabelStudioError as exc:
+            raise dg.Failure(f"pushing review tasks to Label Studio failed: {exc}") from exc
+        return {"project_id": project, "created": created, "existing": existing}
+
+    def pull(self, labels: tuple[str, ...] = LABELS) -> list[dict[str, Any]]:
+        """The project's annotated tasks, in the export-file format."""
+        try:
+            return self.client().export(self.project_id(labels))
+        except LabelStudioError as exc:
+            raise dg.Failure(f"pulling annotations from Label Studio failed: {exc}") from exc
 
     def export_files(self) -> list[Path]:
         files: list[Path] = []

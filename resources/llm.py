@@ -1,8 +1,9 @@
 """The LLM labeler as a resource: the key comes from `EnvVar("ANTHROPIC_API_KEY")`, everything else is config.
 
 There is no temperature setting: the SDK's API version rejects sampling parameters, and votes are
-independent anyway because each call is sampled afresh. Without a key the labeler is off: the run says
-so once and the rest of the graph runs on rules and humans.
+independent anyway because each call is sampled afresh. The confidence threshold is not here either: it
+belongs to the label policy (`PolicyResource`), which decides what an LLM majority is worth. Without a key
+the labeler is off: the run says so once and the rest of the graph runs on rules and humans.
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ from pydantic import Field
 
 from gleaner.labeling.functions import RecordView
 from gleaner.llm_cache import ParquetLabelCache
-from gleaner.llm_config import LLMLabelerConfig
+from gleaner.llm_config import LLMLabelerConfig, ModelPrice
 from gleaner.llm_labeler import LLMLabeler
+
+
+def annotator_name(model: str, vote_index: int) -> str:
+    return f"llm:{model}:vote{vote_index}"
 
 
 class LLMLabelerResource(dg.ConfigurableResource):
@@ -26,16 +31,27 @@ class LLMLabelerResource(dg.ConfigurableResource):
     votes: int = 3
     max_concurrency: int = 4
     prompt_version: str = "sentiment-v1"
-    confidence_threshold: float = 0.92
     max_retries: int = 2
     timeout_seconds: float = 60.0
     cache_dir: str | None = None  # None: <warehouse>/llm_cache
+    # USD per million tokens, from the provider's pricing page. A model missing here is labelled all the
+    # same; its cost is reported as unknown.
+    input_usd_per_mtok: dict[str, float] = {"claude-haiku-4-5": 1.0}
+    output_usd_per_mtok: dict[str, float] = {"claude-haiku-4-5": 5.0}
+    use_batches: bool = False  # Message Batches: half the price, answers within 24 h; for large partitions
+    batch_poll_interval_seconds: float = 30.0
+    batch_max_wait_seconds: float = 24 * 3600.0
 
     @property
     def enabled(self) -> bool:
         return bool(self.api_key)
 
-    def labeler_config(self) -> LLMLabelerConfig:
+    @property
+    def majority(self) -> int:
+        """Agreeing votes that make an LLM label: a strict majority of `votes`."""
+        return self.votes // 2 + 1
+
+    def labeler_config(self, confidence_threshold: float) -> LLMLabelerConfig:
         return LLMLabelerConfig(
             api_key=self.api_key or "",
             base_url=self.base_url,
@@ -43,31 +59,48 @@ class LLMLabelerResource(dg.ConfigurableResource):
             votes=self.votes,
             max_concurrency=self.max_concurrency,
             prompt_version=self.prompt_version,
-            confidence_threshold=self.confidence_threshold,
+            confidence_threshold=confidence_threshold,
             max_retries=self.max_retries,
             timeout_seconds=self.timeout_seconds,
+            prices={
+                model: ModelPrice(input_per_mtok=price, output_per_mtok=self.output_usd_per_mtok[model])
+                for model, price in self.input_usd_per_mtok.items()
+                if model in self.output_usd_per_mtok
+            },
+            use_batches=self.use_batches,
+            batch_poll_interval_seconds=self.batch_poll_interval_seconds,
+            batch_max_wait_seconds=self.batch_max_wait_seconds,
         )
 
     def vote_rows(
-        self, records: Sequence[RecordView], cache_dir: str, log: Callable[[str], None]
+        self,
+        records: Sequence[RecordView],
+        cache_dir: str,
+        log: Callable[[str], None],
+        confidence_threshold: float,
     ) -> tuple[list[dict], dict[str, object]]:
-        """One row per LLM vote (failed votes carry their reason), plus usage metadata for the asset."""
+        """One row per LLM vote (failed votes carry their reason), plus usage metadata for the asset.
+
+        A vote beyond the first `majority` is `conditional`: it was asked only because the earlier ones
+        disagreed or failed, which agreement statistics must know.
+        """
         if not self.enabled:
             log("LLM labeler off: ANTHROPIC_API_KEY is not set; labelling with rules and human labels only")
             return [], {"llm_enabled": False}
         cache = ParquetLabelCache(self.cache_dir or cache_dir)
-        with LLMLabeler(self.labeler_config(), cache, log=log) as labeler:
+        with LLMLabeler(self.labeler_config(confidence_threshold), cache, log=log) as labeler:
             results = labeler.label_many([(r.record_id, r.text) for r in records])
             usage = labeler.usage
         cache.flush()
         rows = [
             {
                 "record_id": result.record_id,
-                "annotator": f"llm:{result.model}:vote{vote.index}",
+                "annotator": annotator_name(result.model, vote.index),
                 "annotator_kind": "llm",
                 "label": vote.label if vote.ok else None,
                 "confidence": vote.confidence if vote.ok else None,
                 "reason": vote.error or vote.reason,
+                "conditional": vote.index >= self.majority,
             }
             for result in results
             for vote in result.votes
@@ -76,5 +109,7 @@ class LLMLabelerResource(dg.ConfigurableResource):
         for name, value in dataclasses.asdict(usage).items():
             if value is not None:
                 metadata[f"llm_{name}"] = value
+        if usage.estimated_cost_usd is None:
+            metadata["llm_estimated_cost_usd"] = f"unknown: no price configured for {self.model}"
         metadata["llm_calls_per_record"] = round(usage.calls_per_record, 3)
         return rows, metadata

@@ -39,3 +39,11 @@ def run_cli(args: list[str], env: dict[str, str], timeout: int = 600) -> subproc
         f"gleaner {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
     )
     return result
+
+
+def chromium_executable(playwright) -> str | None:
+    """Playwright's own Chromium when installed, else the system one (Debian's package)."""
+    bundled = playwright.chromium.executable_path
+    if bundled and Path(bundled).exists():
+        return None
+    return os.environ.get("GLEANER_CHROMIUM") or "/usr/bin/chromium"

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from browser_procs import assert_no_browser_left, browser_processes, marked_browsers
 from parsel import Selector
 
-from gleaner.crawl import CrawlStats, FetchedPage, HostThrottle, crawl, extract_links
+from gleaner.crawl import CrawlStats, FetchedPage, crawl, extract_links
 from gleaner.demo_site import DemoPage, DemoSite, DemoSiteServer, build_site
+from gleaner.politeness import HostGate
 from gleaner.sources import SourceConfig
 
 WAIT_FOR = "#reviews[data-loaded], body:not(:has(#reviews))"
-MARK_VAR = "GLEANER_TEST_BROWSER_MARK"
-MARK = uuid.uuid4().hex
 
 
 @dataclass
@@ -28,8 +26,9 @@ class CrawlRun:
     pages: list[FetchedPage]
     stats: CrawlStats
     hits: Counter[str]
-    sleeps: list[float]
     elapsed: float
+    peak_in_flight: int
+    started: list[tuple[float, str]]
 
     def page(self, path: str) -> FetchedPage:
         (found,) = [p for p in self.pages if p.canonical_url.endswith(path)]
@@ -54,51 +53,11 @@ def shop_source(server: DemoSiteServer, shop: str, **overrides: object) -> Sourc
 
 def run_crawl(server: DemoSiteServer, source: SourceConfig, **kwargs: object) -> CrawlRun:
     server.reset()
-    stats, sleeps = CrawlStats(), []
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        time.sleep(seconds)
-
+    stats = CrawlStats()
     started = time.monotonic()
-    pages = list(crawl(source, stats=stats, sleep=sleep, backoff_base=0.2, **kwargs))
-    return CrawlRun(pages, stats, Counter(server.hits), sleeps, time.monotonic() - started)
-
-
-def browser_processes() -> list[int]:
-    """Live processes (Playwright driver, Chromium and its helpers) started under this test's marker."""
-    needle = f"{MARK_VAR}={MARK}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if needle in (entry / "environ").read_bytes().split(b"\0"):
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
-def zombie_children() -> list[int]:
-    zombies = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] == "Z" and int(fields[1]) == os.getpid():
-            zombies.append(int(entry.name))
-    return zombies
-
-
-def assert_no_browser_left() -> None:
-    deadline = time.monotonic() + 10
-    while (browser_processes() or zombie_children()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert browser_processes() == [] and zombie_children() == []
+    pages = list(crawl(source, stats=stats, backoff_base=0.2, **kwargs))
+    elapsed = time.monotonic() - started
+    return CrawlRun(pages, stats, Counter(server.hits), elapsed, server.peak_in_flight, list(server.started))
 
 
 @pytest.fixture(scope="module")
@@ -108,16 +67,8 @@ def site() -> DemoSite:
 
 @pytest.fixture(scope="module")
 def server(site: DemoSite) -> Iterator[DemoSiteServer]:
-    previous = os.environ.get(MARK_VAR)
-    os.environ[MARK_VAR] = MARK  # inherited by the Playwright driver and Chromium
-    try:
-        with DemoSiteServer(site) as running:
-            yield running
-    finally:
-        if previous is None:
-            os.environ.pop(MARK_VAR, None)
-        else:
-            os.environ[MARK_VAR] = previous
+    with marked_browsers(), DemoSiteServer(site) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +84,11 @@ def globex(server: DemoSiteServer) -> CrawlRun:
 @pytest.fixture(scope="module")
 def globex_http(server: DemoSiteServer) -> CrawlRun:
     return run_crawl(server, shop_source(server, "globex", render="http"))
+
+
+@pytest.fixture(scope="module")
+def globex_adaptive(server: DemoSiteServer) -> CrawlRun:
+    return run_crawl(server, shop_source(server, "globex", render="adaptive", concurrency=4))
 
 
 # ------------------------------------------------------------------------------------ browser crawls
@@ -202,7 +158,8 @@ def test_not_found_is_recorded_without_retry(globex: CrawlRun) -> None:
 def test_retry_after_is_honoured(globex: CrawlRun) -> None:
     page = globex.page("/globex/products?page=2")
     assert page.ok and page.notes == ("attempt 1: http 503; retried after 1s",)
-    assert 1.0 in globex.sleeps and globex.hits["/globex/products?page=2"] == 2
+    first, second = [t for t, path in globex.started if path == "/globex/products?page=2"]
+    assert second - first >= 1.0
 
 
 def test_redirect_is_followed_once_and_not_refetched(acme: CrawlRun) -> None:
@@ -228,13 +185,52 @@ def test_http_mode_sees_json_ld_but_not_javascript(globex_http: CrawlRun) -> Non
     assert [p.canonical_url for p in globex_http.pages] == [p.canonical_url for p in globex_http.pages]
 
 
-def test_same_site_same_pages(server: DemoSiteServer, acme: CrawlRun) -> None:
-    again = run_crawl(server, shop_source(server, "acme"))
+def test_same_site_same_pages_whatever_the_concurrency(server: DemoSiteServer, acme: CrawlRun) -> None:
+    server.latency = 0.05  # long enough for requests to overlap
+    try:
+        again = run_crawl(server, shop_source(server, "acme", concurrency=4))
+    finally:
+        server.latency = 0.0
+    assert again.peak_in_flight > 1  # really concurrent
 
     def key(run: CrawlRun) -> list[tuple]:
-        return [(p.requested_url, p.canonical_url, p.status, p.error, p.html) for p in run.pages]
+        return sorted((p.requested_url, p.canonical_url, p.status, p.error, p.html) for p in run.pages)
 
     assert key(again) == key(acme)
+
+
+def test_adaptive_renders_only_the_page_types_that_need_javascript(
+    site: DemoSite, globex: CrawlRun, globex_adaptive: CrawlRun
+) -> None:
+    run = globex_adaptive
+    types = {kind.split("/", 1)[1]: verdict for kind, verdict in run.stats.page_types.items()}
+    assert types == {
+        "globex/": "http",
+        "globex/about": "http",
+        "globex/products?page=*": "http",
+        "globex/product/*": "browser",
+    }
+    for page in run.pages:
+        if "/product/" in page.canonical_url and page.ok:
+            assert page.renderer == "browser"
+            assert page.html == globex.page(urlsplit(page.canonical_url).path).html  # same DOM as browser mode
+        elif page.html is not None:
+            assert page.renderer == "http"
+    rendered = sum(1 for p in site.products if p.shop == "globex" and p.status == 200)
+    assert run.stats.rendered_by["browser"] == rendered and run.stats.render_flips == []
+    assert sorted(p.canonical_url for p in run.pages) == sorted(p.canonical_url for p in globex.pages)
+
+
+def test_concurrency_and_rate_limit_are_per_host(server: DemoSiteServer) -> None:
+    server.latency = 0.15
+    try:
+        run = run_crawl(server, shop_source(server, "acme", render="http", concurrency=3, rate_limit_per_sec=40))
+    finally:
+        server.latency = 0.0
+    assert run.peak_in_flight == 3
+    starts = [t for t, path in run.started if path != "/robots.txt"]
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert min(gaps) >= 1 / 40 - 0.005
 
 
 def test_browser_is_gone_after_the_crawl_and_after_abandoning_it(server: DemoSiteServer, acme: CrawlRun) -> None:
@@ -268,10 +264,11 @@ def test_browser_transport_errors_are_retried_and_recorded() -> None:
             timeout_sec=1, max_retries=1, respect_robots=False,
         )  # fmt: skip
         stats = CrawlStats()
-        timeout, refused = crawl(source, stats=stats, backoff_base=0.01)
+        pages = {p.requested_url: p for p in crawl(source, stats=stats, backoff_base=0.01)}
+    timeout, refused = pages[slow], pages[gone]
     assert timeout.error == "timeout" and timeout.status is None and timeout.html is None
     assert timeout.notes == ("attempt 1: timeout; retried after 0.01s", "attempt 2: timeout; gave up")
-    assert refused.error.startswith("connection error: ") and "ECONNREFUSED" in refused.error
+    assert refused.error.startswith("connection error: ") and "refused" in refused.error
     assert stats.requests == 4 and stats.pages_failed == 2
     assert_no_browser_left()
 
@@ -369,23 +366,18 @@ def test_connection_refused_is_an_error_page() -> None:
 # ------------------------------------------------------------------------------------------- units
 
 
-def test_host_throttle_spaces_requests_per_host() -> None:
+def test_host_gate_reserves_start_times_per_host() -> None:
     now = [0.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(round(seconds, 6))
-        now[0] += seconds
-
-    throttle = HostThrottle(4, clock=lambda: now[0], sleep=sleep)
-    throttle.wait("http://a.example/1")
-    throttle.wait("http://b.example/1")  # another host: no wait
-    throttle.wait("http://a.example/2")
-    now[0] += 1.0
-    throttle.wait("http://a.example/3")  # long enough ago
-    throttle.slow_down("a.example", 2.0)
-    throttle.wait("http://a.example/4")
-    assert slept == [0.25, 2.0]
+    gate = HostGate(4, 2, clock=lambda: now[0])
+    assert gate.reserve("a.example") == 0
+    assert gate.reserve("b.example") == 0  # another host: no wait
+    assert gate.reserve("a.example") == 0.25
+    assert gate.reserve("a.example") == 0.5  # queued behind the previous reservation, not the last start
+    now[0] += 2.0
+    assert gate.reserve("a.example") == 0  # long enough ago
+    gate.slow_down("a.example", 2.0)
+    assert gate.reserve("a.example") == 0.25  # the reservation made before the slow-down still stands
+    assert gate.reserve("a.example") == 2.25
 
 
 def test_extract_links_resolves_sorts_and_canonicalizes() -> None:

@@ -51,7 +51,7 @@ def _row(i, label, split, cluster=None, text_hash=None):
     }
 
 
-GOOD_AGREEMENT = [{"left": "lf_lexicon", "right": "lf_rating", "n_shared": 50, "kappa": 0.7, "pair": "x"}]
+GOOD_AGREEMENT = [{"left": "lf_lexicon", "right": "lf_rating", "n_shared": 50, "kappa": 0.85, "pair": "x"}]
 
 
 def _good_rows():

@@ -12,13 +12,14 @@ import polars as pl
 import pytest
 from datasketch import MinHash
 
-from gleaner import lsh
+from gleaner import lsh, minhash
+from gleaner import sketch as sketch_module
 from gleaner.dedup import PriorCandidates, band_table, content_hash, dedup, normalize_text, sketch
 from gleaner.dedup_file import dedup_parquet
 from gleaner.jaccard import ShingleSets
 from gleaner.lsh import candidate_pairs, find_prior_candidates, write_band_index
 from gleaner.minhash import EMPTY, band_hashes, signatures
-from gleaner.shingles import shingle_batch, shingle_hash_reference, shingles_reference
+from gleaner.shingles import seq_hash_reference, shingle_batch, shingles_reference
 from gleaner.unionfind import components
 
 
@@ -77,11 +78,10 @@ def assert_same_result(a, b) -> None:
 
 def test_normalize_text_folds_case_width_and_whitespace():
     assert normalize_text("  Hello\t\tWORLD \n") == "hello world"
-    assert (
-        normalize_text("Ｈｅｌｌｏ\u3000Ｗｏｒｌｄ") == "hello world"
-    )  # full-width letters and space (NFKC)
+    # Full-width letters and an ideographic space (NFKC), then a ligature.
+    assert normalize_text("Ｈｅｌｌｏ\u3000Ｗｏｒｌｄ") == "hello world"
     assert normalize_text("Straße") == normalize_text("STRASSE") == "strasse"  # case folding, not lower()
-    assert normalize_text("ﬁne") == "fine"  # ligature (NFKC)
+    assert normalize_text("ﬁne") == "fine"
     assert normalize_text(None) == normalize_text("") == normalize_text(" \n ") == ""
     assert content_hash("Hello  World") == content_hash("hello world") != content_hash("hello world!")
 
@@ -92,7 +92,7 @@ def test_batch_whitespace_table_matches_str_split():
     texts = [f"a{ch}b" for ch in sorted(splitting)] + ["a\u200bb", "a\x00b", "a\x07b", "a\u00a8b"]
     batch = shingle_batch(texts)
     for i, text in enumerate(texts):
-        assert int(batch.text_keys[i]) == shingle_hash_reference(normalize_text(text)), repr(text)
+        assert int(batch.text_keys[i]) == seq_hash_reference(normalize_text(text)), repr(text)
 
 
 def test_batch_shingles_equal_reference_on_random_unicode():
@@ -100,11 +100,27 @@ def test_batch_shingles_equal_reference_on_random_unicode():
     alphabet = list("aBc ÉéSsß\t\n\r\x0b\x1cﬁＡ１\u00a0\u2028\u3000\u0301Σς.,") + ["Ǆ", "  ", "İ"]
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(2000)]
     texts += [None, "", "one", "one two three four", "one two three four five", "x " * 300]
+    texts += ["a" * 1000, "b" * 17 + " short " + "c" * 9, "12345678 123456789 1234567890123456 " * 3]
     batch = shingle_batch(texts)
     for i, text in enumerate(texts):
-        expected = [shingle_hash_reference(s) for s in shingles_reference(text)]
+        expected = [seq_hash_reference(s) for s in shingles_reference(text)]
         assert batch.shingles[batch.offsets[i] : batch.offsets[i + 1]].tolist() == expected, repr(text)
-        assert int(batch.text_keys[i]) == shingle_hash_reference(normalize_text(text)), repr(text)
+        assert int(batch.text_keys[i]) == seq_hash_reference(normalize_text(text)), repr(text)
+
+
+def test_stored_hashes_do_not_drift():
+    """The band hashes live in the warehouse index: any change here silently breaks cross-partition dedup
+    until every index file is rebuilt, so these values may only change together with such a rebuild."""
+    batch = shingle_batch(["The quick brown fox jumps over the lazy dog"])
+    assert int(batch.text_keys[0]) == 0xB19E7BBB703716F8
+    assert [int(h) for h in batch.shingles[:2]] == [0x8342D941214D4D7F, 0x7C060A5BF679831B]
+    sigs = signatures(batch.shingles, batch.offsets)
+    assert sigs[0, :4].tolist() == [2690964764, 137232333, 693496829, 1686507605]
+    assert [int(h) for h in band_hashes(sigs)[0, :3]] == [
+        0xEB348C11CDEE6EE2,
+        0xFF841E58797F9CD1,
+        0x90AAF6CEA52FED97,
+    ]
 
 
 def test_short_texts_are_one_shingle_and_empty_text_none():
@@ -113,12 +129,14 @@ def test_short_texts_are_one_shingle_and_empty_text_none():
     assert shingles_reference("   ") == []
 
 
-def test_signatures_equal_datasketch_minhash_with_the_same_input_hash():
+def test_signatures_equal_datasketch_minhash_with_the_same_input_hash(monkeypatch):
     texts = [" ".join(words("t", k)) for k in (1, 3, 5, 40, 700)] + ["The quick brown fox jumps over it", ""]
     batch = shingle_batch(texts)
     sigs = signatures(batch.shingles, batch.offsets)
+    monkeypatch.setattr(minhash, "_BLOCK", 7)  # blocks now cut through most documents
+    assert np.array_equal(signatures(batch.shingles, batch.offsets), sigs)
     for i, text in enumerate(texts):
-        reference = MinHash(num_perm=128, seed=1, hashfunc=lambda s: shingle_hash_reference(s.decode()) >> 32)
+        reference = MinHash(num_perm=128, seed=1, hashfunc=lambda s: seq_hash_reference(s.decode()) >> 32)
         for shingle in shingles_reference(text):
             reference.update(shingle.encode())
         assert np.array_equal(sigs[i], reference.hashvalues), text
@@ -160,8 +178,12 @@ def test_shingle_sets_jaccard_equals_python_sets():
     rng = np.random.default_rng(2)
     lists = [rng.integers(0, 40, rng.integers(0, 300)).astype(np.uint64) for _ in range(60)]
     lists.append(np.array([2**64 - 1, 5], dtype=np.uint64))  # the first padding candidate is a real value
-    offsets = np.concatenate([[0], np.cumsum([len(x) for x in lists])])
-    sets = ShingleSets(np.concatenate(lists), offsets)
+    parts = []
+    for chunk in (lists[:20], lists[20:21], lists[21:]):  # sets arrive in parts, as from the batches
+        offsets = np.concatenate([[0], np.cumsum([len(x) for x in chunk])]).astype(np.int64)
+        parts.append((np.concatenate(chunk), offsets))
+    sets = ShingleSets(parts)
+    assert parts == []
     left, right = rng.integers(0, len(lists), 500), rng.integers(0, len(lists), 500)
     got = sets.jaccard(left, right)
     for k, (a, b) in enumerate(zip(left, right, strict=True)):
@@ -282,6 +304,7 @@ def test_big_buckets_cluster_like_all_pairs(monkeypatch):
     ids, others, times = corpus(200, 6)
     ids = [f"f{i:03d}" for i in range(150)] + ids
     texts, times = texts + others, [rng.randrange(1000) for _ in range(150)] + times
+    assert any(len(bucket) > lsh.MAX_BUCKET for bucket in candidate_pairs(sketch(texts).bands)[2])
     pivots = dedup(ids, texts, times)
     assert len(set(pivots.cluster_of[i] for i in ids[:150])) == 1
     monkeypatch.setattr(lsh, "MAX_BUCKET", 10**6)
@@ -304,6 +327,17 @@ def test_row_order_does_not_matter_and_runs_repeat():
     assert_same_result(first, dedup(ids, texts, times))
 
 
+def test_large_input_path_recomputing_candidates_gives_the_same_result(monkeypatch):
+    """Above RETAIN_SHINGLES_CHARS the candidates are re-hashed instead of kept; the answer must not move."""
+    ids, texts, times = corpus(500, 9)
+    kept = dedup(ids, texts, times)
+    monkeypatch.setattr(sketch_module, "RETAIN_SHINGLES_CHARS", 0)
+    assert_same_result(kept, dedup(ids, texts, times))
+    assert_same_result(kept, dedup(ids, texts, times, sketches=sketch(texts)))
+    with pytest.raises(ValueError, match="sketches"):
+        dedup(ids[:-1], texts[:-1], times[:-1], sketches=sketch(texts))
+
+
 # --- across partitions ----------------------------------------------------------------------------------
 
 
@@ -311,8 +345,9 @@ def _append_index(result, path) -> None:
     write_band_index(result.bands, path)
 
 
-def _prior(con, index_glob, ids, texts, times, table: dict[str, tuple[str, int]]) -> PriorCandidates:
-    found = find_prior_candidates(con, index_glob, band_table(ids, sketch(texts).bands))
+def _prior(con, index_glob, ids, sketches, table: dict[str, tuple[str, int]]) -> PriorCandidates:
+    """What the pipeline does before dedup: join the new bands against the index, load the matches."""
+    found = find_prior_candidates(con, index_glob, band_table(ids, sketches.bands))
     return PriorCandidates(found, [table[i][0] for i in found], [table[i][1] for i in found])
 
 
@@ -345,9 +380,12 @@ def test_cross_partition_join_equals_dedup_against_every_kept_record(tmp_path):
     kept_a = {i: (texts_a[k], times_a[k]) for k, i in enumerate(ids_a) if i in set(result_a.kept_ids)}
 
     con = duckdb.connect()
-    prior = _prior(con, str(index_dir / "*.parquet"), ids_b, texts_b, times_b, kept_a)
+    sketches_b = sketch(texts_b)
+    prior = _prior(con, str(index_dir / "*.parquet"), ids_b, sketches_b, kept_a)
     assert 0 < len(prior.ids) < len(kept_a)  # a join, not a load of every earlier record
-    result_b = dedup(ids_b, texts_b, times_b, prior=prior)
+    result_b = dedup(ids_b, texts_b, times_b, prior=prior, sketches=sketches_b)
+    as_columns = dedup(pl.Series(ids_b), pl.Series(texts_b), pl.Series(times_b), prior=prior)
+    assert_same_result(result_b, as_columns)  # e.g. straight from Parquet
 
     everything = dedup(
         list(kept_a) + ids_b,
@@ -374,7 +412,7 @@ def test_out_of_order_partitions_settle_to_the_union_after_a_global_pass(tmp_pat
     result_b = dedup(ids_b, texts_b, times_b)
     _append_index(result_b, index_dir / "part-b.parquet")
     kept_b = {i: table[i] for i in result_b.kept_ids}
-    prior = _prior(con, str(index_dir / "*.parquet"), ids_a, texts_a, times_a, kept_b)
+    prior = _prior(con, str(index_dir / "*.parquet"), ids_a, sketch(texts_a), kept_b)
     result_a = dedup(ids_a, texts_a, times_a, prior=prior)
     assert len(result_a.stale_prior_ids) > 40  # B's copies, which A's originals now supersede
     assert all(i.startswith("b") for i in result_a.stale_prior_ids)
@@ -393,7 +431,7 @@ def test_rerunning_a_partition_ignores_its_own_index_rows(tmp_path):
     path = tmp_path / "index.parquet"
     _append_index(first, path)
     table = {i: (t, tm) for i, t, tm in zip(ids, texts, times, strict=True)}
-    prior = _prior(duckdb.connect(), str(path), ids, texts, times, {i: table[i] for i in first.kept_ids})
+    prior = _prior(duckdb.connect(), str(path), ids, sketch(texts), {i: table[i] for i in first.kept_ids})
     assert len(prior.ids) == len(first.kept_ids)
     assert_same_result(first, dedup(ids, texts, times, prior=prior))
 

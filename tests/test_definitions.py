@@ -43,7 +43,7 @@ def test_graph_snapshot():
     assert "labels" in parents["labeled_dataset"] and parents["training_data"] == {"labeled_dataset"}
     assert {j.name for j in defs.resolve_all_job_defs()} >= {"ingest_partition", "publish_training_data"}
     assert [s.name for s in defs.schedules] == ["ingest_partition_schedule"]
-    assert [s.name for s in defs.sensors] == ["drop_sensor"]
+    assert [s.name for s in defs.sensors] == ["drop_sensor", "label_studio_sensor"]
     checks = {k.name for k in graph.asset_check_keys}
     assert {
         "schema",

@@ -1,10 +1,13 @@
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from gleaner.labeling.agreement import fleiss, pairwise_cohen
+from gleaner.gate import GatePolicy, check_kappa
+from gleaner.labeling.agreement import pairwise_cohen
 from gleaner.labeling.analysis import lf_summary
-from gleaner.labeling.functions import RecordView, apply_functions, keyword_rules, lexicon_vader, rating_rule
+from gleaner.labeling.functions import RecordView, apply_functions
 from gleaner.labeling.label_studio_export import build_import_tasks, labeling_config, parse_export
+from gleaner.labeling.product_reviews import keyword_rules, lexicon_vader, rating_rule
+from gleaner.labeling.registry import functions_for
 from gleaner.labeling.resolution import LabelPolicy, Vote, resolve
 
 
@@ -22,8 +25,15 @@ def test_text_labelers_read_the_text():
 
 
 def test_every_function_votes_or_abstains_for_every_record():
-    rows = apply_functions([RecordView("a", "ok", 5), RecordView("b", "ok", 3)])
+    rows = apply_functions([RecordView("a", "ok", 5), RecordView("b", "ok", 3)], functions_for("product_reviews"))
     assert len(rows) == 6 and {r["annotator"] for r in rows} == {"lf_rating", "lf_lexicon", "lf_keywords"}
+    assert [r["label"] for r in rows if r["annotator"] == "lf_rating"] == ["positive", None]
+
+
+def test_functions_are_registered_per_dataset():
+    assert functions_for("product_reviews")["lf_rating"] is rating_rule
+    with pytest.raises(KeyError, match="no labeling functions registered for dataset 'tweets'"):
+        functions_for("tweets")
 
 
 def test_resolution_order_human_then_llm_then_rules():
@@ -36,6 +46,28 @@ def test_resolution_order_human_then_llm_then_rules():
     assert resolve([*rules, *llm]).label == "negative"
     unsure = [Vote("llm:0", "llm", "negative", 0.6), Vote("llm:1", "llm", "negative", 0.7)]
     assert resolve(unsure, LabelPolicy(allow_rule_consensus=False)).status == "needs_review"
+    assert resolve([*rules, *unsure]).basis == "rule consensus"
+
+
+def test_llm_majority_is_the_labelers_rule_two_of_three_with_mean_confidence():
+    # Two agreeing votes out of three (after a tie-breaker) are a majority; confidence is their mean.
+    votes = [
+        Vote("v0", "llm", "positive", 0.95),
+        Vote("v1", "llm", "negative", 0.99),
+        Vote("v2", "llm", "positive", 0.93),
+    ]
+    outcome = resolve(votes, LabelPolicy(allow_rule_consensus=False))
+    assert (outcome.status, outcome.label, outcome.confidence) == ("auto", "positive", 0.94)
+    assert resolve(votes, LabelPolicy(llm_confidence_threshold=0.95, allow_rule_consensus=False)).status == (
+        "needs_review"
+    )
+    # One vote answered, two failed: a single vote is no majority, however confident.
+    lone = [Vote("v0", "llm", "positive", 0.99), Vote("v1", "llm", None), Vote("v2", "llm", None)]
+    outcome = resolve(lone, LabelPolicy(allow_rule_consensus=False))
+    assert (outcome.status, outcome.guess) == ("needs_review", "positive")
+    assert outcome.basis == "too few agreeing llm votes (1 of 2)"
+    five = [Vote(f"v{i}", "llm", "positive", 0.99) for i in range(2)]
+    assert resolve(five, LabelPolicy(llm_majority=3, allow_rule_consensus=False)).status == "needs_review"
 
 
 def test_conflicting_rules_go_to_review_with_a_guess():
@@ -43,6 +75,12 @@ def test_conflicting_rules_go_to_review_with_a_guess():
     assert outcome.status == "needs_review" and outcome.label is None and outcome.basis == "rules conflict"
     split_humans = resolve([Vote("human:1", "human", "positive"), Vote("human:2", "human", "negative")])
     assert split_humans.status == "needs_review" and split_humans.basis == "humans disagree"
+
+
+def test_pending_records_carry_no_label_only_a_guess():
+    outcome = resolve([Vote("v0", "llm", "positive", 0.5), Vote("v1", "llm", "positive", 0.6)])
+    assert (outcome.status, outcome.label, outcome.guess) == ("needs_review", None, "positive")
+    assert resolve([]).basis == "no annotation source voted"
 
 
 def test_cohen_matches_scikit_learn_on_shared_items_only():
@@ -54,18 +92,57 @@ def test_cohen_matches_scikit_learn_on_shared_items_only():
     assert row["kappa"] == pytest.approx(cohen_kappa_score(list("ppnnppnpnn"), list("ppnpppnnnn")), abs=1e-4)
 
 
-def test_fleiss_worked_example():
-    # Fleiss (1971)-style toy: perfect agreement on every item gives kappa 1.
-    assert fleiss({"1": ["p", "p", "p"], "2": ["n", "n", "n"], "3": ["p", "p", "p"]}, raters=3) == 1.0
-    assert fleiss({"1": ["p", "n"]}, raters=2) is None
+def test_lf_summary_reproduces_snorkels_lfanalysis_docstring_example():
+    # snorkel/labeling/analysis.py, LFAnalysis docstrings: rows are data points, columns LFs, -1 abstains.
+    matrix = [[-1, 0, 0], [-1, -1, -1], [1, 0, -1], [-1, 0, -1], [0, 0, 0]]
+    votes = {
+        f"lf{j}": {str(i): (None if row[j] == -1 else str(row[j])) for i, row in enumerate(matrix)} for j in range(3)
+    }
+    rows = lf_summary(votes)
+    assert [r["coverage"] for r in rows] == [0.4, 0.8, 0.4]
+    assert [r["overlaps"] for r in rows] == [0.4, 0.6, 0.4]
+    assert [r["conflicts"] for r in rows] == [0.2, 0.2, 0.0]
+    assert [r["polarity"] for r in rows] == [["0", "1"], ["0"], ["0"]]
+    # Snorkel's lf_empirical_accuracies, worked by hand for gold Y = [0, 0, 1, 0, 0]:
+    # lf0 is right on rows 2 and 4, lf1 on rows 0, 3, 4 but wrong on row 2, lf2 right on rows 0 and 4.
+    gold = dict(enumerate("00100"))
+    rows = lf_summary(votes, gold={str(i): y for i, y in gold.items()})
+    assert [r["empirical_accuracy"] for r in rows] == [1.0, 0.75, 1.0]
+    assert [(r["correct"], r["incorrect"]) for r in rows] == [(2, 0), (3, 1), (2, 0)]
 
 
-def test_lf_summary_counts_coverage_conflicts_and_accuracy():
+def test_lf_summary_measures_accuracy_only_where_gold_exists():
     votes = {"f": {"1": "p", "2": None, "3": "n"}, "g": {"1": "p", "2": "n", "3": "p"}}
     rows = {r["function"]: r for r in lf_summary(votes, gold={"1": "p", "3": "p"})}
     assert rows["f"]["coverage"] == pytest.approx(2 / 3, abs=1e-4)
     assert rows["f"]["conflicts"] == pytest.approx(1 / 3, abs=1e-4)
     assert rows["f"]["empirical_accuracy"] == 0.5 and rows["g"]["empirical_accuracy"] == 1.0
+    assert lf_summary(votes)[0]["empirical_accuracy"] is None
+
+
+def _pair(kappa, n_shared=76):
+    return [
+        {
+            "pair": "lf_lexicon ~ lf_rating",
+            "left": "lf_lexicon",
+            "right": "lf_rating",
+            "n_shared": n_shared,
+            "kappa": kappa,
+        }
+    ]
+
+
+def test_kappa_gate_fails_when_a_named_pair_falls_below_the_threshold():
+    policy = GatePolicy(kappa_pairs=(("lf_rating", "lf_lexicon"),), kappa_threshold=0.8, kappa_min_shared=10)
+    assert check_kappa(_pair(0.8285), policy).passed
+    failed = check_kappa(_pair(0.79), policy)
+    assert not failed.passed and failed.details["failing"] == {"lf_lexicon ~ lf_rating": 0.79}
+    assert not check_kappa(_pair(0.95, n_shared=9), policy).passed
+    undefined = check_kappa(_pair(None), policy)
+    assert not undefined.passed and "undefined" in undefined.details["failing"]["lf_lexicon ~ lf_rating"]
+    # Pairs the policy does not name never gate, however low.
+    other = [dict(_pair(0.1)[0], left="human:a", right="lf_rating", pair="human:a ~ lf_rating")]
+    assert check_kappa(_pair(0.9) + other, policy).passed
 
 
 def test_label_studio_export_round_trip_and_problems():
@@ -105,8 +182,6 @@ def test_label_studio_export_round_trip_and_problems():
         }
     ]
     assert [p["annotation_id"] for p in problems] == ["2", "3"]
-    built = build_import_tasks(
-        [{"record_id": "r2", "text": "x", "guess": "negative", "confidence": 0.5}], "m1"
-    )
+    built = build_import_tasks([{"record_id": "r2", "text": "x", "guess": "negative", "confidence": 0.5}], "m1")
     assert built[0]["predictions"][0]["result"][0]["value"]["choices"] == ["negative"]
     assert '<Choice value="positive"/>' in labeling_config()

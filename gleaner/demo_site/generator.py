@@ -625,8 +625,7 @@ def _card(shop: str, spec: _Spec, count: int | None, *, suffix: str = "") -> str
     )
 
 
-def _listing_pages(shop: str, counts: dict[str, int]) -> dict[str, DemoPage]:
-    catalog = CATALOG[shop]
+def _listing_pages(shop: str, catalog: tuple[_Spec, ...], counts: dict[str, int]) -> dict[str, DemoPage]:
     chunks = [list(catalog[i : i + PAGE_SIZE]) for i in range(0, len(catalog), PAGE_SIZE)]
     pages = {}
     for number, chunk in enumerate(chunks, start=1):
@@ -706,10 +705,54 @@ def _root_page() -> DemoPage:
     )
 
 
-def build_site(seed: int = DEFAULT_SEED) -> DemoSite:
-    """Generate the whole site; the same seed always yields byte-identical pages and ground truth."""
+_FILLER_VOICES = (
+    ProductVoice("kettle", ("lid", "handle", "spout", "base")),
+    ProductVoice("lamp", ("shade", "switch", "bulb", "base")),
+    ProductVoice("backpack", ("straps", "zip", "pockets", "frame")),
+    ProductVoice("mug", ("handle", "glaze", "rim", "lid")),
+    _BLENDER,
+    _FRYER,
+)
+
+
+def _filler_products(seed: int, count: int) -> dict[str, tuple[_Spec, list[_Draft]]]:
+    """``count`` plain products per shop for load tests: normal reviews, no quirks, their own RNG.
+
+    They come after the hand-made catalog (ids ``x001``...) and draw from a separate generator, so the
+    default site is byte-identical whatever ``count`` is; unlike the catalog, their texts are not
+    checked for accidental near-duplicates (that check is quadratic and these products are filler).
+    """
+    rng = random.Random(f"filler-{seed}")
+    writer = _Writer(rng)
+    made: dict[str, tuple[_Spec, list[_Draft]]] = {}
+    for shop in SHOPS:
+        for n in range(1, count + 1):
+            voice = _FILLER_VOICES[n % len(_FILLER_VOICES)]
+            spec = _Spec(f"x{n:03d}", f"{SHOP_TITLES[shop].split()[0]} {voice.noun.title()} No. {n}", voice,
+                         f"${rng.randint(9, 199)}.00")  # fmt: skip
+            drafts = []
+            for _ in range(rng.randint(3, 5)):
+                rating = writer.rating()
+                lean = "positive" if rating > 3 else "negative" if rating < 3 else rng.choice(("positive", "negative"))
+                text = review_text(rng, voice, rating, lean, None)
+                drafts.append(_Draft(writer.author(), text, rating, writer.day(), lean))
+            made[f"{shop}/{spec.product_id}"] = (spec, drafts)
+    return made
+
+
+def build_site(seed: int = DEFAULT_SEED, *, extra_products: int = 0) -> DemoSite:
+    """Generate the whole site; the same seed always yields byte-identical pages and ground truth.
+
+    ``extra_products`` adds that many plain products to each shop (more listing pages, more JavaScript
+    product pages) for benchmarks; the default site does not change.
+    """
     rng = random.Random(seed)
     drafts = _draft_reviews(rng)
+    catalogs = {shop: CATALOG[shop] for shop in SHOPS}
+    for key, (spec, extra) in _filler_products(seed, extra_products).items():
+        shop = key.split("/", 1)[0]
+        catalogs[shop] += (spec,)
+        drafts[(shop, spec.product_id)] = extra
     reviews: dict[tuple[str, str], list[DemoReview]] = {}
     for (shop, product_id), items in drafts.items():
         reviews[(shop, product_id)] = [
@@ -735,9 +778,9 @@ def build_site(seed: int = DEFAULT_SEED) -> DemoSite:
     }
     products: list[DemoProduct] = []
     for shop in SHOPS:
-        catalog = CATALOG[shop]
+        catalog = catalogs[shop]
         counts = {s.product_id: len(reviews[(shop, s.product_id)]) for s in catalog if s.quirk != "http_500"}
-        pages.update(_listing_pages(shop, counts))
+        pages.update(_listing_pages(shop, catalog, counts))
         pages.update(_static_pages(shop))
         for index, spec in enumerate(catalog):
             shown = sorted(reviews[(shop, spec.product_id)], key=lambda r: (r.published, r.review_id), reverse=True)

@@ -1,12 +1,15 @@
 """Serve a `DemoSite` on loopback, and count what was asked for.
 
 The hit counter is the point for tests: politeness is proven by what the server saw (robots-disallowed
-paths never requested, each product fetched once), not by what the crawler says it did.
+paths never requested, each product fetched once, how many requests were in flight at once and how far
+apart they started), not by what the crawler says it did. ``latency`` delays every response, as a real
+site across a network would; the benchmark uses it, the default site is served without it.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -19,7 +22,14 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def _respond(self, with_body: bool) -> None:
-        page = self.server.demo.record_and_resolve(self.path)
+        demo = self.server.demo
+        demo.enter()
+        try:
+            self._send(demo.record_and_resolve(self.path), with_body)
+        finally:
+            demo.leave()
+
+    def _send(self, page: DemoPage, with_body: bool) -> None:
         headers = {"Content-Type": page.content_type, "Content-Length": str(len(page.body)), **page.headers}
         self.send_response(page.status)
         for name, value in headers.items():
@@ -50,10 +60,15 @@ class _DemoHTTPServer(ThreadingHTTPServer):
 class DemoSiteServer:
     """A background HTTP server for a demo site; ``hits`` counts request targets (path plus query)."""
 
-    def __init__(self, site: DemoSite | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, site: DemoSite | None = None, host: str = "127.0.0.1", port: int = 0, *, latency: float = 0.0
+    ) -> None:
         self.site = site or build_site()
         self.host, self.port = host, port
+        self.latency = latency
         self.hits: Counter[str] = Counter()
+        self.started: list[tuple[float, str]] = []  # (monotonic time, target) of every request, in order
+        self.in_flight = self.peak_in_flight = 0
         self._served: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._httpd: _DemoHTTPServer | None = None
@@ -68,11 +83,23 @@ class DemoSiteServer:
     def url(self, path: str) -> str:
         return self.base_url + path
 
+    def enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        if self.latency:
+            time.sleep(self.latency)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
     def record_and_resolve(self, target: str) -> DemoPage:
         """Count the hit and pick the response, including the flaky pages' leading 503s."""
         path = target.split("#", 1)[0]
         with self._lock:
             self.hits[path] += 1
+            self.started.append((time.monotonic(), path))
             key = self.site.resolve_key(path)
             if key is None:
                 return self.site.not_found
@@ -90,7 +117,9 @@ class DemoSiteServer:
         """Forget hits and re-arm flaky pages, as if the server had just started."""
         with self._lock:
             self.hits.clear()
+            self.started.clear()
             self._served.clear()
+            self.peak_in_flight = self.in_flight
 
     def start(self) -> DemoSiteServer:
         if self._httpd is not None:

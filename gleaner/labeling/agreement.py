@@ -1,29 +1,50 @@
-"""Agreement between annotation sources, computed by scikit-learn and statsmodels rather than by hand."""
+"""Agreement between annotators, computed by scikit-learn, statsmodels and krippendorff, never by hand.
+
+Input everywhere is `votes`: annotator -> {item -> label}; an abstention or a missing annotation is simply
+absent. The same functions serve the `labels` asset, the candidate dataset and `gleaner agreement FILE`.
+
+A statistic that is undefined (one label only, so chance agreement is total; or nothing to compare) is
+`None`, never a made-up 0 or 1: a gate must not pass on a number that means nothing.
+"""
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from itertools import combinations
+from typing import Any
 
+import krippendorff
 import numpy as np
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
-
-def _kappa(a: list[str], b: list[str]) -> float:
-    if len(set(a) | set(b)) < 2:  # one label only: chance agreement is total and kappa undefined
-        return 1.0 if a == b else 0.0
-    return float(cohen_kappa_score(a, b))
+Votes = Mapping[str, Mapping[str, str]]
+DIGITS = 4  # reported precision: stable manifests and JSON, far below any sampling error
 
 
-def pairwise_cohen(votes: dict[str, dict[str, str]], min_shared: int = 1) -> list[dict[str, object]]:
-    """Cohen's kappa for every pair of annotators, on the items both labelled.
+def _defined(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
 
-    `votes` maps annotator -> {item -> label}; abstentions are simply absent.
-    """
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, DIGITS)
+
+
+def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
+    """Cohen's kappa of two annotators over the same items, in the same order."""
+    if len(set(a) | set(b)) < 2:
+        return None
+    return _defined(cohen_kappa_score(a, b))
+
+
+def pairwise_cohen(votes: Votes, min_shared: int = 1) -> list[dict[str, object]]:
+    """Cohen's kappa for every pair of annotators, on the items both labelled."""
     rows = []
     for left, right in combinations(sorted(votes), 2):
         shared = sorted(set(votes[left]) & set(votes[right]))
-        if len(shared) < min_shared:
+        if not shared or len(shared) < min_shared:
             continue
         a = [votes[left][i] for i in shared]
         b = [votes[right][i] for i in shared]
@@ -33,20 +54,94 @@ def pairwise_cohen(votes: dict[str, dict[str, str]], min_shared: int = 1) -> lis
                 "left": left,
                 "right": right,
                 "n_shared": len(shared),
-                "observed_agreement": round(float(np.mean([x == y for x, y in zip(a, b, strict=True)])), 4),
-                "kappa": round(_kappa(a, b), 4),
+                "observed_agreement": round(sum(x == y for x, y in zip(a, b, strict=True)) / len(shared), DIGITS),
+                "kappa": _round(cohen_kappa(a, b)),
             }
         )
     return rows
 
 
-def fleiss(item_votes: dict[str, list[str]], raters: int) -> float | None:
-    """Fleiss' kappa over items that received exactly `raters` votes (its model needs a fixed count)."""
-    table = [labels for labels in item_votes.values() if len(labels) == raters]
-    if len(table) < 2 or raters < 2:
+def fleiss(ratings: Sequence[Sequence[str]]) -> float | None:
+    """Fleiss' kappa (statsmodels) over items that each received the same number of ratings.
+
+    Fleiss' model needs a fixed number of ratings per item but not the same raters, which is why it takes
+    bare label lists rather than `votes`.
+    """
+    sizes = {len(r) for r in ratings}
+    if len(sizes) > 1:
+        raise ValueError(f"Fleiss' kappa needs the same number of ratings per item, got {sorted(sizes)}")
+    categories = sorted({label for item in ratings for label in item})
+    if not ratings or sizes.pop() < 2 or len(categories) < 2:
         return None
-    categories = sorted({label for labels in table for label in labels})
-    codes = np.array([[categories.index(label) for label in labels] for labels in table])
+    codes = np.array([[categories.index(label) for label in item] for item in ratings])
     counts, _ = aggregate_raters(codes, n_cat=len(categories))
-    value = fleiss_kappa(counts, method="fleiss")
-    return None if np.isnan(value) else round(float(value), 4)
+    return _defined(fleiss_kappa(counts, method="fleiss"))
+
+
+def fleiss_ratings(votes: Votes, annotators: Sequence[str] | None = None) -> list[list[str]]:
+    """The items Fleiss' kappa can use, as label lists.
+
+    With `annotators`: the items every one of them labelled. Without: the items that received the most
+    common number of ratings (two or more; a tie goes to the larger number), whoever gave them.
+    """
+    by_item: dict[str, list[str]] = {}
+    for annotator in sorted(votes):
+        for item, label in votes[annotator].items():
+            by_item.setdefault(item, []).append(label)
+    if annotators is not None:
+        wanted = list(annotators)
+        if len(wanted) < 2:
+            return []
+        return [
+            [votes[a][item] for a in wanted]
+            for item in sorted(by_item)
+            if all(item in votes.get(a, {}) for a in wanted)
+        ]
+    sizes = Counter(len(labels) for labels in by_item.values() if len(labels) >= 2)
+    if not sizes:
+        return []
+    size = max(sizes, key=lambda n: (sizes[n], n))
+    return [by_item[item] for item in sorted(by_item) if len(by_item[item]) == size]
+
+
+def krippendorff_alpha(votes: Votes) -> float | None:
+    """Nominal Krippendorff's alpha (the krippendorff package) over every annotator, missing data allowed.
+
+    Items only one annotator labelled are unpairable and drop out, as the statistic defines.
+    """
+    items = sorted({item for labels in votes.values() for item in labels})
+    categories = sorted({label for labels in votes.values() for label in labels.values()})
+    if len(categories) < 2 or len(votes) < 2:
+        return None
+    code = {label: float(i) for i, label in enumerate(categories)}
+    matrix = np.array([[code.get(labels.get(item), np.nan) for item in items] for _, labels in sorted(votes.items())])
+    try:
+        value = krippendorff.alpha(
+            reliability_data=matrix, level_of_measurement="nominal", value_domain=list(code.values())
+        )
+    except ValueError:  # no item labelled by two annotators
+        return None
+    return _defined(value)
+
+
+def agreement_report(
+    votes: Votes, fleiss_annotators: Sequence[str] | None = None, min_shared: int = 1
+) -> dict[str, Any]:
+    """Everything at once, as `gleaner agreement` prints it and the assets record it."""
+    ratings = fleiss_ratings(votes, fleiss_annotators)
+    pairs = pairwise_cohen(votes, min_shared)
+    return {
+        "cohen": {row["pair"]: {k: v for k, v in row.items() if k != "pair"} for row in pairs},
+        "fleiss": _round(fleiss(ratings)),
+        "fleiss_items": len(ratings),
+        "fleiss_raters": len(ratings[0]) if ratings else None,
+        "fleiss_annotators": None if fleiss_annotators is None else sorted(fleiss_annotators),
+        "krippendorff_alpha": _round(krippendorff_alpha(votes)),
+        "n_items": len({item for labels in votes.values() for item in labels}),
+        "n_annotators": sum(bool(labels) for labels in votes.values()),
+    }
+
+
+def cohen_rows(report: Mapping[str, Any]) -> list[dict[str, object]]:
+    """The report's pairs as `pairwise_cohen` rows (what the gate and the manifest read)."""
+    return [{"pair": pair, **row} for pair, row in report["cohen"].items()]

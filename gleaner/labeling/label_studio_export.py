@@ -32,21 +32,37 @@ def _annotator(completed_by: Any) -> str:
     return f"human:{completed_by}"
 
 
-def _choice(result: list[dict[str, Any]]) -> str | None:
+def _choice(result: list[dict[str, Any]], from_name: str | None) -> str | None:
     for item in result or []:
-        if item.get("type") == "choices" and item.get("from_name", FROM_NAME) == FROM_NAME:
+        if item.get("type") == "choices" and from_name in (None, item.get("from_name", FROM_NAME)):
             choices = (item.get("value") or {}).get("choices") or []
             return choices[0] if choices else None
     return None
 
 
+def _item(task: dict[str, Any], task_id_fallback: bool) -> str | None:
+    record_id = (task.get("data") or {}).get("record_id")
+    if record_id is None and task_id_fallback and task.get("id") is not None:
+        return f"task:{task['id']}"
+    return record_id
+
+
 def parse_export(
-    tasks: list[dict[str, Any]], labels: tuple[str, ...] = LABELS
+    tasks: list[dict[str, Any]],
+    labels: tuple[str, ...] | None = LABELS,
+    *,
+    from_name: str | None = FROM_NAME,
+    task_id_fallback: bool = False,
 ) -> tuple[list[dict], list[dict]]:
-    """Annotations as vote rows, plus a row with a reason for every annotation that cannot be used."""
+    """Annotations as vote rows, plus a row with a reason for every annotation that cannot be used.
+
+    Our own projects key tasks by `data.record_id` and label through the `sentiment` control. To read any
+    project's export (`gleaner agreement`), pass `labels=None` (any choice), `from_name=None` (any choices
+    control) and `task_id_fallback=True` (tasks without a record id are named `task:<id>`).
+    """
     votes, problems = [], []
     for task in tasks:
-        record_id = (task.get("data") or {}).get("record_id")
+        record_id = _item(task, task_id_fallback)
         for annotation in task.get("annotations") or []:
             row = {
                 "record_id": record_id,
@@ -54,12 +70,14 @@ def parse_export(
                 "annotation_id": str(annotation.get("id")),
                 "updated_at": str(annotation.get("updated_at") or annotation.get("created_at") or ""),
             }
-            label = _choice(annotation.get("result"))
+            label = _choice(annotation.get("result"), from_name)
             if not record_id:
                 problems.append({**row, "reason": "task has no data.record_id"})
             elif annotation.get("was_cancelled"):
                 problems.append({**row, "reason": "annotation was cancelled (skipped by annotator)"})
-            elif label not in labels:
+            elif labels is None and not label:
+                problems.append({**row, "reason": "annotation has no choice"})
+            elif labels is not None and label not in labels:
                 problems.append({**row, "reason": f"label {label!r} is not one of {list(labels)}"})
             else:
                 votes.append({**row, "label": label})

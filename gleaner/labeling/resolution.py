@@ -2,6 +2,10 @@
 
 Order of trust: humans, then a confident LLM majority, then agreeing rules if the policy allows it.
 Anything else is `needs_review`; pending records are never guessed into a training set.
+
+The LLM rule is the labeler's own (`gleaner.llm_votes.resolve`): at least `llm_majority` votes (a strict
+majority of the votes configured) agree and their mean confidence clears the threshold. With three votes
+that is two agreeing votes, whether they came first or after a tie-breaker.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class LabelPolicy:
     llm_confidence_threshold: float = 0.92
+    llm_majority: int = 2
     allow_rule_consensus: bool = True
     min_agreeing_rules: int = 2
 
@@ -43,6 +48,14 @@ def _majority(labels: list[str]) -> tuple[str | None, int]:
     return ranked[0]
 
 
+def _llm_basis(label: str | None, count: int, confidence: float, policy: LabelPolicy) -> str:
+    if label is None:
+        return "llm votes split"
+    if count < policy.llm_majority:
+        return f"too few agreeing llm votes ({count} of {policy.llm_majority})"
+    return f"llm majority below threshold ({confidence:.2f})"
+
+
 def resolve(votes: list[Vote], policy: LabelPolicy = LabelPolicy()) -> Resolution:
     by_kind: dict[str, list[Vote]] = {"lf": [], "llm": [], "human": []}
     for vote in votes:
@@ -59,8 +72,8 @@ def resolve(votes: list[Vote], policy: LabelPolicy = LabelPolicy()) -> Resolutio
     llm_conf = 0.0
     if llm_label:
         agreeing = [v.confidence or 0.0 for v in llm if v.label == llm_label]
-        llm_conf = (llm_count / len(llm)) * (sum(agreeing) / len(agreeing))
-        if llm_count >= 2 and llm_conf >= policy.llm_confidence_threshold:
+        llm_conf = sum(agreeing) / len(agreeing)
+        if llm_count >= policy.llm_majority and llm_conf >= policy.llm_confidence_threshold:
             return Resolution(llm_label, round(llm_conf, 4), "auto", "llm majority", llm_label)
 
     rules = [v.label for v in by_kind["lf"]]
@@ -77,7 +90,7 @@ def resolve(votes: list[Vote], policy: LabelPolicy = LabelPolicy()) -> Resolutio
     if humans:
         basis = "humans disagree"
     elif llm:
-        basis = f"llm majority below threshold ({llm_conf:.2f})" if llm_label else "llm votes split"
+        basis = _llm_basis(llm_label, llm_count, llm_conf, policy)
     elif rules:
         basis = "rules conflict" if rule_label is None or rule_count < len(rules) else "too few rules voted"
     else:

@@ -1,0 +1,24 @@
+"""Which labeling functions label which dataset, looked up by the dataset name the policy configures.
+
+Function names are annotator names in the `labels` asset and in the gate's `kappa_pairs`, so renaming one
+is a change to the dataset's history: add a new name instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from gleaner.labeling import product_reviews
+from gleaner.labeling.functions import LabelingFunction
+
+DATASETS: Mapping[str, Mapping[str, LabelingFunction]] = MappingProxyType(
+    {"product_reviews": MappingProxyType(product_reviews.FUNCTIONS)}
+)
+
+
+def functions_for(dataset: str) -> Mapping[str, LabelingFunction]:
+    try:
+        return DATASETS[dataset]
+    except KeyError:
+        raise KeyError(f"no labeling functions registered for dataset {dataset!r}; known: {sorted(DATASETS)}") from None

@@ -1,0 +1,89 @@
+"""Which language a review is in: what the markup says, else what the text says.
+
+Detection uses py3langid, whose model ships inside the wheel (nothing is downloaded at run time) and which is
+deterministic. Its probabilities are length-calibrated, so a short review ("Too good") rarely clears the bar;
+those inherit the language of the page's reviews taken together, and otherwise stay ``und`` rather than
+guess. Tags are reduced to their primary subtag ("en-GB" -> "en") so one language is one value downstream.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from parsel import Selector
+
+UNDETERMINED = "und"
+CONFIDENT = 0.8  # probability above which a text's own detection is trusted
+OVERRIDE = 0.95  # ... and above which (with OVERRIDE_WORDS) it beats a page-wide declaration
+OVERRIDE_WORDS = 5
+_TAG = re.compile(r"^(?P<primary>[A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
+_DECLARED = (
+    "/html/@lang",
+    "/html/@*[name()='xml:lang']",
+    "//meta[translate(@http-equiv, 'CONTENTLAGU', 'contentlagu')='content-language']/@content",
+    "//meta[@property='og:locale']/@content",
+)
+
+
+@dataclass(frozen=True)
+class Detection:
+    language: str
+    probability: float
+
+
+def language_tag(value: object) -> str | None:
+    """Primary subtag of a BCP 47 / POSIX tag, lowercased; None for anything that is not one."""
+    if not isinstance(value, str):
+        return None
+    first = value.split(",")[0].strip()
+    match = _TAG.match(first)
+    if not match or first.lower() in ("und", "mul", "zxx", "xx"):
+        return None
+    return match["primary"].lower()
+
+
+def declared_language(selector: Selector) -> str | None:
+    """The page's own statement: <html lang>, Content-Language, og:locale, in that order."""
+    for query in _DECLARED:
+        for value in selector.xpath(query).getall():
+            if tag := language_tag(value):
+                return tag
+    return None
+
+
+@cache
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str) -> Detection:
+    """Best guess with its probability; ``und`` with 0 when there is nothing to go on."""
+    if sum(c.isalpha() for c in text) < 2:
+        return Detection(UNDETERMINED, 0.0)
+    language, probability = _identifier().classify(text)
+    return Detection(str(language), round(float(probability), 3))
+
+
+def choose_language(
+    own: str | None, declared: str | None, detected: Detection, page_detected: Detection | None, words: int
+) -> tuple[str, str | None]:
+    """(language, note). The review's own tag wins, then the page's (unless the text clearly disagrees),
+    then the text's own detection when confident, then the page's reviews taken together."""
+    if own:
+        return own, None
+    if declared:
+        disagrees = detected.language not in (declared, UNDETERMINED)
+        if disagrees and detected.probability >= OVERRIDE and words >= OVERRIDE_WORDS:
+            return detected.language, (
+                f"page declares {declared}, text detected as {detected.language} (p={detected.probability})"
+            )
+        return declared, None
+    if detected.probability >= CONFIDENT:
+        return detected.language, f"language detected from text (p={detected.probability})"
+    if page_detected and page_detected.probability >= CONFIDENT:
+        return page_detected.language, f"language detected from the page's reviews (p={page_detected.probability})"
+    return UNDETERMINED, None

@@ -1,0 +1,82 @@
+"""Where scrape drops arrive: the local drops folder, or an S3 prefix mirrored into it on read.
+
+`drops_from_env` picks one: ``GLEANER_DROPS_S3=s3://bucket/prefix`` for S3 (credentials and endpoint the
+usual AWS way), the folder otherwise (``GLEANER_DROPS``, default ``drops`` beside the warehouse).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from gleaner.drop_scan import DropSighting, RefusedDrop, check_local, scan_local
+from gleaner.drops import DropRef, list_complete_drops
+from gleaner.drops_s3 import check_s3, mirror_s3_drop, scan_s3
+from resources.warehouse import default_root
+
+
+class DropsResource(dg.ConfigurableResource):
+    """The local drops folder: what the drop sensor watches and ``raw_pages`` reads."""
+
+    root: str | None = None  # None: GLEANER_DROPS, else `drops` beside the warehouse
+
+    @property
+    def local_root(self) -> Path:
+        if self.root:
+            return Path(self.root).resolve()
+        return Path(os.environ.get("GLEANER_DROPS", Path(default_root()).resolve().parent / "drops")).resolve()
+
+    @property
+    def location(self) -> str:
+        return str(self.local_root)
+
+    def scan(self) -> list[DropSighting | RefusedDrop]:
+        return scan_local(self.local_root)
+
+    def check(self, sighting: DropSighting) -> str | None:
+        return check_local(sighting)
+
+    def complete_drops(self, source: str, date: str) -> list[DropRef]:
+        """The partition's complete drops, in the local folder (brought there first if they live elsewhere)."""
+        return list_complete_drops(self.local_root, source=source, date=date)
+
+
+class S3DropsResource(DropsResource):
+    """Drops under ``s3://bucket/prefix``; ``root`` is the local folder they are mirrored into to be read."""
+
+    s3: S3Resource
+    bucket: str
+    prefix: str = "drops"
+
+    @property
+    def location(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix.strip('/')}"
+
+    def scan(self) -> list[DropSighting | RefusedDrop]:
+        return scan_s3(self.s3.get_client(), self.bucket, self.prefix)
+
+    def check(self, sighting: DropSighting) -> str | None:
+        return check_s3(self.s3.get_client(), self.bucket, sighting)
+
+    def complete_drops(self, source: str, date: str) -> list[DropRef]:
+        client = self.s3.get_client()
+        for found in scan_s3(client, self.bucket, self.prefix, under=f"{source}/{date}/"):
+            if isinstance(found, DropSighting) and check_s3(client, self.bucket, found) is None:
+                mirror_s3_drop(client, self.bucket, found, self.local_root)
+        return super().complete_drops(source, date)
+
+
+def drops_from_env() -> DropsResource:
+    s3_url = os.environ.get("GLEANER_DROPS_S3")
+    if not s3_url:
+        return DropsResource()
+    parts = urlsplit(s3_url)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise ValueError(f"GLEANER_DROPS_S3={s3_url!r}: expected s3://bucket/prefix")
+    return S3DropsResource(
+        s3=S3Resource(endpoint_url=os.environ.get("AWS_ENDPOINT_URL")), bucket=parts.netloc, prefix=parts.path
+    )

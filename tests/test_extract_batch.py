@@ -1,0 +1,56 @@
+"""The per-partition loop shared by the asset and `gleaner extract`: every page counted, every loss explained."""
+
+import json
+from datetime import UTC, datetime
+
+from gleaner.extract import ExtractionSpec, StoredPage
+from gleaner.extract_batch import extract_batch, failures_frame, records_frame
+
+WHEN = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def _page(url, html, status=200, error=None):
+    return StoredPage("shop", url, status, html, error, WHEN)
+
+
+def _ld(*reviews, raw_suffix=""):
+    data = {"@type": "Product", "sku": "K-1", "review": list(reviews)}
+    return f'<html lang="en"><script type="application/ld+json">{json.dumps(data)[:-1]},{raw_suffix}}}</script></html>'
+
+
+def _review(rid, text, rating):
+    return {"@type": "Review", "identifier": rid, "reviewBody": text, "reviewRating": {"ratingValue": rating}}
+
+
+def test_batch_reconciles_and_explains_every_loss():
+    pages = [
+        _page("https://s.test/a", _ld(_review("rev-1", "Good.", 5), _review("rev-2", "Bad rating.", 420))),
+        _page("https://s.test/a-copy", _ld(_review("rev-1", "Good.", 5))),  # same product under a second URL
+        _page("https://s.test/about", "<html><p>About</p></html>"),
+        _page("https://s.test/gone", None, status=None, error="connection reset"),
+        _page("https://s.test/b", _ld(_review("rev-3", "Fine.", 3), _review("rev-4", "", 4))),
+    ]
+    batch = extract_batch(pages, ExtractionSpec())
+    assert batch.reconciles and batch.counts() == {
+        "pages_in": 5,
+        "pages_yielded": 3,
+        "pages_no_records": 1,
+        "pages_failed": 1,
+        "records": 2,  # rev-1 and rev-3; rev-1's copy, rev-2 and rev-4 are failure rows
+        "failed_rows": 4,
+    }
+    assert set(batch.records) == {r.record_id for r in batch.records.values()}
+    assert {r.review_id for r in batch.records.values()} == {"rev-1", "rev-3"}
+    assert batch.failure_reasons() == {
+        "validate: rating 420 is above every known scale": 1,
+        "validate: duplicate record_id <id>: the same review already came from <url>": 1,
+        "fetch: connection reset": 1,
+        "validate: text: review has no text": 1,
+    }
+    assert batch.no_record_reasons == {"no schema.org review markup": 1}
+    assert batch.notes == {"JSON-LD block repaired: removed trailing commas": 2}  # kept records only
+
+
+def test_frames_have_the_contract_columns_even_when_empty():
+    assert records_frame([]).columns[:3] == ["record_id", "review_id", "product_id"]
+    assert failures_frame([]).columns == ["source", "page_url", "stage", "reason", "offending"]
