@@ -8,11 +8,13 @@ source's allowed domains, except images, fonts and media unless the source asks 
 and any navigation the page starts on its own, is aborted. Off-host names do not even resolve
 (``--host-resolver-rules``): offline, Chromium's own DNS would otherwise stall each page for seconds.
 
-Operations: one browser per crawl, one context+tab per concurrent render, each context replaced after
-``recycle_after`` pages (Chromium's memory grows with every page a context has seen). A browser that
-dies (crashed, killed, out of memory) is relaunched on the next render; the render that was in flight
-fails as transient, so the crawler's retry fetches the page again. ``close`` stops everything, so no
-Chromium outlives the crawl.
+Operations: one browser per crawl and one context, shared by a tab per concurrent render (measured on
+the demo site: a context per tab renders a third slower and takes a third more memory), with at most
+``renderer_processes`` renderer processes. The context is replaced after ``recycle_after`` pages
+(Chromium's memory grows with every page a context has seen): new renders go to a fresh context and
+the old one closes when its last tab finishes. A browser that dies (crashed, killed, out of memory) is
+relaunched on the next render; the renders that were in flight fail as transient, so the crawler's retry
+fetches those pages again. ``close`` stops everything, so no Chromium outlives the crawl.
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ class BrowserUnavailableError(RuntimeError):
     """No Chromium to launch, or it keeps dying: neither is fixed by retrying the page."""
 
 
+class BrowserStuckError(RuntimeError):
+    """Chromium stopped answering; the render is retried (and the browser relaunched if it is gone)."""
+
+
 @dataclass(frozen=True)
 class BrowserSettings:
     """How the crawler runs Chromium; none of it changes what a page renders to."""
@@ -55,6 +61,7 @@ class BrowserSettings:
     recycle_after: int = 50  # pages one context renders before it is replaced
     max_launches: int = 5  # launches per crawl (the first one included) before renders fail for good
     executable: str | None = None  # else $GLEANER_CHROMIUM, Playwright's own build, a system Chromium
+    renderer_processes: int = max(2, os.cpu_count() or 2)  # more cannot run at once; each costs memory
 
 
 @dataclass
@@ -91,12 +98,19 @@ def host_resolver_rules(allowed_hosts: list[str]) -> str:
     return ", ".join(rules)
 
 
-@dataclass
-class _Tab:
-    context: Any
-    page: Any
-    generation: int
+@dataclass(eq=False)
+class _Context:
+    handle: Any
+    generation: int  # of the browser it lives in
     rendered: int = 0
+    tabs: int = 0
+    retired: bool = False
+
+
+@dataclass(eq=False)
+class _Tab:
+    context: _Context
+    page: Any = None
     document: FetchResult | None = None
     crashed: bool = False
 
@@ -139,9 +153,11 @@ class BrowserRenderer:
         self._playwright: Any = None
         self._browser: Any = None
         self._generation = 0
+        self._context: _Context | None = None
         self._idle: list[_Tab] = []
-        self._busy: set[int] = set()
+        self._tabs: dict[int, _Tab] = {}  # id(page) -> tab: how the context's route finds the document
         self._launch_lock = asyncio.Lock()
+        self._context_lock = asyncio.Lock()
         self._gone: str | None = None
 
     # ------------------------------------------------------------------------------------ lifecycle
@@ -156,7 +172,7 @@ class BrowserRenderer:
                 self.stats.crashes += 1
                 self.log.warning("Chromium is gone (crashed or killed); relaunching")
                 await self._quietly(self._browser.close())
-                self._browser, self._idle = None, []
+                self._browser, self._idle, self._context = None, [], None
             if self.stats.launches >= self.settings.max_launches:
                 self._gone = f"Chromium died {self.stats.crashes} times; not relaunching again"
                 raise BrowserUnavailableError(self._gone)
@@ -169,7 +185,11 @@ class BrowserRenderer:
                 self._browser = await self._playwright.chromium.launch(
                     headless=True,
                     executable_path=find_chromium(self._playwright, self.settings.executable),
-                    args=[*CHROMIUM_ARGS, f"--host-resolver-rules={host_resolver_rules(self.allowed_hosts)}"],
+                    args=[
+                        *CHROMIUM_ARGS,
+                        f"--host-resolver-rules={host_resolver_rules(self.allowed_hosts)}",
+                        f"--renderer-process-limit={self.settings.renderer_processes}",
+                    ],
                     timeout=max(self.timeout_ms, 30_000),
                 )
             except BrowserUnavailableError as exc:
@@ -178,15 +198,21 @@ class BrowserRenderer:
             self._generation += 1
 
     async def close(self) -> None:
-        tabs, self._idle = self._idle, []
-        for tab in tabs:
-            await self._quietly(tab.context.close())
+        self._idle, self._context = [], None
         if self._browser is not None:
             await self._quietly(self._browser.close())
             self._browser = None
         if self._playwright is not None:
             await self._quietly(self._playwright.stop())
             self._playwright = None
+
+    async def _bounded(self, awaitable: Any) -> Any:
+        """A Playwright call that takes no timeout of its own: one sent to a browser that has just died can
+        wait forever for an answer (seen with ``new_page``), so it gets the page timeout plus a margin."""
+        try:
+            return await asyncio.wait_for(awaitable, timeout=self.timeout_ms / 1000 + 5)
+        except TimeoutError as exc:
+            raise BrowserStuckError("Chromium did not answer; it may have died") from exc
 
     async def _quietly(self, awaitable: Any) -> None:
         try:
@@ -196,36 +222,73 @@ class BrowserRenderer:
 
     # ----------------------------------------------------------------------------------------- tabs
 
+    async def _current_context(self) -> _Context:
+        async with self._context_lock:  # tabs opening at once must not each make their own context
+            current = self._context
+            if current is None or current.retired or current.generation != self._generation:
+                handle = await self._bounded(
+                    self._browser.new_context(
+                        user_agent=f"Mozilla/5.0 (X11; Linux x86_64) Chrome (compatible; {USER_AGENT})",
+                        service_workers="block",
+                        locale="en-US",
+                        timezone_id="UTC",
+                    )
+                )
+                await self._bounded(handle.route("**/*", self._route))
+                current = self._context = _Context(handle, self._generation)
+                self.stats.contexts_opened += 1
+            return current
+
+    def _usable(self, tab: _Tab) -> bool:
+        context = tab.context
+        return not (context.retired or context.generation != self._generation or tab.crashed or tab.page.is_closed())
+
     async def _acquire(self) -> _Tab:
         await self._browser_ready()
         while self._idle:
             tab = self._idle.pop()
-            if tab.generation == self._generation and not tab.crashed and not tab.page.is_closed():
+            if self._usable(tab):
                 return tab
-            await self._quietly(tab.context.close())
-        context = await self._browser.new_context(
-            user_agent=f"Mozilla/5.0 (X11; Linux x86_64) Chrome (compatible; {USER_AGENT})",
-            service_workers="block",
-            locale="en-US",
-            timezone_id="UTC",
-        )
-        self.stats.contexts_opened += 1
-        tab = _Tab(context=context, page=None, generation=self._generation)
-        await context.route("**/*", lambda route: self._route(tab, route))
-        tab.page = await context.new_page()
+            await self._discard(tab)
+        context = await self._current_context()
+        tab = _Tab(context)
+        context.tabs += 1
+        try:
+            tab.page = await self._bounded(context.handle.new_page())
+        except BaseException:
+            context.tabs -= 1
+            raise
+        self._tabs[id(tab.page)] = tab
         tab.page.on("crash", lambda _page: setattr(tab, "crashed", True))
         return tab
 
     async def _release(self, tab: _Tab, healthy: bool) -> None:
-        tab.rendered += 1
-        if healthy and tab.generation == self._generation and tab.rendered < self.settings.recycle_after:
-            self._idle.append(tab)
-            return
-        if healthy and tab.rendered >= self.settings.recycle_after:
+        context = tab.context
+        context.rendered += 1
+        if context.rendered >= self.settings.recycle_after and not context.retired:
+            context.retired = True  # new renders get a fresh context; this one closes with its last tab
             self.stats.contexts_recycled += 1
-        await self._quietly(tab.context.close())
+            idle = [t for t in self._idle if t.context is context]
+            self._idle = [t for t in self._idle if t.context is not context]
+            for other in idle:
+                await self._discard(other)
+        if healthy and self._usable(tab):
+            self._idle.append(tab)
+        else:
+            await self._discard(tab)
 
-    async def _route(self, tab: _Tab, route: Any) -> None:
+    async def _discard(self, tab: _Tab) -> None:
+        context = tab.context
+        self._tabs.pop(id(tab.page), None)
+        context.tabs -= 1
+        if context.tabs == 0 and (context.retired or context.generation != self._generation):
+            if context is self._context:
+                self._context = None
+            await self._quietly(context.handle.close())
+        else:
+            await self._quietly(tab.page.close())
+
+    async def _route(self, route: Any) -> None:
         from playwright.async_api import Error as PlaywrightError
 
         request = route.request
@@ -233,7 +296,10 @@ class BrowserRenderer:
             if request.resource_type in self.blocked or not self._may_load(request.url):
                 await route.abort("blockedbyclient")
             elif request.is_navigation_request() and request.frame.parent_frame is None:
-                document, tab.document = tab.document, None
+                tab = self._tabs.get(id(request.frame.page))
+                document = tab.document if tab is not None else None
+                if tab is not None:
+                    tab.document = None
                 if document is None or document.body is None:  # the page navigating away on its own
                     await route.abort("blockedbyclient")
                     return
@@ -259,7 +325,7 @@ class BrowserRenderer:
             tab = await self._acquire()
         except BrowserUnavailableError as exc:
             return Rendered(error=f"browser unavailable: {exc}")
-        except PlaywrightError as exc:  # died while opening a tab: the next attempt relaunches
+        except (PlaywrightError, BrowserStuckError) as exc:  # died while opening a tab: the retry relaunches
             return Rendered(error=f"browser crashed: {_first_line(exc)}", transient=True)
         tab.document = document
         healthy, result = False, Rendered()
@@ -274,12 +340,12 @@ class BrowserRenderer:
                         f"wait_for {self.wait_for!r} not matched within {self.timeout_ms / 1000:g}s; "
                         "stored the DOM as it was"
                     )
-            result.html = await tab.page.content()
+            result.html = await self._bounded(tab.page.content())
             healthy = True
             self.stats.pages_rendered += 1
         except PlaywrightTimeoutError:
             result.error, result.transient = "timeout", True
-        except PlaywrightError as exc:
+        except (PlaywrightError, BrowserStuckError) as exc:
             result.error, result.transient = self._diagnose(tab, exc), True
         finally:
             tab.document = None

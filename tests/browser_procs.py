@@ -54,9 +54,8 @@ def chromium_browser_processes() -> list[int]:
             argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"chrom" in Path(argv[0].decode(errors="replace")).name.encode() and not any(
-            arg.startswith(b"--type=") for arg in argv
-        ):
+        name = Path(argv[0].decode(errors="replace")).name
+        if "chrom" in name and "crashpad" not in name and not any(arg.startswith(b"--type=") for arg in argv):
             found.append(pid)
     return found
 

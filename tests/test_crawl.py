@@ -13,6 +13,7 @@ import pytest
 from browser_procs import assert_no_browser_left, browser_processes, marked_browsers
 from parsel import Selector
 
+from gleaner.browser import BrowserSettings
 from gleaner.crawl import CrawlStats, FetchedPage, crawl, extract_links
 from gleaner.demo_site import DemoPage, DemoSite, DemoSiteServer, build_site
 from gleaner.politeness import HostGate
@@ -185,13 +186,14 @@ def test_http_mode_sees_json_ld_but_not_javascript(globex_http: CrawlRun) -> Non
     assert [p.canonical_url for p in globex_http.pages] == [p.canonical_url for p in globex_http.pages]
 
 
-def test_same_site_same_pages_whatever_the_concurrency(server: DemoSiteServer, acme: CrawlRun) -> None:
+def test_same_pages_whatever_the_concurrency_and_context_recycling(server: DemoSiteServer, acme: CrawlRun) -> None:
     server.latency = 0.05  # long enough for requests to overlap
     try:
-        again = run_crawl(server, shop_source(server, "acme", concurrency=4))
+        again = run_crawl(server, shop_source(server, "acme", concurrency=4), browser=BrowserSettings(recycle_after=3))
     finally:
         server.latency = 0.0
     assert again.peak_in_flight > 1  # really concurrent
+    assert again.stats.contexts_recycled >= 3 and again.stats.browser_launches == 1
 
     def key(run: CrawlRun) -> list[tuple]:
         return sorted((p.requested_url, p.canonical_url, p.status, p.error, p.html) for p in run.pages)

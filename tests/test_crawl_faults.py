@@ -266,7 +266,7 @@ def test_a_chromium_killed_mid_crawl_is_relaunched_and_the_page_retried(faults: 
             assert_no_browser_left()
     finally:
         faults.on_hit = None
-    assert killed
+    assert len(killed) == 1  # the browser process; its renderers die with it
     widgets = pages["widgets"]
     assert widgets.ok and Selector(text=widgets.html).css("#content::text").get() == "rendered widgets"
     assert widgets.notes[0].startswith("attempt 1: browser crashed") or widgets.notes[0].startswith(

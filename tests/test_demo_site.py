@@ -242,3 +242,19 @@ def test_module_entry_point_serves_in_the_foreground() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_extra_products_enlarge_the_site_and_leave_the_default_alone(site: DemoSite) -> None:
+    big = build_site(extra_products=12)
+    assert build_site(extra_products=0).pages == site.pages
+    assert len(big.products) == len(site.products) + 2 * 12
+    extras = [p for p in big.products if p.product_id.startswith("x")]
+    assert {p.shop for p in extras} == {"acme", "globex"} and all(p.status == 200 for p in extras)
+    listed = " ".join(v.body.decode() for k, v in big.pages.items() if "/products?page=" in k)
+    for product in extras:
+        assert f'href="{product.path}"' in listed
+        api = json.loads(big.pages[f"/{product.shop}/api/reviews/{product.product_id}.json"].body)
+        assert sorted(r["review_id"] for r in api["reviews"]) == sorted(product.review_ids)
+    original = {r.review_id: r for r in site.reviews}
+    assert all(original[r.review_id] == r for r in big.reviews if r.review_id in original)
+    assert build_site(extra_products=12).pages == big.pages

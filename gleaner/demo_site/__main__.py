@@ -14,9 +14,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--extra-products", type=int, default=0, help="plain products added to each shop")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait before each response")
     args = parser.parse_args(argv)
-    site = build_site(args.seed)
-    server = DemoSiteServer(site, host=args.host, port=args.port)
+    site = build_site(args.seed, extra_products=args.extra_products)
+    server = DemoSiteServer(site, host=args.host, port=args.port, latency=args.latency)
     print(
         f"demo site (seed {args.seed}, {len(site.pages)} pages) on http://{args.host}:{args.port}/",
         flush=True,

@@ -8,6 +8,7 @@ site across a network would; the benchmark uses it, the default site is served w
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import Counter
@@ -55,6 +56,11 @@ class _DemoHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], demo: DemoSiteServer) -> None:
         self.demo = demo
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the client hung up mid-response (a closed tab, a timeout): its business, not an error here
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class DemoSiteServer:
