@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 import dagster as dg
 import polars as pl
 
+from assets.metadata import table_metadata
 from assets.partitioning import markdown_table, partition_of, with_partition
 from assets.partitions import source_day_partitions
 from gleaner.labeling.analysis import lf_summary
@@ -78,7 +79,7 @@ def human_labels(
         context.log.warning(f"unusable annotation {problem['annotation_id']}: {problem['reason']}")
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": frame.height,
+            **table_metadata(frame),
             "records_annotated": frame["record_id"].n_unique(),
             "unusable_annotations": len(problems),
             "annotators": frame["annotator"].n_unique(),
@@ -191,6 +192,7 @@ def labels(
     resolved_ids = [r["record_id"] for r in resolved]
     return dg.MaterializeResult(
         metadata={
+            **table_metadata(frame.filter(pl.col("annotator_kind") == "resolved"), rows=8),
             "dagster/row_count": frame.height,
             "records": len(views),
             "auto": status["auto"],
@@ -267,7 +269,7 @@ def review_tasks(
     )
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": frame.height,
+            **table_metadata(frame),
             **server,
             "import_file": dg.MetadataValue.path(str(import_file)),
             "reasons": dg.MetadataValue.md(

@@ -7,6 +7,7 @@ from collections import Counter
 import dagster as dg
 import polars as pl
 
+from assets.metadata import table_metadata
 from assets.partitioning import markdown_table, partition_of, with_partition
 from assets.partitions import SOURCES, source_day_partitions
 from gleaner.crawl import CrawlStats
@@ -42,6 +43,7 @@ class RawPagesConfig(dg.Config):
     "as a drop first.",
     kinds={"playwright", "polars"},
     group_name="ingest",
+    owners=["team:data-engineering"],
     code_version="1",
 )
 def raw_pages(
@@ -91,7 +93,7 @@ def raw_pages(
     return dg.MaterializeResult(
         metadata={
             **crawled,
-            "dagster/row_count": frame.height,
+            **table_metadata(frame, ["canonical_url", "status", "fetched_at", "content_type", "error"]),
             "drops": dg.MetadataValue.json([d.drop_id for d in found]),
             "pages_failed": sum(errors.values()),
             "http_status": dg.MetadataValue.md(

@@ -8,6 +8,7 @@ from collections import Counter
 
 import dagster as dg
 
+from assets.metadata import table_metadata
 from assets.partitioning import markdown_table, partition_of, with_partition
 from assets.partitions import SOURCES, source_day_partitions
 from gleaner.extract import ExtractionSpec, StoredPage
@@ -101,8 +102,11 @@ def canonical_records(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     yield dg.MaterializeResult(
         asset_key="canonical_records",
         metadata={
-            "dagster/row_count": canonical.height,
-            "dagster/column_schema": review_column_schema(),
+            **table_metadata(
+                canonical,
+                ["record_id", "product_id", "rating", "language", "text"],
+                schema=review_column_schema(),
+            ),
             "pages_in": pages_in,
             "pages_yielded": counts["pages_yielded"],
             "pages_no_records": counts["pages_no_records"],
@@ -112,11 +116,6 @@ def canonical_records(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             "extraction_notes": _counts_table(batch.notes),
             "by_extraction": dg.MetadataValue.json(
                 dict(sorted(Counter(r.extraction or "unknown" for r in batch.records.values()).items()))
-            ),
-            "preview": dg.MetadataValue.md(
-                markdown_table(
-                    canonical.select("record_id", "product_id", "rating", "language", "text").head(5).to_dicts()
-                )
             ),
         },
         check_results=[
@@ -131,8 +130,7 @@ def canonical_records(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     yield dg.MaterializeResult(
         asset_key="failed_records",
         metadata={
-            "dagster/row_count": failed.height,
-            "dagster/column_schema": failed_column_schema(),
+            **table_metadata(failed, schema=failed_column_schema()),
             "failures_by_reason": _counts_table(reasons),
         },
     )

@@ -71,6 +71,35 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def days_between(first: str, last: str) -> list[str]:
+    """Inclusive ISO dates; a range given backwards is an error rather than nothing to do."""
+    from datetime import date, timedelta
+
+    start, end = date.fromisoformat(first), date.fromisoformat(last)
+    if end < start:
+        raise SystemExit(f"--to {last} is before --from {first}")
+    return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Each source-day of the range in date order, one run each, like a UI backfill without the daemon."""
+    from dagster_project.definitions import defs
+    from dagster_project.partitions import SOURCES
+
+    sources = args.source or sorted(SOURCES)
+    unknown = sorted(set(sources) - set(SOURCES))
+    if unknown:
+        raise SystemExit(f"unknown source(s) {', '.join(unknown)}; configured: {', '.join(sorted(SOURCES))}")
+    instance = _instance()
+    days = days_between(args.from_date, args.to_date)
+    for day in days:
+        for source in sources:
+            print(f"ingesting source={source} date={day} ...")
+            _run_ingest(defs, instance, source, day)
+    print(f"backfilled {len(days) * len(sources)} partitions")
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from dagster_project.definitions import defs
 
@@ -149,6 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--source", required=True)
     ingest.add_argument("--date", required=True, help="YYYY-MM-DD")
     ingest.set_defaults(func=cmd_ingest)
+    backfill = sub.add_parser("backfill", help="run ingest_partition for every day of a range (inclusive)")
+    backfill.add_argument("--from", dest="from_date", required=True, help="YYYY-MM-DD")
+    backfill.add_argument("--to", dest="to_date", required=True, help="YYYY-MM-DD")
+    backfill.add_argument("--source", action="append", help="repeat for several; default: every source")
+    backfill.set_defaults(func=cmd_backfill)
     sub.add_parser("publish", help="build the candidate and publish a version").set_defaults(func=cmd_publish)
     sub.add_parser("versions", help="list published versions with their counts").set_defaults(
         func=cmd_versions

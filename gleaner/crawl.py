@@ -46,6 +46,7 @@ from gleaner.browser import BrowserRenderer, BrowserSettings
 from gleaner.fetched import FetchedPage
 from gleaner.fetchers import Clock, FetchResult, HttpFetcher, utc_now
 from gleaner.politeness import HostGate
+from gleaner.progress import Progress
 from gleaner.robots import RobotsCache, RobotsRules
 from gleaner.sources import SourceConfig
 from gleaner.spool import Spool, SpooledPage
@@ -597,10 +598,12 @@ def crawl(
         ),
         source.name,
     )
+    progress = Progress(log.info, f"{source.name}: pages fetched", source.max_pages)
     runner.start()
     try:
         while (page := runner.next_page(lambda: relay.drain(log))) is not None:
             relay.drain(log)
+            progress.advance(detail=f"{stats.pages_failed} failed, {stats.requests} requests")
             yield page
     finally:
         runner.stop()

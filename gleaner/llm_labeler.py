@@ -13,7 +13,7 @@ access, unknown model) stop the run, as `LabelerConfigurationError`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ from gleaner.llm_protocol import (
 from gleaner.llm_usage import LLMUsage, UsageMeter
 from gleaner.llm_votes import LLMResult, Vote, next_vote_indices, resolve
 from gleaner.pii import scrub_text
+from gleaner.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -148,11 +149,16 @@ class LLMLabeler:
 
     def _votes_live(self, unique: dict[str, str]) -> dict[str, tuple[Vote, ...]]:
         executor = ThreadPoolExecutor(max_workers=self.config.max_concurrency, thread_name_prefix="llm-label")
-        futures: dict[str, Future[tuple[Vote, ...]]] = {}
+        futures: dict[Future[tuple[Vote, ...]], str] = {}
+        progress = Progress(self._log, "llm labeling: distinct texts voted", len(unique))
+        votes: dict[str, tuple[Vote, ...]] = {}
         try:
             for sha, text in unique.items():
-                futures[sha] = executor.submit(self._votes_for, sha, text)
-            return {sha: future.result() for sha, future in futures.items()}
+                futures[executor.submit(self._votes_for, sha, text)] = sha
+            for future in as_completed(futures):  # as they finish, so progress is real; order restored below
+                votes[futures[future]] = future.result()
+                progress.advance()
+            return {sha: votes[sha] for sha in unique}
         finally:
             # On a fatal error, do not start the calls still queued; the ones in flight finish.
             executor.shutdown(wait=True, cancel_futures=True)

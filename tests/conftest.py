@@ -16,19 +16,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def isolated_env(tmp_path):
-    """Environment for a subprocess that runs the real code location against its own warehouse."""
+def isolated_environment(root: Path, demo_port: int | None = None) -> dict[str, str]:
+    """Environment for a subprocess that runs the real code location against its own warehouse, drops,
+    Dagster instance (telemetry off) and demo-site port, with no API key, all under ``root``."""
     env = dict(os.environ)
     env.update(
-        GLEANER_WAREHOUSE=str(tmp_path / "warehouse"),
-        GLEANER_DROPS=str(tmp_path / "drops"),
-        DAGSTER_HOME=str(tmp_path / "dagster"),
-        GLEANER_DEMO_URL=f"http://127.0.0.1:{free_port()}",
+        GLEANER_WAREHOUSE=str(root / "warehouse"),
+        GLEANER_DROPS=str(root / "drops"),
+        DAGSTER_HOME=str(root / "dagster"),
+        GLEANER_DEMO_URL=f"http://127.0.0.1:{demo_port or free_port()}",
     )
     env.pop("ANTHROPIC_API_KEY", None)
-    (tmp_path / "dagster").mkdir()
+    (root / "dagster").mkdir(parents=True)
+    (root / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     return env
+
+
+@pytest.fixture
+def isolated_env(tmp_path):
+    return isolated_environment(tmp_path)
 
 
 def run_cli(args: list[str], env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import run_cli
+from conftest import isolated_environment, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -17,17 +17,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
-    from conftest import free_port
-
-    env = {
-        **__import__("os").environ,
-        "GLEANER_WAREHOUSE": str(tmp / "warehouse"),
-        "GLEANER_DROPS": str(tmp / "drops"),
-        "DAGSTER_HOME": str(tmp / "dagster"),
-        "GLEANER_DEMO_URL": f"http://127.0.0.1:{free_port()}",
-    }
-    env.pop("ANTHROPIC_API_KEY", None)
-    (tmp / "dagster").mkdir()
+    env = isolated_environment(tmp)
     output = run_cli(["demo"], env).stdout
     return {"env": env, "root": tmp / "warehouse", "output": output}
 

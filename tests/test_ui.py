@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import BIN, ROOT, chromium_executable, free_port
+from conftest import BIN, ROOT, chromium_executable, free_port, isolated_environment
 
 pytestmark = pytest.mark.e2e
 
@@ -74,16 +74,7 @@ def dagster_dev(tmp_path):
     from gleaner.demo_site import DemoSiteServer
 
     site_port, ui_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(tmp_path / "dagster"),
-        "GLEANER_WAREHOUSE": str(tmp_path / "warehouse"),
-        "GLEANER_DROPS": str(tmp_path / "drops"),
-        "GLEANER_DEMO_URL": f"http://127.0.0.1:{site_port}",
-    }
-    env.pop("ANTHROPIC_API_KEY", None)
-    (tmp_path / "dagster").mkdir()
-    (tmp_path / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = isolated_environment(tmp_path, site_port)
     log = tmp_path / "dagster-dev.log"
     with DemoSiteServer(host="127.0.0.1", port=site_port), log.open("w") as out:
         process = subprocess.Popen(
