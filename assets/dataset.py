@@ -1,7 +1,6 @@
 """labeled_dataset: the candidate built from every partition, and the blocking checks that gate it."""
 
 
-import json
 from collections import Counter
 
 import dagster as dg
@@ -24,7 +23,7 @@ GATE_CHECKS = {
     "no_split_leak": "No duplicate cluster or identical text appears in two splits.",
     "no_empty_split": "train, validation and test each hold rows.",
 }
-SUMMARY_FILE = "summary.json"
+SUMMARY_KEY = "labeled_dataset/summary.json"
 
 
 def _require(frame: pl.DataFrame | None, asset: str) -> pl.DataFrame:
@@ -89,9 +88,13 @@ def labeled_dataset(
     if removals is not None:
         kinds = Counter(removals["kind"].to_list())
         exact_removed, near_removed = kinds["exact"], kinds["near"]
-    partitions = sorted(
-        {f"source={s}/date={d}" for s, d in deduped.select("source", "partition_date").rows()}
-    )
+    # Each input partition with its data version: sha256 of its Parquet bytes (same rows, same bytes).
+    inputs = {"deduped_records": warehouse.partition_data_versions("deduped_records")}
+    inputs["labels"] = warehouse.partition_data_versions("labels")
+    partitions = {
+        partition: {asset: versions.get(partition) for asset, versions in inputs.items()}
+        for partition in sorted(inputs["deduped_records"])
+    }
     summary = {
         "agreement": agreement,
         "agreement_overall": {k: v for k, v in agreement_report.items() if k != "cohen"},
@@ -105,8 +108,7 @@ def labeled_dataset(
         },
         "balanced_away": len(rows) - len(balanced),
     }
-    summary_path = warehouse.path / "labeled_dataset" / SUMMARY_FILE
-    summary_path.write_text(json.dumps(summary, indent=2, sort_keys=True), encoding="utf-8")
+    warehouse.write_json(SUMMARY_KEY, summary)
     warehouse.refresh_catalog(["labeled_dataset"])
 
     distribution = Counter(frame["label"].to_list())

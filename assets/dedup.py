@@ -11,7 +11,6 @@ import polars as pl
 
 from assets.partitioning import markdown_table, partition_of, with_partition
 from assets.partitions import source_day_partitions
-from gleaner import warehouse as wh
 from gleaner.dedup import PriorCandidates, content_hash, dedup
 from gleaner.lsh import band_table, find_prior_candidates
 from gleaner.sketch import sketch
@@ -32,14 +31,14 @@ REMOVAL_SCHEMA = {
 def _prior_records(warehouse: WarehouseResource, ids: list[str], partition: dict[str, str]) -> pl.DataFrame:
     """Text and time of earlier-kept candidates, read by id from the other partitions' files."""
     empty = pl.DataFrame(schema={"record_id": pl.String, "text": pl.String, "scraped_at": pl.Datetime("us", "UTC")})
-    if not ids or not wh.has_data(warehouse.path, "deduped_records"):
+    if not ids or not warehouse.has_data("deduped_records"):
         return empty
-    own = str(wh.partition_dir(warehouse.path, "deduped_records", partition))
-    with wh.connect_catalog(warehouse.path) as con:
+    own = warehouse.partition_location("deduped_records", partition) + "/"
+    with warehouse.query() as con:
         found = con.execute(
             "SELECT record_id, text, scraped_at FROM read_parquet(?, filename = true) "
             "WHERE record_id IN (SELECT unnest(?)) AND NOT starts_with(filename, ?)",
-            [wh.asset_glob(warehouse.path, "deduped_records"), ids, own],
+            [warehouse.asset_glob("deduped_records"), ids, own],
         ).fetchall()
     frame = pl.DataFrame(found, schema=empty.schema, orient="row")
     return frame.unique("record_id").sort("record_id") if frame.height else empty
@@ -88,12 +87,10 @@ def deduped_records(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     sketches = sketch(texts)
 
     prior_ids: list[str] = []
-    if wh.has_data(warehouse.path, INDEX):
-        with wh.connect_catalog(warehouse.path) as con:
+    if warehouse.has_data(INDEX):
+        with warehouse.query() as con:
             # the partition's own earlier index rows match too; dedup drops ids it was given itself
-            prior_ids = find_prior_candidates(
-                con, wh.asset_glob(warehouse.path, INDEX), band_table(ids, sketches.bands)
-            )
+            prior_ids = find_prior_candidates(con, warehouse.asset_glob(INDEX), band_table(ids, sketches.bands))
     prior = _prior_records(warehouse, prior_ids, partition)
     result = dedup(
         ids,

@@ -138,7 +138,7 @@ def labels(
     rows: list[dict] = apply_functions(views, functions_for(policy.dataset))
     llm_rows, llm_metadata = llm.vote_rows(
         views,
-        str(warehouse.path / "llm_cache"),
+        str(warehouse.scratch_dir("llm_cache")),
         log=context.log.info,
         confidence_threshold=policy.llm_confidence_threshold,
     )
@@ -256,7 +256,7 @@ def review_tasks(
     # Push first: a server that is down fails the run before the warehouse says the tasks went out.
     pushed = label_studio.push(tasks) if label_studio.configured and tasks else None
     warehouse.write("review_tasks", with_partition(frame, partition), partition)
-    import_file = label_studio.write_import_file(warehouse.path, partition, tasks)
+    import_file = warehouse.write_file(*label_studio.import_file(partition, tasks))
     warehouse.refresh_catalog(["review_tasks"])
     server = (
         {

@@ -1,22 +1,22 @@
 """training_data: publishes the gated candidate as an immutable `training_data_vN`."""
 
 
-import io
 import json
 from collections import Counter
 
 import dagster as dg
 import polars as pl
 
+from assets.dataset import SUMMARY_KEY
 from gleaner.card import render_card
 from gleaner.code_version import source_fingerprint
 from gleaner.gate import run_gate
 from gleaner.splitting import SPLITS
 from gleaner.versioning import publish, published_versions, verify_versions
+from gleaner.warehouse import parquet_bytes
 from resources.policy import PolicyResource
 from resources.warehouse import WarehouseResource
 
-VERSIONS_DIR = "training_data"
 TRAINING_COLUMNS = [
     "record_id",
     "source",
@@ -40,20 +40,6 @@ TRAINING_COLUMNS = [
 ]
 
 
-def _parquet_bytes(frame: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.write_parquet(buffer, compression="zstd", statistics=True)
-    return buffer.getvalue()
-
-
-def _version_views(warehouse: WarehouseResource) -> dict[str, list[str]]:
-    root = warehouse.path / VERSIONS_DIR
-    return {
-        f"training_data_v{v}": [str(root / f"v{v}" / f"{split}.parquet") for split in SPLITS]
-        for v in published_versions(root)
-    }
-
-
 @dg.asset(
     deps=["labeled_dataset"],
     description="Published, immutable training_data_vN: Parquet per split, manifest.json (written last, "
@@ -69,7 +55,7 @@ def training_data(
     candidate = warehouse.read("labeled_dataset")
     if candidate is None:
         raise dg.Failure("labeled_dataset has not been built; run publish_training_data")
-    summary = json.loads((warehouse.path / "labeled_dataset" / "summary.json").read_text(encoding="utf-8"))
+    summary = warehouse.read_json(SUMMARY_KEY)
     # The gate runs again here so a publish triggered on its own cannot skip it.
     failed = [v for v in run_gate(candidate.to_dicts(), summary["agreement"], policy.gate()) if not v.passed]
     if failed:
@@ -78,7 +64,7 @@ def training_data(
             + "; ".join(f"{v.name}: {json.dumps(v.details, default=str)}" for v in failed)
         )
     frame = candidate.select(TRAINING_COLUMNS).sort(["split", "record_id"])
-    data_files = {f"{s}.parquet": _parquet_bytes(frame.filter(pl.col("split") == s)) for s in SPLITS}
+    data_files = {f"{s}.parquet": parquet_bytes(frame.filter(pl.col("split") == s)) for s in SPLITS}
     per_split = {
         s: dict(sorted(Counter(frame.filter(pl.col("split") == s)["label"].to_list()).items()))
         for s in SPLITS
@@ -95,16 +81,18 @@ def training_data(
         "label_policy": policy.as_manifest(),
         "code_version": source_fingerprint(),
     }
-    outcome = publish(warehouse.path / VERSIONS_DIR, data_files, manifest_fields, render_card=render_card)
+    outcome = publish(warehouse.versions, data_files, manifest_fields, render_card=render_card)
     if outcome.created:
-        context.log.info(f"published training_data_v{outcome.version} at {outcome.path}")
+        note = f"published training_data_v{outcome.version} at {outcome.path}"
     else:
-        context.log.info(f"content identical to training_data_v{outcome.version}; nothing new published")
-    warehouse.refresh_catalog([], versions=_version_views(warehouse))
+        note = f"content identical to training_data_v{outcome.version}; nothing new published"
+    context.log.info(note)
+    warehouse.refresh_catalog()
     return dg.MaterializeResult(
         metadata={
             "version": outcome.version,
             "published_new_version": outcome.created,
+            "outcome": note,
             "path": dg.MetadataValue.path(str(outcome.path)),
             "dagster/row_count": frame.height,
             **{f"rows_{s}": sum(per_split[s].values()) for s in SPLITS},
@@ -119,9 +107,13 @@ def training_data(
     blocking=False,
 )
 def versions_untampered(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    problems = verify_versions(warehouse.path / VERSIONS_DIR)
+    problems = verify_versions(warehouse.versions)
     return dg.AssetCheckResult(
         passed=not problems,
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"problems": dg.MetadataValue.json(problems), "versions": len(_version_views(warehouse))},
+        description="; ".join(problems[:5]) or None,
+        metadata={
+            "problems": dg.MetadataValue.json(problems),
+            "versions": len(published_versions(warehouse.versions)),
+        },
     )

@@ -111,13 +111,20 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    from dagster_project.summary import version_rows
+    from dagster_project.summary import version_problems, version_rows
 
     rows = version_rows()
     if not rows:
         print("no published versions")
     for row in rows:
         print(json.dumps(row, sort_keys=True))
+    if args.verify:
+        problems = version_problems()
+        for problem in problems:
+            print(f"TAMPERED {problem}", file=sys.stderr)
+        if problems:
+            return 1
+        print(f"verified: every file of {len(rows)} version(s) matches its manifest")
     return 0
 
 
@@ -184,9 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--source", action="append", help="repeat for several; default: every source")
     backfill.set_defaults(func=cmd_backfill)
     sub.add_parser("publish", help="build the candidate and publish a version").set_defaults(func=cmd_publish)
-    sub.add_parser("versions", help="list published versions with their counts").set_defaults(
-        func=cmd_versions
-    )
+    versions = sub.add_parser("versions", help="list published versions with their counts")
+    versions.add_argument("--verify", action="store_true", help="re-hash every file; exit 1 on any mismatch")
+    versions.set_defaults(func=cmd_versions)
     dedup = sub.add_parser("dedup", help="exact + near-duplicate removal on any Parquet file")
     dedup.add_argument("input")
     dedup.add_argument("outdir")

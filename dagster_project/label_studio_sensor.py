@@ -42,7 +42,7 @@ def label_studio_sensor(
     fresh = new_annotations(tasks, cursor)
     if not fresh:
         return dg.SensorResult(skip_reason="no new completed annotations", cursor=cursor.to_json())
-    located = record_partitions(warehouse.path, set(fresh))
+    located = record_partitions(warehouse.store, set(fresh))
     for record_id in sorted(set(fresh) - located.keys()):
         context.log.warning(f"annotated record {record_id} is in no warehouse partition; ignored")
     advanced = cursor.advance([a for annotations in fresh.values() for a in annotations])

@@ -11,7 +11,7 @@ from resources.drops import drops_from_env
 from resources.label_studio import BUNDLED_SAMPLE, LabelStudioResource
 from resources.llm import LLMLabelerResource
 from resources.policy import PolicyResource
-from resources.warehouse import WarehouseResource, default_root
+from resources.warehouse import warehouse_from_env
 
 
 def _llm() -> LLMLabelerResource:
@@ -38,7 +38,7 @@ def resources_for_env(env: str | None = None) -> dict[str, object]:
         raise ValueError(f"GLEANER_ENV={env!r}: only 'local' is available in this build")
     exports = os.environ.get("GLEANER_HUMAN_LABEL_EXPORTS")
     return {
-        "warehouse": WarehouseResource(root=default_root()),
+        "warehouse": warehouse_from_env(),
         "browser": BrowserResource(),
         "drops": drops_from_env(),
         "llm": _llm(),

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from gleaner import warehouse
-from gleaner.versioning import published_versions, read_manifest
-from resources.warehouse import default_root
+from gleaner.versioning import published_versions, read_manifest, verify_versions
+from resources.warehouse import WarehouseResource, warehouse_from_env
 
 STAGES = [
     "raw_pages",
@@ -21,12 +18,9 @@ STAGES = [
 ]
 
 
-def _root() -> Path:
-    return Path(default_root()).resolve()
-
-
-def version_rows() -> list[dict]:
-    root = _root() / "training_data"
+def version_rows(warehouse: WarehouseResource | None = None) -> list[dict]:
+    """One row per published version, from its manifest, on either backend."""
+    root = (warehouse or warehouse_from_env()).versions
     rows = []
     for version in published_versions(root):
         manifest = read_manifest(root, version)
@@ -36,15 +30,20 @@ def version_rows() -> list[dict]:
                 "rows": manifest["rows"],
                 "per_split": {k: sum(v.values()) for k, v in manifest["rows_per_split_and_class"].items()},
                 "classes": manifest["class_distribution"],
-                "path": str(root / f"v{version}"),
+                "path": root.location(f"v{version}"),
             }
         )
     return rows
 
 
+def version_problems(warehouse: WarehouseResource | None = None) -> list[str]:
+    """Every file of every version re-hashed against its manifest: one line per missing or changed file."""
+    return verify_versions((warehouse or warehouse_from_env()).versions)
+
+
 def print_summary() -> None:
-    root = _root()
-    with warehouse.connect_catalog(root) as con:
+    warehouse = warehouse_from_env()
+    with warehouse.connect_catalog() as con:
         views = {
             r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
         }
@@ -73,11 +72,11 @@ def print_summary() -> None:
                 "SELECT status, count(*) FROM labels WHERE annotator_kind = 'resolved' GROUP BY 1 ORDER BY 1"
             ):
                 print(f"  {status:<14} {n:>5}")
-    rows = version_rows()
+    rows = version_rows(warehouse)
     if not rows:
         print("no training_data version published")
         return
-    latest = read_manifest(root / "training_data", published_versions(root / "training_data")[-1])
+    latest = read_manifest(warehouse.versions, published_versions(warehouse.versions)[-1])
     print("class distribution (latest version):")
     for label, n in latest["class_distribution"].items():
         print(f"  {label:<10} {n:>5}")
@@ -85,4 +84,7 @@ def print_summary() -> None:
     for pair in latest["agreement"]:
         print(f"  {pair['pair']:<40} kappa={pair['kappa']!s:<7} n={pair['n_shared']}")
     print(f"published: {latest['name']} ({latest['rows']} rows) at {rows[-1]['path']}")
-    print(f"DuckDB:    duckdb {root / warehouse.CATALOG} -c 'SELECT * FROM {latest['name']} LIMIT 5'")
+    if warehouse.location.startswith("s3://"):
+        print(f"DuckDB:    views over {warehouse.location} in {warehouse.catalog_path} (httpfs: docs/storage.md)")
+    else:
+        print(f"DuckDB:    duckdb {warehouse.catalog_path} -c 'SELECT * FROM {latest['name']} LIMIT 5'")

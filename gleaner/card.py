@@ -1,13 +1,36 @@
-"""The dataset card published with every version: what a consumer needs before training on it."""
+"""The dataset card published with every version: what a consumer needs before training on it.
+
+The class distribution is a Mermaid pie: GitHub, GitLab and most Markdown previews draw it, and where
+Mermaid is not rendered (the Dagster UI) the block still reads as `"label" : count` lines. Being text, it
+keeps the card one file, hashed in the manifest like the data, with nothing else to publish or serve.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-def _bar(count: int, total: int, width: int = 30) -> str:
-    filled = round(width * count / total) if total else 0
-    return "█" * filled + "░" * (width - filled)
+def _pie(title: str, counts: dict[str, int]) -> list[str]:
+    return [
+        "```mermaid",
+        f"pie showData title {title}",
+        *[f'    "{k}" : {v}' for k, v in sorted(counts.items())],
+        "```",
+    ]
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "n/a"
+
+
+def _sources(partitions: Any) -> list[str]:
+    """`input_partitions`: partition -> {asset: data version}, or (older manifests) a list of partitions."""
+    if isinstance(partitions, dict):
+        return [
+            f"- `{p}`: " + ", ".join(f"{asset} `{(v or 'missing')[:12]}`" for asset, v in sorted(versions.items()))
+            for p, versions in partitions.items()
+        ]
+    return [f"- `{p}`" for p in partitions]
 
 
 def render_card(manifest: dict[str, Any]) -> str:
@@ -23,7 +46,9 @@ def render_card(manifest: dict[str, Any]) -> str:
         "",
         "## Sources",
         "",
-        *[f"- `{p}`" for p in manifest["input_partitions"]],
+        "Input partitions with the data version (sha256 of the Parquet file) of each input:",
+        "",
+        *_sources(manifest["input_partitions"]),
         "",
         "## Rows per split and class",
         "",
@@ -33,18 +58,20 @@ def render_card(manifest: dict[str, Any]) -> str:
     for split, per_class in counts.items():
         row = [str(per_class.get(c, 0)) for c in sorted(classes)]
         lines.append(f"| {split} | " + " | ".join(row) + f" | {sum(per_class.values())} |")
-    lines += ["", "## Class distribution", "", "```"]
-    lines += [f"{label:<10} {_bar(n, total)} {n}" for label, n in sorted(classes.items())]
-    lines += ["```", "", "## Agreement (Cohen's kappa on shared records)", ""]
+    lines += ["", "## Class distribution", "", *_pie(f"{name} ({total} rows)", classes)]
+    lines += ["", "## Agreement (Cohen's kappa on shared records)", ""]
     lines += [f"- {a['pair']}: {a['kappa']} (n={a['n_shared']})" for a in manifest["agreement"]] or ["- none"]
     dedup = manifest["dedup"]
+    before = dedup["canonical_records"]
     lines += [
         "",
         "## Deduplication",
         "",
         f"- records before dedup: {dedup['canonical_records']}",
-        f"- exact duplicates removed: {dedup['exact_removed']}; near duplicates removed: {dedup['near_removed']}",
-        f"- removed by the global pass across partitions: {dedup['global_pass_removed']}",
+        f"- exact duplicates removed: {dedup['exact_removed']} ({_rate(dedup['exact_removed'], before)})",
+        f"- near duplicates removed: {dedup['near_removed']} ({_rate(dedup['near_removed'], before)})",
+        f"- removed by the global pass across partitions: {dedup['global_pass_removed']}"
+        f" ({_rate(dedup['global_pass_removed'], before)})",
         "",
         "## Known limits",
         "",

@@ -16,7 +16,7 @@ from dagster_aws.s3 import S3Resource
 from gleaner.drop_scan import DropSighting, RefusedDrop, check_local, scan_local
 from gleaner.drops import DropRef, list_complete_drops
 from gleaner.drops_s3 import check_s3, mirror_s3_drop, scan_s3
-from resources.warehouse import default_root
+from resources.warehouse import default_drops_dir
 
 
 class DropsResource(dg.ConfigurableResource):
@@ -28,7 +28,7 @@ class DropsResource(dg.ConfigurableResource):
     def local_root(self) -> Path:
         if self.root:
             return Path(self.root).resolve()
-        return Path(os.environ.get("GLEANER_DROPS", Path(default_root()).resolve().parent / "drops")).resolve()
+        return default_drops_dir()
 
     @property
     def location(self) -> str:

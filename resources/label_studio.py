@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +82,7 @@ class LabelStudioResource(dg.ConfigurableResource):
         return [{**row, "text": html.escape(scrub(row["text"]))} for row in rows]
 
     @staticmethod
-    def write_import_file(root: Path, partition: dict[str, str], tasks: list[dict]) -> Path:
-        target = root / "review_tasks" / f"source={partition['source']}" / f"date={partition['date']}"
-        target.mkdir(parents=True, exist_ok=True)
-        path = target / "label_studio_import.json"
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(tasks, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+    def import_file(partition: dict[str, str], tasks: list[dict]) -> tuple[str, bytes]:
+        """The Label Studio import file's warehouse key (beside the partition's review_tasks) and bytes."""
+        key = f"review_tasks/source={partition['source']}/date={partition['date']}/label_studio_import.json"
+        return key, json.dumps(tasks, indent=1, sort_keys=True).encode("utf-8")

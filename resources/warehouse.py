@@ -1,47 +1,194 @@
-"""Where every asset's Parquet lives, and the DuckDB catalog that makes it queryable by name."""
+"""Where every asset's Parquet lives, and the DuckDB catalog that makes it queryable by name.
+
+`GLEANER_WAREHOUSE` picks the backend: a folder (default `.gleaner/warehouse`) or `s3://bucket/prefix`
+(`warehouse_from_env`). Assets only use the methods here, never paths, so they run unchanged on both.
+With S3, what cannot live in a bucket stays in a local state folder (`GLEANER_STATE`, default
+`.gleaner/state`): the DuckDB catalog file (`GLEANER_CATALOG` overrides) and the LLM answer cache.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import boto3
 import dagster as dg
+import duckdb
 import polars as pl
+from dagster_aws.s3 import S3Resource
+from pydantic import PrivateAttr
 
 from gleaner import warehouse
+from gleaner.storage import LocalStore, S3Settings, S3Store, Store, parse_s3_url
+from gleaner.versioning import warehouse_versions
 
 DEFAULT_ROOT = ".gleaner/warehouse"
+DEFAULT_STATE = ".gleaner/state"
 
 
 def default_root() -> str:
     return os.environ.get("GLEANER_WAREHOUSE", DEFAULT_ROOT)
 
 
+def default_drops_dir() -> Path:
+    """`GLEANER_DROPS`, else `drops` beside a local warehouse, or in the local state folder with S3."""
+    if os.environ.get("GLEANER_DROPS"):
+        return Path(os.environ["GLEANER_DROPS"]).resolve()
+    root = default_root()
+    if root.startswith("s3://"):
+        return Path(os.environ.get("GLEANER_STATE", DEFAULT_STATE)).resolve() / "drops"
+    return Path(root).resolve().parent / "drops"
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """Local Parquet + DuckDB warehouse; `root` defaults to `GLEANER_WAREHOUSE` or `.gleaner/warehouse`."""
 
     root: str = DEFAULT_ROOT
+    catalog: str | None = None  # the DuckDB catalog file; None: <root>/catalog.duckdb
+
+    @property
+    def store(self) -> Store:
+        return LocalStore(self.root)
 
     @property
     def path(self) -> Path:
+        """The local folder (local warehouse only; assets use the methods below instead)."""
         return Path(self.root).resolve()
 
     @property
-    def drops_root(self) -> Path:
-        return Path(os.environ.get("GLEANER_DROPS", self.path.parent / "drops")).resolve()
-
-    def write(self, asset: str, frame: pl.DataFrame, partition: dict[str, str] | None = None) -> Path:
-        return warehouse.write_frame(self.path, asset, frame, partition)
-
-    def read(self, asset: str, partition: dict[str, str] | None = None) -> pl.DataFrame | None:
-        return warehouse.read_frame(self.path, asset, partition)
-
-    def read_all(self, asset: str) -> pl.DataFrame | None:
-        return warehouse.read_all(self.path, asset)
-
-    def refresh_catalog(self, assets: list[str], versions: dict[str, list[str]] | None = None) -> list[str]:
-        return warehouse.refresh_views(self.path, assets, versions)
+    def location(self) -> str:
+        return self.store.url
 
     @property
     def catalog_path(self) -> Path:
-        return self.path / warehouse.CATALOG
+        return Path(self.catalog).resolve() if self.catalog else self.path / warehouse.CATALOG
+
+    def scratch_dir(self, name: str) -> Path:
+        """A local folder for caches that are no asset (the LLM answer cache)."""
+        return self.path / name
+
+    # -- frames --------------------------------------------------------------------------------------
+    def write(self, asset: str, frame: pl.DataFrame, partition: dict[str, str] | None = None) -> Path | str:
+        return warehouse.write_frame(self.store, asset, frame, partition)
+
+    def read(self, asset: str, partition: dict[str, str] | None = None) -> pl.DataFrame | None:
+        return warehouse.read_frame(self.store, asset, partition)
+
+    def read_all(self, asset: str) -> pl.DataFrame | None:
+        return warehouse.read_all(self.store, asset)
+
+    def has_data(self, asset: str) -> bool:
+        return warehouse.has_data(self.store, asset)
+
+    def asset_glob(self, asset: str) -> str:
+        return warehouse.asset_glob(self.store, asset)
+
+    def partition_location(self, asset: str, partition: dict[str, str] | None) -> str:
+        return str(warehouse.partition_dir(self.store, asset, partition))
+
+    def partition_data_versions(self, asset: str) -> dict[str, str]:
+        return warehouse.partition_data_versions(self.store, asset)
+
+    # -- other files ---------------------------------------------------------------------------------
+    def write_file(self, key: str, data: bytes) -> str:
+        return self.store.write_bytes(key, data)
+
+    def write_json(self, key: str, value: Any) -> str:
+        return self.write_file(key, json.dumps(value, indent=2, sort_keys=True).encode("utf-8"))
+
+    def read_json(self, key: str) -> Any:
+        return json.loads(self.store.read_bytes(key).decode("utf-8"))
+
+    @property
+    def versions(self) -> Store:
+        """The published versions' folder (`training_data/vN/...`)."""
+        return warehouse_versions(self.store, warehouse.VERSIONS_DIR)
+
+    # -- DuckDB --------------------------------------------------------------------------------------
+    @contextmanager
+    def query(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """An in-memory DuckDB connection able to read `asset_glob(...)` on this backend."""
+        with warehouse.query(self.store) as con:
+            yield con
+
+    def connect_catalog(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """The catalog's views, ready to query on this backend (httpfs + a session-only secret on S3)."""
+        return warehouse.connect_catalog(self.store, catalog_path=self.catalog_path, read_only=read_only)
+
+    def refresh_catalog(
+        self, assets: list[str] | None = None, versions: dict[str, list[str]] | None = None
+    ) -> list[str]:
+        return warehouse.refresh_views(self.store, assets, versions, catalog_path=self.catalog_path)
+
+
+class S3WarehouseResource(WarehouseResource):
+    """The same warehouse under `s3://bucket/prefix`, through dagster-aws's `S3Resource` (boto3).
+
+    DuckDB reads the bucket through httpfs with a session-only secret built from the same configuration
+    (endpoint, region, the AWS credential chain): nothing of it is logged or written to the catalog."""
+
+    s3: S3Resource
+    state_dir: str = DEFAULT_STATE  # local: the catalog file (unless `catalog` is set) and caches
+    _store: S3Store | None = PrivateAttr(default=None)  # one boto3 client per resource instance
+
+    @property
+    def bucket_and_prefix(self) -> tuple[str, str]:
+        return parse_s3_url(self.root)
+
+    def _settings(self, client: Any) -> S3Settings:
+        key_id, secret, token = self.s3.aws_access_key_id, self.s3.aws_secret_access_key, self.s3.aws_session_token
+        if not (key_id and secret):
+            found = boto3.session.Session(profile_name=self.s3.profile_name).get_credentials()
+            if found is not None:
+                frozen = found.get_frozen_credentials()
+                key_id, secret, token = frozen.access_key, frozen.secret_key, frozen.token
+        endpoint = self.s3.endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        return S3Settings(
+            region=client.meta.region_name or "us-east-1",
+            key_id=key_id,
+            secret=secret,
+            session_token=token,
+            endpoint_url=endpoint,
+        )
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            bucket, prefix = self.bucket_and_prefix
+            client = self.s3.get_client()
+            self._store = S3Store(client, bucket, prefix, self._settings(client))
+        return self._store
+
+    @property
+    def path(self) -> Path:
+        raise ValueError(f"the warehouse is on S3 ({self.root}); use the WarehouseResource methods, not paths")
+
+    @property
+    def catalog_path(self) -> Path:
+        if self.catalog:
+            return Path(self.catalog).resolve()
+        bucket, prefix = self.bucket_and_prefix
+        name = "-".join(p for p in (bucket, *prefix.split("/")) if p)
+        return Path(self.state_dir).resolve() / f"catalog-{name}.duckdb"
+
+    def scratch_dir(self, name: str) -> Path:
+        return Path(self.state_dir).resolve() / name
+
+
+def warehouse_from_env() -> WarehouseResource:
+    """`GLEANER_WAREHOUSE`: a folder, or `s3://bucket/prefix` (endpoint and credentials the usual AWS way)."""
+    root = default_root()
+    catalog = os.environ.get("GLEANER_CATALOG")
+    if not root.startswith("s3://"):
+        return WarehouseResource(root=root, catalog=catalog)
+    parse_s3_url(root)  # fail early on a malformed URL
+    return S3WarehouseResource(
+        root=root,
+        catalog=catalog,
+        state_dir=os.environ.get("GLEANER_STATE", DEFAULT_STATE),
+        s3=S3Resource(endpoint_url=os.environ.get("AWS_ENDPOINT_URL")),
+    )

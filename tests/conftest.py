@@ -53,3 +53,17 @@ def chromium_executable(playwright) -> str | None:
     if bundled and Path(bundled).exists():
         return None
     return os.environ.get("GLEANER_CHROMIUM") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 API on loopback (moto's standalone server), shared by the tests that need one."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import polars as pl
+from gleaner.storage import Store, as_store
 
 PARTITION_SOURCES = ("review_tasks", "deduped_records")  # small and exact first, then every kept record
 
@@ -69,23 +69,24 @@ def new_annotations(tasks: list[dict[str, Any]], cursor: AnnotationCursor) -> di
     return found
 
 
-def _partition_of(path: Path) -> tuple[str, str] | None:
-    parts = dict(p.split("=", 1) for p in path.parent.parts[-2:] if "=" in p)
+def _partition_of(key: str) -> tuple[str, str] | None:
+    parts = dict(p.split("=", 1) for p in key.split("/")[-3:-1] if "=" in p)
     return (parts["source"], parts["date"]) if {"source", "date"} <= parts.keys() else None
 
 
-def record_partitions(root: Path, record_ids: set[str]) -> dict[str, tuple[str, str]]:
+def record_partitions(root: Store | Path, record_ids: set[str]) -> dict[str, tuple[str, str]]:
     """record_id -> (source, date) of the warehouse partition holding it, reading only the id column."""
+    store = as_store(root)
     found: dict[str, tuple[str, str]] = {}
     for asset in PARTITION_SOURCES:
         missing = record_ids - found.keys()
-        if not missing or not (root / asset).exists():
+        if not missing:
             continue
-        for path in sorted((root / asset).glob("source=*/date=*/*.parquet")):
-            partition = _partition_of(path)
+        for key in store.list_keys(asset):
+            partition = _partition_of(key) if key.endswith(".parquet") else None
             if partition is None:
                 continue
-            ids = pl.read_parquet(path, columns=["record_id"])["record_id"]
+            ids = store.read_parquet(key, columns=["record_id"])["record_id"]
             for record_id in ids.filter(ids.is_in(list(missing))).to_list():
                 found.setdefault(record_id, partition)
     return found

@@ -1,0 +1,152 @@
+"""A failing gate check means no new version: each blocking check fails in turn, through Dagster.
+
+The warehouse is seeded with a small synthetic candidate (deduped records, votes, resolved labels) that
+passes every check; each case breaks exactly one thing and runs labeled_dataset + training_data in one
+run, as `publish_training_data` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from assets.dataset import GATE_CHECKS, labeled_dataset
+from assets.publish import training_data
+from gleaner.versioning import published_versions, read_manifest
+from resources.policy import PolicyResource
+from resources.warehouse import WarehouseResource
+
+PARTITION = {"source": "acme", "date": "2026-11-20"}
+
+
+def _text(i: int) -> str:
+    words = [hashlib.sha256(f"{i}-{n}".encode()).hexdigest()[:7] for n in range(14)]
+    return f"Review number {i}: " + " ".join(words)
+
+
+def _records(labels: list[str]) -> pl.DataFrame:
+    rows = []
+    for i, _ in enumerate(labels):
+        text = _text(i)
+        rows.append(
+            {
+                "record_id": f"record-{i:04d}",
+                "review_id": f"acme-{i}",
+                "product_id": f"p{i % 5}",
+                "source": "acme",
+                "page_url": f"http://shop.example/p{i % 5}",
+                "scraped_at": datetime(2026, 11, 20, tzinfo=UTC),
+                "text": text,
+                "rating": 5.0 if labels[i] == "positive" else 1.0,
+                "rating_scale": 5.0,
+                "author": None,
+                "published": None,
+                "language": "en",
+                "word_count": len(text.split()),
+                "partition_date": PARTITION["date"],
+                "cluster_id": f"record-{i:04d}",
+                "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def _votes(rating: list[str], lexicon: list[str], resolved: list[str]) -> pl.DataFrame:
+    """Two rule votes per record (the kappa pair) and the resolved label."""
+    rows = []
+    for i, (by_rating, by_lexicon, label) in enumerate(zip(rating, lexicon, resolved, strict=True)):
+        rid = f"record-{i:04d}"
+        rows += [
+            {"record_id": rid, "annotator": "lf_rating", "annotator_kind": "lf", "label": by_rating},
+            {"record_id": rid, "annotator": "lf_lexicon", "annotator_kind": "lf", "label": by_lexicon},
+            {"record_id": rid, "annotator": "resolved", "annotator_kind": "resolved", "label": label,
+             "confidence": 0.95, "status": "auto", "basis": "rules"},
+        ]  # fmt: skip
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def _seed(root: Path, labels: list[str], lexicon: list[str] | None = None, resolved: list[str] | None = None):
+    warehouse = WarehouseResource(root=str(root))
+    records = _records(labels)
+    warehouse.write("deduped_records", records, PARTITION)
+    warehouse.write("canonical_records", records.drop("cluster_id", "content_hash"), PARTITION)
+    removals = pl.DataFrame(schema={"removed_id": pl.String, "kind": pl.String})
+    warehouse.write("near_duplicates", removals, PARTITION)
+    warehouse.write("labels", _votes(labels, lexicon or labels, resolved or labels), PARTITION)
+    return warehouse, records
+
+
+def _run(warehouse: WarehouseResource, policy: PolicyResource | None = None) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [labeled_dataset, training_data],
+        resources={"warehouse": warehouse, "policy": policy or PolicyResource()},
+        raise_on_error=False,
+    )
+
+
+def _verdicts(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
+    return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+
+
+BALANCED = ["positive"] * 36 + ["negative"] * 30
+
+
+def test_a_good_candidate_passes_every_check_and_publishes_v1(tmp_path: Path) -> None:
+    warehouse, _ = _seed(tmp_path, BALANCED)
+    result = _run(warehouse)
+    assert result.success and _verdicts(result) == dict.fromkeys(GATE_CHECKS, True)
+    assert published_versions(warehouse.versions) == [1]
+    manifest = read_manifest(warehouse.versions, 1)
+    (partition,) = manifest["input_partitions"]
+    versions = warehouse.partition_data_versions("deduped_records")
+    assert manifest["input_partitions"][partition]["deduped_records"] == versions[partition]
+
+
+def _mutate(case: str, tmp_path: Path):
+    """A warehouse (and policy) whose candidate fails exactly the check named `case`."""
+    if case == "schema":
+        warehouse, records = _seed(tmp_path, BALANCED)
+        broken = records.with_columns(
+            pl.when(pl.col("record_id") == "record-0003").then(9.0).otherwise(pl.col("rating")).alias("rating")
+        )
+        warehouse.write("deduped_records", broken, PARTITION)
+        return warehouse, None
+    if case == "kappa":  # the two rule sources disagree on a third of the records
+        flipped = [
+            ("negative" if lab == "positive" else "positive") if i % 3 == 0 else lab for i, lab in enumerate(BALANCED)
+        ]
+        return _seed(tmp_path, BALANCED, lexicon=flipped)[0], None
+    if case == "class_balance":  # the rules see both classes, but every resolved label is the same
+        return _seed(tmp_path, BALANCED, resolved=["positive"] * len(BALANCED))[0], None
+    if case == "no_split_leak":  # ten different texts carry the same content hash: an identical text in two splits
+        warehouse, records = _seed(tmp_path, BALANCED)
+        leaky = records.with_columns(
+            pl.when(pl.col("record_id") < "record-0010").then(pl.lit("same")).otherwise(pl.col("content_hash"))
+            .alias("content_hash")
+        )  # fmt: skip
+        warehouse.write("deduped_records", leaky, PARTITION)
+        return warehouse, None
+    if case == "no_empty_split":  # four records: too few for a validation and a test split
+        return _seed(tmp_path, ["positive", "negative", "positive", "negative"])[0], PolicyResource(kappa_min_shared=2)
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize("case", list(GATE_CHECKS))
+def test_each_failing_check_alone_blocks_the_version(case: str, tmp_path: Path) -> None:
+    warehouse, policy = _mutate(case, tmp_path)
+    result = _run(warehouse, policy)
+    verdicts = _verdicts(result)
+    assert verdicts == {**dict.fromkeys(GATE_CHECKS, True), case: False}, verdicts
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialized == {"labeled_dataset"}  # the candidate is kept for inspection; nothing downstream
+    alone = dg.materialize(  # publishing on its own re-runs the gate, whoever triggers it
+        [training_data], resources={"warehouse": warehouse, "policy": policy or PolicyResource()}, raise_on_error=False
+    )
+    assert not alone.success
+    assert published_versions(warehouse.versions) == []
+    assert not (tmp_path / "training_data").exists()

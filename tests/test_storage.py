@@ -1,0 +1,193 @@
+"""The warehouse backends: a local folder and S3 (moto's server on loopback) behave the same."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import polars as pl
+import pytest
+from dagster_aws.s3 import S3Resource
+
+from gleaner import warehouse as wh
+from gleaner.storage import LocalStore, S3Settings, S3Store, Store, s3_secret_sql
+from gleaner.versioning import VersionConflict, publish, published_versions, read_manifest, verify_versions
+from resources.warehouse import S3WarehouseResource, WarehouseResource
+
+PARTITION = {"source": "acme", "date": "2026-11-20"}
+OTHER = {"source": "globex", "date": "2026-11-21"}
+
+
+def s3_resource(endpoint: str) -> S3Resource:
+    return S3Resource(
+        endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1",
+        max_attempts=1,
+    )  # fmt: skip
+
+
+def s3_warehouse(endpoint: str, tmp_path: Path) -> S3WarehouseResource:
+    bucket = f"wh-{uuid.uuid4().hex[:10]}"
+    s3 = s3_resource(endpoint)
+    s3.get_client().create_bucket(Bucket=bucket)
+    return S3WarehouseResource(root=f"s3://{bucket}/some/prefix", s3=s3, state_dir=str(tmp_path / "state"))
+
+
+@pytest.fixture(params=["local", "s3"])
+def resource(request, tmp_path: Path) -> WarehouseResource:
+    if request.param == "local":
+        return WarehouseResource(root=str(tmp_path / "warehouse"))
+    return s3_warehouse(request.getfixturevalue("s3_server"), tmp_path)
+
+
+def frame(ids: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({"record_id": ids, "text": [f"text of {i}" for i in ids]})
+
+
+def test_bytes_are_written_whole_listed_and_created_exclusively(resource: WarehouseResource) -> None:
+    store = resource.store
+    assert store.list_keys("a") == [] and not store.exists("a/x.bin")
+    store.write_bytes("a/x.bin", b"one")
+    store.write_bytes("a/b/y.bin", b"two")
+    store.write_bytes("a/x.bin", b"three")  # an ordinary write replaces
+    assert store.read_bytes("a/x.bin") == b"three" and store.exists("a/b/y.bin")
+    assert store.list_keys("a") == ["a/b/y.bin", "a/x.bin"] and store.top_level() == ["a"]
+    with pytest.raises(FileNotFoundError):
+        store.read_bytes("a/missing.bin")
+    store.create_exclusive("a/manifest.json", b"first")
+    with pytest.raises(FileExistsError):  # O_EXCL locally, If-None-Match: * answered 412 on S3
+        store.create_exclusive("a/manifest.json", b"second")
+    assert store.read_bytes("a/manifest.json") == b"first"
+    assert store.sub("a").list_keys("b") == ["b/y.bin"]
+
+
+def test_frames_partitions_and_data_versions(resource: WarehouseResource, tmp_path: Path) -> None:
+    assert resource.read("records", PARTITION) is None and resource.read_all("records") is None
+    assert not resource.has_data("records")
+    resource.write("records", frame(["r1", "r2"]), PARTITION)
+    resource.write("records", frame(["r3"]), OTHER)
+    assert resource.has_data("records")
+    assert resource.read("records", PARTITION)["record_id"].to_list() == ["r1", "r2"]
+    assert sorted(resource.read_all("records")["record_id"].to_list()) == ["r1", "r2", "r3"]
+    versions = resource.partition_data_versions("records")
+    assert set(versions) == {"source=acme/date=2026-11-20", "source=globex/date=2026-11-21"}
+    # the same rows give the same bytes, hence the same data version, on either backend
+    local = WarehouseResource(root=str(tmp_path / "reference"))
+    local.write("records", frame(["r1", "r2"]), PARTITION)
+    assert (
+        local.partition_data_versions("records")["source=acme/date=2026-11-20"]
+        == versions["source=acme/date=2026-11-20"]
+    )
+    with resource.query() as con:  # DuckDB reads the globs: httpfs on S3
+        count, own = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE starts_with(filename, ?)) FROM read_parquet(?, filename = true)",
+            [resource.partition_location("records", PARTITION) + "/", resource.asset_glob("records")],
+        ).fetchone()
+    assert (count, own) == (3, 2)
+
+
+def test_catalog_views_and_catalog_sql(resource: WarehouseResource) -> None:
+    resource.write("records", frame(["r1", "r2"]), PARTITION)
+    resource.write("dedup_index", frame(["r1"]), PARTITION)
+    resource.write_file("llm_cache/part-1.parquet", wh.parquet_bytes(frame(["x"])))  # a cache, not an asset
+    publish(resource.versions, {"train.parquet": wh.parquet_bytes(frame(["r1"]))}, {})
+    assert resource.refresh_catalog(["records"]) == ["dedup_index", "records", "training_data_v1"]
+    with resource.connect_catalog() as con:
+        assert con.execute("SELECT count(*) FROM records").fetchone()[0] == 2
+        assert con.execute("SELECT record_id FROM training_data_v1").fetchall() == [("r1",)]
+    sql = resource.store.read_bytes("catalog.sql").decode()
+    assert "CREATE OR REPLACE VIEW training_data_v1" in sql and "llm_cache" not in sql
+    assert resource.location in sql and "SECRET" not in sql and "KEY_ID" not in sql  # no credentials in it
+
+
+def test_versions_publish_once_refuse_a_second_writer_and_detect_tampering(resource: WarehouseResource) -> None:
+    versions = resource.versions
+    first = publish(versions, {"train.parquet": b"a"}, {"rows": 1}, render_card=lambda m: f"# {m['name']}")
+    assert (first.version, first.created) == (1, True)
+    assert publish(versions, {"train.parquet": b"a"}, {"rows": 1}).created is False
+    assert publish(versions, {"train.parquet": b"b"}, {"rows": 1}).version == 2
+    assert published_versions(versions) == [1, 2] and read_manifest(versions, 1)["files"].keys() == {
+        "train.parquet",
+        "README.md",
+    }
+
+    # A second publisher that looked before v2's manifest existed: its exclusive manifest write is refused.
+    late = resource.versions
+    late.exists = lambda key: False  # type: ignore[method-assign]
+    import gleaner.versioning as versioning
+
+    original = versioning.published_versions
+    versioning.published_versions = lambda root: [1]
+    try:
+        with pytest.raises(VersionConflict):
+            publish(late, {"train.parquet": b"b"}, {"rows": 1})
+    finally:
+        versioning.published_versions = original
+    assert (
+        read_manifest(versions, 2)["content_sha256"]
+        == publish(versions, {"train.parquet": b"b"}, {}).manifest["content_sha256"]
+    )
+
+    assert verify_versions(versions) == []
+    versions.write_bytes("v1/train.parquet", b"tampered")
+    assert verify_versions(versions) == ["v1/train.parquet: sha256 differs from the manifest (tampered)"]
+
+
+def test_s3_conditional_put_is_refused_by_the_server(s3_server: str) -> None:
+    """The raw protocol, without our wrapper: a second PUT with If-None-Match: * gets 412."""
+    from botocore.exceptions import ClientError
+
+    client = s3_resource(s3_server).get_client()
+    client.create_bucket(Bucket="conditional")
+    client.put_object(Bucket="conditional", Key="m.json", Body=b"1", IfNoneMatch="*")
+    with pytest.raises(ClientError) as refused:
+        client.put_object(Bucket="conditional", Key="m.json", Body=b"2", IfNoneMatch="*")
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
+    assert client.get_object(Bucket="conditional", Key="m.json")["Body"].read() == b"1"
+
+
+def test_duckdb_secret_is_session_only_and_settings_never_print_credentials() -> None:
+    settings = S3Settings("eu-west-1", "AKIDEXAMPLE", "s3cr3t", None, "http://127.0.0.1:9000")
+    sql = s3_secret_sql(settings)
+    assert sql.startswith("CREATE OR REPLACE TEMPORARY SECRET") and "URL_STYLE 'path'" in sql
+    assert "USE_SSL false" in sql and "ENDPOINT '127.0.0.1:9000'" in sql
+    assert "s3cr3t" not in repr(settings) and "AKIDEXAMPLE" not in repr(settings)
+    store: Store = S3Store(client=None, bucket="b", prefix="p/", settings=settings)
+    assert store.location("x/**/*.parquet") == "s3://b/p/x/**/*.parquet"
+    assert LocalStore("/tmp/w").location("x") == "/tmp/w/x"
+
+
+def _doc_lines(marker: str) -> list[str]:
+    """The one-liners of docs/storage.md's code block that follows `marker`."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "storage.md").read_text()
+    block = text.split(marker, 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_the_documented_one_liners_read_a_version(resource: WarehouseResource, monkeypatch, tmp_path: Path) -> None:
+    import duckdb
+
+    from resources.warehouse import warehouse_from_env
+
+    if not isinstance(resource, S3WarehouseResource):  # the docs' relative .gleaner/warehouse
+        monkeypatch.chdir(tmp_path)
+        resource = WarehouseResource(root=str(tmp_path / ".gleaner" / "warehouse"))
+    rows = frame(["r1", "r2", "r3"])
+    publish(resource.versions, {"train.parquet": wh.parquet_bytes(rows)}, {})
+    resource.refresh_catalog()
+    monkeypatch.setenv("GLEANER_WAREHOUSE", resource.root)
+    if isinstance(resource, S3WarehouseResource):
+        monkeypatch.setenv("GLEANER_STATE", resource.state_dir)
+        for name, value in {
+            "AWS_ENDPOINT_URL": resource.s3.endpoint_url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_REGION": "us-east-1", "AWS_ALLOW_HTTP": "true",
+        }.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        lines = [line.replace("s3://bucket/prefix", resource.root) for line in _doc_lines("S3 warehouse (")]
+    else:
+        lines = _doc_lines("Local warehouse,")
+    assert len(lines) == 3
+    names = {"pl": pl, "duckdb": duckdb, "warehouse_from_env": warehouse_from_env}
+    polars_frame, pandas_frame, relation = (eval(line, names) for line in lines)
+    assert polars_frame["record_id"].to_list() == ["r1", "r2", "r3"]
+    assert type(pandas_frame).__module__.startswith("pandas") and len(pandas_frame) == 3
+    assert relation.fetchall() == rows.rows()
