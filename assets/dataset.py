@@ -54,14 +54,18 @@ def labeled_dataset(
     canonical = _require(warehouse.read_all("canonical_records"), "canonical_records")
     removals = warehouse.read_all("near_duplicates")
 
-    survivors, global_removed = global_dedup_pass(deduped, policy.dedup_threshold)
+    survivors, global_removed = global_dedup_pass(deduped, policy.dedup_threshold, canonical=canonical)
+    # A review re-scraped on another day has the same record_id in both partitions: the survivor's label is
+    # the one its own partition resolved, so the join keys on the partition too.
     resolved = votes.filter(pl.col("annotator_kind") == "resolved").select(
         "record_id",
+        "source",
+        "partition_date",
         "label",
         pl.col("confidence").alias("label_confidence"),
         pl.col("status").alias("label_status"),
     )
-    joined = survivors.join(resolved, on="record_id", how="left")
+    joined = survivors.join(resolved, on=["record_id", "source", "partition_date"], how="left")
     pending = joined.filter(pl.col("label").is_null())
     labelled = joined.filter(pl.col("label").is_not_null())
 

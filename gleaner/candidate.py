@@ -1,42 +1,63 @@
-"""Pieces of the candidate dataset that need every partition at once.
+"""The global dedup pass of the candidate dataset, which needs every partition at once.
 
-Per-partition dedup only sees partitions materialized before it, so its results can go stale when
-partitions run out of order. The global pass re-runs the same dedup over every kept record, which makes
-the final kept set independent of materialization order.
+Per-partition dedup only sees the records other partitions kept when it ran, so its decisions can go stale
+when partitions are materialized out of order (a later copy kept because its original had not arrived
+yet), or when a chain of near duplicates runs through a record another partition removed. The global pass
+runs the same ``gleaner.dedup.dedup`` over every canonical record of every partition: its kept set and
+cluster ids are then a function of the records alone, identical whatever order the partitions ran in, and
+identical to ``gleaner dedup`` on a file holding all of them (see docs/dedup.md).
+
+Only records that a partition kept can be in the candidate (nothing else has labels). A record the global
+pass keeps but its partition removed (``reinstated``) is left out until that partition is materialized
+again, which, with every other partition now indexed, keeps it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass
 
 import polars as pl
 
 from gleaner.dedup import dedup
 
 
-def global_dedup_pass(deduped: pl.DataFrame, threshold: float) -> tuple[pl.DataFrame, int]:
-    """Survivors of a dedup over all partitions, with cluster ids from that pass; and how many went."""
-    frame = deduped.sort("record_id")
-    result = dedup(
-        frame["record_id"].to_list(),
-        frame["text"].to_list(),
-        frame["scraped_at"].to_list(),
-        threshold=threshold,
-    )
-    kept = set(result.kept_ids)
-    survivors = frame.filter(pl.col("record_id").is_in(kept)).with_columns(
-        pl.col("record_id")
-        .replace_strict(result.cluster_of, default=pl.col("cluster_id"))
-        .alias("cluster_id")
-    )
-    return survivors, frame.height - survivors.height
+@dataclass(frozen=True)
+class GlobalDedup:
+    kept_ids: list[str]  # the global kept set: a function of the records alone
+    survivors: pl.DataFrame  # the deduped rows of kept records, cluster_id from the global pass
+    removed: int  # deduped rows it removes (stale per-partition decisions, repeated record ids)
+    reinstated_ids: list[str]  # kept, but removed by their partition when it ran: re-run those partitions
 
 
-def label_votes(votes: pl.DataFrame) -> dict[str, dict[str, str]]:
-    """annotator -> {record -> label}, abstentions and resolved rows left out."""
-    table: dict[str, dict[str, str]] = defaultdict(dict)
-    for row in votes.filter(
-        (pl.col("annotator_kind") != "resolved") & pl.col("label").is_not_null()
-    ).iter_rows(named=True):
-        table[row["annotator"]][row["record_id"]] = row["label"]
-    return dict(table)
+def _first_sightings(records: pl.DataFrame) -> pl.DataFrame:
+    """One row per record_id, the earliest scraped (a review seen on two days keeps its first sighting)."""
+    return records.sort(["record_id", "scraped_at"], nulls_last=True).unique("record_id", keep="first")
+
+
+def global_dedup(deduped: pl.DataFrame, threshold: float, canonical: pl.DataFrame | None = None) -> GlobalDedup:
+    """Dedup over ``canonical`` (every record of every partition) applied to the per-partition survivors.
+
+    Without ``canonical`` the pass runs over ``deduped`` alone: stale copies still go, but a record that a
+    partition removed in favour of a now-stale record cannot come back, so the result can depend on the
+    order partitions ran in.
+    """
+    universe = _first_sightings((deduped if canonical is None else canonical).select("record_id", "text", "scraped_at"))
+    universe = universe.sort("record_id")
+    result = dedup(universe["record_id"], universe["text"], universe["scraped_at"], threshold=threshold)
+    kept = pl.Series("record_id", result.kept_ids, dtype=pl.String)
+    survivors = (
+        _first_sightings(deduped)
+        .filter(pl.col("record_id").is_in(kept.implode()))
+        .with_columns(pl.col("record_id").replace_strict(result.cluster_of, return_dtype=pl.String).alias("cluster_id"))
+        .sort("record_id")
+    )
+    reinstated = kept.filter(~kept.is_in(deduped["record_id"].implode())).to_list()
+    return GlobalDedup(result.kept_ids, survivors, deduped.height - survivors.height, reinstated)
+
+
+def global_dedup_pass(
+    deduped: pl.DataFrame, threshold: float, canonical: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, int]:
+    """Survivors of the global pass (see ``global_dedup``), with cluster ids from it; and how many went."""
+    result = global_dedup(deduped, threshold, canonical)
+    return result.survivors, result.removed

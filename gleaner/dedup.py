@@ -1,26 +1,34 @@
 """Exact and near-duplicate removal for one partition, optionally against earlier partitions' kept records.
 
-Two stages share one clustering:
+Two stages share one graph of verified edges:
 
 * exact: records whose normalized texts (``normalize_text``) are equal, i.e. have the same sha256
   (``content_hash``). Candidates come from a 64-bit hash of the whole normalized text computed alongside
   the shingles; only records whose key is shared get a sha256, which then decides.
 * near: one representative per exact group (its earliest record) goes through MinHash LSH (word 5-gram
   shingles, 128 permutations, 16 bands x 8 rows); every candidate pair is verified by exact Jaccard of
-  the shingle sets and joins a cluster when it reaches ``threshold``.
+  the shingle sets and becomes an edge when it reaches ``threshold``.
 
-Clusters are connected components, so A~B and B~C put A and C together even when A and C are further
-apart than the threshold; the reported ``jaccard`` is always between a removed record and its survivor,
-and can therefore be below the threshold. The survivor is the earliest record (``time``, then ``id``;
-records without a time come after all that have one); every record's ``cluster_id`` is its survivor's id.
+Records are ranked by survival priority: earliest ``time``, then smallest ``id`` (records without a time
+come after all that have one). Two decisions are read off the edges:
+
+* removal, greedily in priority order: a record is removed when it has an edge to a record already kept,
+  in favour of the earliest such record (``kept_id``, with that pair's ``jaccard``); otherwise it is kept.
+  So every removed record is at or above the threshold against a record that stays, and no two kept
+  records are (kept records form an independent set, so deduplicating the output again removes nothing).
+* ``cluster_id``: the earliest record of the connected component. A chain A~B~C with A and C apart keeps
+  A and C (B goes for A) but puts all three in one cluster, so a split made by cluster never separates them.
+
+An exact copy of a kept representative is removed as ``exact`` in its favour; a copy of a removed one
+goes with it, as ``near``, in favour of the same kept record.
 
 Across partitions, the band hashes of every kept record live in the warehouse (``gleaner.lsh``). The
-records they point at take part here as ``prior``: a new record in a cluster whose survivor is a prior
-record is removed in its favour. When a new record is earlier than a prior record of its cluster, the new
-record survives and the prior record is reported in ``stale_prior_ids``: it was kept by an earlier run
-and is now a duplicate, which only a global pass over all kept records (dedup of their union) can settle.
-Only kept records are indexed, so a chain that ran through a record removed in an earlier partition is
-not followed; the global pass has the same blind spot, by design, because removed records are gone.
+records they point at take part here as ``prior``: a new record with an edge to a kept prior record that
+is earlier is removed in its favour. When a new record is earlier than a prior record and the prior record
+would be removed in its favour, the new record survives and the prior record is reported in
+``stale_prior_ids``: it was kept by an earlier run and is now a duplicate, which only a global pass
+settles (``gleaner.candidate``). Only kept records are indexed; removed ones never remove anything, so
+leaving them out changes nothing as long as the decisions they were removed by still stand.
 
 The result depends only on the set of records, not on their order: ids must be unique, every stage is a
 function of (text, time, id), and everything returned is sorted by id.
@@ -30,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -37,10 +46,10 @@ import polars as pl
 from gleaner.arrays import maybe_repeated, release_freed_memory, unique
 from gleaner.jaccard import ShingleSets
 from gleaner.lsh import band_table, candidate_pairs, find_prior_candidates, write_band_index
-from gleaner.minhash import NUM_PERM, jaccard_estimate, signatures
+from gleaner.minhash import jaccard_estimate, signatures
 from gleaner.shingles import content_hash, normalize_text, shingle_batch
-from gleaner.sketch import ShingleStore, Sketches, batch_bounds, map_ranges, sketch
-from gleaner.unionfind import components
+from gleaner.sketch import BATCH_MAX_DOCS, ShingleStore, Sketches, batch_bounds, map_ranges, sketch
+from gleaner.unionfind import components, keep_earliest
 
 __all__ = [
     "DedupResult",
@@ -60,6 +69,9 @@ __all__ = [
 # one batch at a time, never all at once (a million of them would double the memory of the input).
 Texts = list[str | None] | pl.Series
 
+# Records in candidate pairs whose shingles are held at once while verifying (about 50 MB at 100 words).
+VERIFY_CHUNK = 1 << 16
+
 
 @dataclass(frozen=True)
 class PriorCandidates:
@@ -76,11 +88,19 @@ class DedupResult:
 
     kept_ids: list
     removals: pl.DataFrame  # removed_id, kept_id, kind ('exact' | 'near'), jaccard, est_jaccard
-    cluster_of: dict  # every new record's id -> its survivor's id (itself when kept; may be a prior id)
+    cluster_of: dict  # every new record's id -> its cluster's earliest record's id (may be a prior id)
     exact_removed: int
     near_removed: int
-    bands: pl.DataFrame  # record_id (str), band (int16), hash (int64) of the kept records: the index rows
+    kept_bands: np.ndarray  # (kept, BANDS) uint64 band hashes, in kept_ids order
     stale_prior_ids: list = field(default_factory=list)
+
+    @cached_property
+    def bands(self) -> pl.DataFrame:
+        """The index rows of the kept records (``lsh.band_table``): record_id and band_0 .. band_15.
+
+        Built on first use, not by ``dedup``, so that they never coexist with dedup's working memory.
+        """
+        return band_table(self.kept_ids, self.kept_bands)
 
 
 def _series(values: Sequence | pl.Series | None, name: str) -> pl.Series | None:
@@ -133,45 +153,116 @@ def _exact_representatives(keys: np.ndarray, texts: Texts, rank: np.ndarray) -> 
     return rep
 
 
+@dataclass(frozen=True)
+class _Edges:
+    """Verified near-duplicate edges between exact-group representatives, as ranks (survival order)."""
+
+    left: np.ndarray
+    right: np.ndarray
+    jaccard: np.ndarray  # exact, of the shingle sets
+    estimate: np.ndarray  # MinHash's, the fraction of agreeing signature rows
+
+
+def _pivot_edges(
+    bucket: np.ndarray, sets: ShingleSets, row: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edges of a bucket too large for all pairs (rows of ``sets``, ascending survival order).
+
+    One pivot at a time: the earliest member left is compared with every other one left, and those at or
+    above the threshold leave with it (they are removed in its favour unless the pivot itself goes). That
+    is every edge when the bucket's clusters are cliques; otherwise a member joined to a pivot is not
+    compared with the members after it, which by the triangle inequality of Jaccard distance are within
+    2 * threshold - 1 of the pivot (0.6 at 0.8), near misses themselves.
+    """
+    lefts, rights, similarities = [], [], []
+    remaining = bucket
+    while len(remaining) > 1:
+        pivot, rest = remaining[0], remaining[1:]
+        similarity = sets.jaccard(np.full(len(rest), row[pivot]), row[rest])
+        matched = similarity >= threshold
+        lefts.append(np.full(int(matched.sum()), pivot))
+        rights.append(rest[matched])
+        similarities.append(similarity[matched])
+        remaining = rest[~matched]
+    empty = [np.zeros(0, np.int64)]
+    return np.concatenate(empty + lefts), np.concatenate(empty + rights), np.concatenate([np.zeros(0)] + similarities)
+
+
+def _work_chunks(n: int, left: np.ndarray, right: np.ndarray, big: list[np.ndarray]) -> np.ndarray:
+    """A chunk number per node of the candidate graph (``n`` nodes; pairs and buckets as edges), such that
+    a connected component stays in one chunk and a chunk holds about ``VERIFY_CHUNK`` nodes."""
+    bucket_left = [np.full(len(b) - 1, b[0]) for b in big]
+    bucket_right = [b[1:] for b in big]
+    label = components(n, np.concatenate([left, *bucket_left]), np.concatenate([right, *bucket_right]))
+    sizes = np.bincount(label, minlength=n)
+    roots = np.flatnonzero(sizes)
+    chunk_of_root = np.zeros(n, dtype=np.int64)
+    chunk_of_root[roots] = (np.cumsum(sizes[roots]) - sizes[roots]) // VERIFY_CHUNK
+    return chunk_of_root[label]
+
+
+def _estimates(sets: ShingleSets, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """MinHash estimates of the Jaccard of pairs of documents in ``sets``, from signatures computed again
+    a slice of pairs at a time (keeping every candidate's from the first pass would cost more memory than
+    recomputing those of the few with edges costs time)."""
+    out = np.empty(len(left))
+
+    def work(start: int, end: int) -> None:
+        out[start:end] = jaccard_estimate(
+            signatures(*sets.lists(left[start:end])), signatures(*sets.lists(right[start:end]))
+        )
+
+    map_ranges([(s, min(s + BATCH_MAX_DOCS, len(left))) for s in range(0, len(left), BATCH_MAX_DOCS)], work)
+    return out
+
+
 def _near_edges(
     bands: np.ndarray,
     rep: np.ndarray,
     rank: np.ndarray,
-    candidates: Callable[[np.ndarray], tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]],
+    candidates: Callable[[np.ndarray], list[tuple[np.ndarray, np.ndarray]]],
     threshold: float,
-) -> tuple[np.ndarray, np.ndarray, ShingleSets, np.ndarray, np.ndarray]:
-    """Verified near-duplicate edges between exact-group representatives, as (rank, rank) pairs.
+) -> _Edges:
+    """Every candidate pair among the exact-group representatives, verified by exact Jaccard.
 
-    ``candidates(rows)`` gives the shingle hashes (in parts) and signatures of the records in candidate
-    pairs. Also returns what the report needs again: their shingle sets and signatures, and ``local``,
-    which maps a record to its row in them (-1 for the others).
+    ``candidates(rows)`` gives the shingle hashes (in parts) of records ``rows`` (ascending). The records in
+    candidate pairs are handled a chunk of whole candidate-graph components at a time, so only one chunk's
+    shingles are in memory at once, whatever the input's size.
     """
     left, right, big = candidate_pairs(bands, np.flatnonzero(rep == np.arange(len(rep))))
     big = list({tuple(b.tolist()): b for b in big}.values())  # a family fills several bands
+    big = [b[np.argsort(rank[b])] for b in big]
     involved = unique(np.concatenate([left, right, *big]))
     local = np.full(len(rep), -1, dtype=np.int64)
     local[involved] = np.arange(len(involved))
-    parts, sigs = candidates(involved)
-    sets = ShingleSets(parts)
+    chunk = _work_chunks(len(involved), local[left], local[right], [local[b] for b in big])
+    by_chunk = np.argsort(chunk, kind="stable")
+    row_cuts = np.searchsorted(chunk[by_chunk], np.arange(chunk.max(initial=-1) + 2))
+    pair_chunk = chunk[local[left]]
+    pair_order = np.argsort(pair_chunk, kind="stable")
+    pair_cuts = np.searchsorted(pair_chunk[pair_order], np.arange(len(row_cuts)))
+    bucket_chunk = [int(chunk[local[b[0]]]) for b in big]
 
-    similar = sets.jaccard(local[left], local[right]) >= threshold
-    edge_left, edge_right = [rank[left[similar]]], [rank[right[similar]]]
-    for bucket in big:
-        # One pivot at a time, in survival order. A member joined to a pivot, now or by an earlier edge, is
-        # not a pivot itself: its pairs with the rest are skipped. That is exact when the bucket's clusters
-        # are cliques; otherwise it can miss y~x for an x joined to pivot p, and by the triangle inequality
-        # of Jaccard distance such a y is within 2 * threshold - 1 of p (0.6 at 0.8), a near miss itself.
-        labels = components(len(rep), np.concatenate(edge_left), np.concatenate(edge_right))
-        remaining = bucket[np.argsort(rank[bucket])]
-        while len(remaining) > 1:
-            pivot, rest = remaining[0], remaining[1:]
-            apart = np.flatnonzero(labels[rank[rest]] != labels[rank[pivot]])
-            matched = np.ones(len(rest), dtype=bool)
-            matched[apart] = sets.jaccard(np.full(len(apart), local[pivot]), local[rest[apart]]) >= threshold
-            edge_left.append(np.full(int(matched[apart].sum()), rank[pivot]))
-            edge_right.append(rank[rest[apart][matched[apart]]])
-            remaining = rest[~matched]
-    return np.concatenate(edge_left), np.concatenate(edge_right), sets, sigs, local
+    del local, chunk, pair_chunk
+    found: list[tuple[np.ndarray, ...]] = []
+    row = np.full(len(rep), -1, dtype=np.int64)  # a record's row in the chunk's sets
+    for c in range(len(row_cuts) - 1):
+        rows = involved[by_chunk[row_cuts[c] : row_cuts[c + 1]]]  # ascending: involved is, the sort stable
+        row[rows] = np.arange(len(rows))
+        sets = ShingleSets(candidates(rows))
+        pairs = pair_order[pair_cuts[c] : pair_cuts[c + 1]]
+        similarity = sets.jaccard(row[left[pairs]], row[right[pairs]])
+        similar = similarity >= threshold
+        edges = [(left[pairs][similar], right[pairs][similar], similarity[similar])]
+        edges += [_pivot_edges(b, sets, row, threshold) for b, bc in zip(big, bucket_chunk, strict=True) if bc == c]
+        a, b, jaccard = (np.concatenate(part) for part in zip(*edges, strict=True))
+        found.append((rank[a], rank[b], jaccard, _estimates(sets, row[a], row[b])))
+        del sets
+        row[rows] = -1
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Edges(empty, empty, np.zeros(0), np.zeros(0))
+    return _Edges(*(np.concatenate(part) for part in zip(*found, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -187,23 +278,20 @@ class _Records:
     store: ShingleStore | None  # kept shingles and signatures, when the sketches kept them
     n_new: int
 
-    def candidates(self, rows: np.ndarray) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
-        """Shingle hashes and offsets of ``rows`` (ascending), in consecutive parts, and their signatures:
-        kept from pass one when the sketches kept them, hashed again (on the thread pool) when not."""
+    def candidates(self, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Shingle hashes and offsets of ``rows`` (ascending), in consecutive parts: kept from pass one when
+        the sketches kept them, hashed again (on the thread pool) when not."""
         if self.store is not None:
-            parts = self.store.take_parts(rows)
-            return [(b.shingles, b.offsets) for b in parts], self.store.take_signatures(rows)
+            return [(b.shingles, b.offsets) for b in self.store.take_parts(rows)]
         texts = _take_texts(self.texts, rows)
-        sigs = np.empty((len(rows), NUM_PERM), dtype=np.uint32)
 
         def work(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
             batch = shingle_batch(texts[start:end])
-            sigs[start:end] = signatures(batch.shingles, batch.offsets)
             return batch.shingles, batch.offsets
 
         parts = map_ranges(batch_bounds(texts), work)
         release_freed_memory()
-        return parts, sigs
+        return parts
 
 
 def _records(
@@ -301,32 +389,31 @@ def dedup(
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     rep = _exact_representatives(records.keys, records.texts, rank)
-    edge_left, edge_right, sets, sigs, local = _near_edges(
-        records.bands, rep, rank, records.candidates, threshold
-    )
-    survivor = order[components(n, edge_left, edge_right)[rank[rep]]]
+    edges = _near_edges(records.bands, rep, rank, records.candidates, threshold)
+    cluster = order[components(n, edges.left, edges.right)[rank[rep]]]
+    partner, edge = keep_earliest(n, edges.left, edges.right)
+    keeper = order[partner[rank[rep]]]  # the kept record each one goes in favour of (itself when kept)
 
     # Everything below concerns the new records only (rows 0..n_new-1).
     new_rows = np.arange(n_new)
-    survivors = survivor[:n_new]
-    removed = np.flatnonzero(survivors != new_rows)
+    keepers = keeper[:n_new]
+    removed = np.flatnonzero(keepers != new_rows)
     removed = removed[np.argsort(id_rank[removed])]  # reported in id order
-    kept = np.flatnonzero(survivors == new_rows)
-    exact = rep[removed] == survivors[removed]
+    kept = np.flatnonzero(keepers == new_rows)
+    exact = rep[removed] == keepers[removed]
     near = removed[~exact]
     jaccard = np.ones(len(removed))
     estimate = np.ones(len(removed))
     if len(near):
-        near_rep, near_survivor = local[rep[near]], local[survivors[near]]
-        jaccard[~exact] = sets.jaccard(near_rep, near_survivor)
-        estimate[~exact] = jaccard_estimate(sigs[near_rep], sigs[near_survivor])
-    del sets, sigs, local
+        jaccard[~exact] = edges.jaccard[edge[rank[rep[near]]]]
+        estimate[~exact] = edges.estimate[edge[rank[rep[near]]]]
+    del edges
     if records.store is None:  # a large input (see sketch.RETAIN_SHINGLES_CHARS)
         release_freed_memory()
 
     ids_out, id_list = records.ids, records.id_list
     prior_rows = np.arange(n_new, n)
-    stale = prior_rows[survivor[prior_rows] != prior_rows]
+    stale = prior_rows[keeper[prior_rows] != prior_rows]
     kept = kept[np.argsort(id_rank[kept])]
     kept_bands = records.bands[kept]
     records = replace(records, bands=kept_bands[:0])  # at a million records, 128 MB less at the peak below
@@ -335,15 +422,15 @@ def dedup(
         removals=pl.DataFrame(
             {
                 "removed_id": ids_out.gather(removed),
-                "kept_id": ids_out.gather(survivors[removed]),
+                "kept_id": ids_out.gather(keepers[removed]),
                 "kind": pl.Series(np.where(exact, "exact", "near").tolist(), dtype=pl.String),
                 "jaccard": jaccard,
                 "est_jaccard": estimate,
             }
         ),
-        cluster_of=dict(zip(id_list[:n_new], [id_list[s] for s in survivors.tolist()], strict=True)),
+        cluster_of=dict(zip(id_list[:n_new], [id_list[c] for c in cluster[:n_new].tolist()], strict=True)),
         exact_removed=int(exact.sum()),
         near_removed=int((~exact).sum()),
-        bands=band_table(ids_out.gather(kept), kept_bands),
+        kept_bands=kept_bands,
         stale_prior_ids=sorted(id_list[i] for i in stale.tolist()),
     )

@@ -41,7 +41,8 @@ def dedup_parquet(
     """Write ``OUTDIR/kept.parquet`` and ``OUTDIR/near_duplicates.parquet`` for one input file.
 
     ``kept.parquet`` holds the kept input rows, every column unchanged, plus ``cluster_id`` (replacing any
-    column of that name, so a previous output can be deduplicated again), sorted by the id column.
+    column of that name, so a previous output can be deduplicated again), sorted by the id column. Two kept
+    rows share a ``cluster_id`` when a chain of near duplicates joins them (split by it to avoid leaks).
     ``near_duplicates.parquet`` has one row per removed record: removed_id, kept_id, jaccard, kind
     ('exact' or 'near') and est_jaccard (the MinHash estimate), sorted by removed_id.
     """
@@ -56,16 +57,12 @@ def dedup_parquet(
         raise ValueError(f"text column {text_col!r} is {frame.schema[text_col]}, not a string column")
     result = dedup(frame[id_col], frame[text_col], frame[time_col] if time_col else None, threshold)
 
+    kept_ids = pl.Series(id_col, result.kept_ids, dtype=frame.schema[id_col])
     clusters = pl.DataFrame(
-        {id_col: list(result.cluster_of), "cluster_id": list(result.cluster_of.values())},
+        {id_col: kept_ids, "cluster_id": [result.cluster_of[i] for i in result.kept_ids]},
         schema={id_col: frame.schema[id_col], "cluster_id": frame.schema[id_col]},
     )
-    kept = (
-        frame.drop("cluster_id", strict=False)
-        .join(clusters, on=id_col, how="inner")
-        .filter(pl.col(id_col) == pl.col("cluster_id"))
-        .sort(id_col)
-    )
+    kept = frame.drop("cluster_id", strict=False).join(clusters, on=id_col, how="inner").sort(id_col)
     removals = result.removals.select("removed_id", "kept_id", "jaccard", "kind", "est_jaccard")
 
     out = Path(outdir)

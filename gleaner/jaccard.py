@@ -80,6 +80,13 @@ class ShingleSets:
         target = np.repeat(np.arange(len(docs)) * block.shape[1] + column, lengths) + step
         block.reshape(-1)[target] = self.values[np.repeat(self.offsets[docs], lengths) + step]
 
+    def lists(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The shingle lists of ``docs``, flat, and their offsets (as ``shingles.ShingledBatch`` holds them)."""
+        lengths = self.lengths[docs]
+        offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return self.values[np.repeat(self.offsets[docs], lengths) + ranges(lengths)], offsets
+
     def jaccard(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """|A & B| / |A | B| for the sets of documents ``left[k]`` and ``right[k]`` (1.0 if both empty)."""
         left = np.asarray(left, dtype=np.int64)

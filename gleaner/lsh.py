@@ -5,9 +5,11 @@ a band with probability 1 - (1 - 0.8**8)**16 = 0.95, at 0.85 with 0.99. datasket
 threshold (9 bands x 13 rows) gives 0.40 at 0.8 and trades that recall for fewer false candidates, which
 cost little here because every candidate is verified exactly anyway.
 
-The warehouse index is a long table ``(record_id, band int16, hash int64)`` of every kept record. A new
-partition is checked by joining its own band rows against it, so the cost is the new rows plus a scan of
-two numeric columns, never a load of the earlier records' text.
+The warehouse index is one row per kept record: ``record_id`` and its sixteen band hashes ``band_0`` ..
+``band_15`` (int64). A new partition is checked by joining its own (band, hash) pairs against the index's,
+unnested on the fly by DuckDB, so the cost is the new rows plus a scan of numeric columns, never a load of
+the earlier records' text. One row per record rather than one per band keeps the id once instead of
+sixteen times: in memory, a million kept records' rows cost 130 MB instead of 380 MB.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from gleaner.minhash import BANDS
 # rounds against one pivot at a time (see ``gleaner.dedup``) instead of pair by pair.
 MAX_BUCKET = 64
 
-INDEX_SCHEMA = {"record_id": pl.String, "band": pl.Int16, "hash": pl.Int64}
-_CHUNK = 1 << 16  # records per chunk of the id column
+BAND_COLUMNS = [f"band_{b}" for b in range(BANDS)]
+INDEX_SCHEMA = {"record_id": pl.String, **dict.fromkeys(BAND_COLUMNS, pl.Int64)}
 
 
 def candidate_pairs(
@@ -82,29 +84,12 @@ def candidate_pairs(
 
 
 def band_table(record_ids: Sequence | pl.Series, bands: np.ndarray) -> pl.DataFrame:
-    """The index rows for some records: one per (record, band), a record's rows together and in band order.
-
-    Grouped that way the id column compresses to one run per record and the band column to a repeating
-    pattern, so a Parquet file of this table costs little more than the eight bytes of each hash. Records
-    keep the order given (dedup gives them sorted by id).
-    """
-    ids = record_ids if isinstance(record_ids, pl.Series) else pl.Series(list(record_ids))
-    ids = ids.cast(pl.String)
-    n, bands_per_record = bands.shape if bands.ndim == 2 else (0, BANDS)
-    # Repeated ids built a chunk at a time: one index array for all 16 million rows of a million records
-    # would cost more memory than the column itself.
-    chunks = [
-        ids.gather(np.repeat(np.arange(start, min(start + _CHUNK, n), dtype=np.int64), bands_per_record))
-        for start in range(0, n, _CHUNK)
-    ]
-    return pl.DataFrame(
-        {
-            "record_id": pl.concat(chunks, rechunk=False) if chunks else ids.clear(),
-            "band": np.tile(np.arange(bands_per_record, dtype=np.int16), n),
-            "hash": np.ascontiguousarray(bands).reshape(-1).view(np.int64),
-        },
-        schema=INDEX_SCHEMA,
-    )
+    """The index rows for some records: ``record_id`` and one int64 column per band, in the order given
+    (dedup gives them sorted by id)."""
+    ids = record_ids if isinstance(record_ids, pl.Series) else pl.Series(list(record_ids), dtype=pl.String)
+    hashes = np.ascontiguousarray(bands, dtype=np.uint64).reshape(-1, BANDS).view(np.int64)
+    columns = {name: hashes[:, b] for b, name in enumerate(BAND_COLUMNS)}
+    return pl.DataFrame({"record_id": ids.cast(pl.String), **columns}, schema=INDEX_SCHEMA)
 
 
 def write_band_index(table: pl.DataFrame, path: str | os.PathLike) -> int:
@@ -119,9 +104,14 @@ def write_band_index(table: pl.DataFrame, path: str | os.PathLike) -> int:
 
 def candidate_query_sql(index_sql: str, new_bands: str = "new_bands") -> str:
     """SQL listing the ids in ``index_sql`` (any relation with the index schema) sharing a band with
-    ``new_bands``: an equi-join on ``(band, hash)`` over the index's three narrow columns."""
+    ``new_bands`` (columns band, hash): the index's bands unnested to (record_id, band, hash), then an
+    equi-join on (band, hash)."""
+    unnested = (
+        f"SELECT record_id, UNNEST(range({BANDS})) AS band, UNNEST([{', '.join(BAND_COLUMNS)}]) AS hash "
+        f"FROM {index_sql}"
+    )
     return (
-        f"SELECT DISTINCT idx.record_id FROM {index_sql} AS idx "
+        f"SELECT DISTINCT idx.record_id FROM ({unnested}) AS idx "
         f"JOIN {new_bands} AS new USING (band, hash) ORDER BY idx.record_id"
     )
 
@@ -139,11 +129,12 @@ def find_prior_candidates(
     harmless. The new rows go to DuckDB as numpy arrays, which needs no pyarrow.
     """
     view = "_gleaner_new_bands"
+    hashes = new_bands.select(BAND_COLUMNS).to_numpy().astype(np.int64, copy=False)
     con.register(
         view,
         {
-            "band": new_bands["band"].cast(pl.Int16).to_numpy(),
-            "hash": new_bands["hash"].cast(pl.Int64).to_numpy(),
+            "band": np.tile(np.arange(BANDS, dtype=np.int64), len(hashes)),
+            "hash": hashes.reshape(-1),
         },
     )
     try:

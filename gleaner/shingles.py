@@ -1,8 +1,9 @@
-"""Text normalization and word 5-gram shingle hashing, done over whole batches in numpy.
+"""Text normalization and word 5-gram shingle hashing, done over whole batches by a numba kernel.
 
 Splitting every document into Python word strings caps throughput at a few tens of thousands of documents
 per second, so only the per-character Unicode work (NFKC, case folding) of non-ASCII text stays in Python;
-case folding of ASCII, tokenization and hashing run on one UTF-8 byte buffer per batch.
+case folding of ASCII, tokenization and hashing run in one pass over one UTF-8 byte buffer per batch,
+compiled (``cache=True``: once per checkout, then loaded from ``__pycache__``) and without the GIL.
 
 The hashes are part of the on-disk contract: band hashes derived from them are stored in the warehouse and
 joined against later partitions, so they must never depend on a library version or on the process. They
@@ -14,8 +15,7 @@ are defined here in full, over the words of the normalized text (``normalize_tex
 with ``u64`` the little-endian value of up to eight UTF-8 bytes (zero-padded), arithmetic mod 2**64,
 ``fmix64`` the MurmurHash3 finalizer, ``PHI = 0x9E3779B97F4A7C15`` and ``Q = 0xC2B2AE3D27D4EB4F``. A
 shingle's hash is ``seq_hash`` of its five words (of all of them for a text under five words); a text's
-key is ``seq_hash`` of all its words. Words are hashed from at most two unaligned 8-byte loads each, so no
-pass over the bytes is needed beyond finding the word boundaries. ``seq_hash_reference`` and
+key is ``seq_hash`` of all its words. ``seq_hash_reference`` and
 ``word_hash_reference`` are the readable versions the tests hold the batch code to. Change either and
 every stored index must be rebuilt.
 """
@@ -23,15 +23,13 @@ every stored index must be rebuilt.
 from __future__ import annotations
 
 import hashlib
-import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import polars as pl
-
-from gleaner.arrays import ranges
 
 SHINGLE_WORDS = 5
 
@@ -44,14 +42,15 @@ _NON_ASCII_WHITESPACE = (
     "\u2028\u2029\u202f\u205f\u3000"
 )
 _TO_SPACE = str.maketrans(dict.fromkeys(_NON_ASCII_WHITESPACE, " "))
-_IS_WS_BYTE = np.zeros(256, dtype=bool)
-_IS_WS_BYTE[np.frombuffer(_ASCII_WHITESPACE, dtype=np.uint8)] = True
+_IS_SPACE = np.zeros(256, dtype=np.bool_)
+_IS_SPACE[np.frombuffer(_ASCII_WHITESPACE, dtype=np.uint8)] = True
 
 _MASK64 = (1 << 64) - 1
 PHI = 0x9E3779B97F4A7C15
 Q = 0xC2B2AE3D27D4EB4F
-_Q_INV = pow(Q, -1, 1 << 64)
 _FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+_PHI = np.uint64(PHI)
+_Q = np.uint64(Q)
 _ALL_ONES = np.uint64(_MASK64)
 
 
@@ -124,33 +123,6 @@ def shingles_reference(text: str | None) -> list[str]:
     return [" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)]
 
 
-class _PowerTable:
-    """Q**m and Q**-m mod 2**64 for every word position of a batch; grown on demand, shared by threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tables = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
-
-    def get(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        tables = self._tables
-        if len(tables[0]) >= size:
-            return tables
-        with self._lock:
-            if len(self._tables[0]) < size:
-                size = max(size, 2 * len(self._tables[0]))
-                self._tables = (_powers(Q, size), _powers(_Q_INV, size))
-            return self._tables
-
-
-def _powers(base: int, size: int) -> np.ndarray:
-    steps = np.full(size, base, dtype=np.uint64)
-    steps[0] = 1
-    return np.cumprod(steps, dtype=np.uint64)
-
-
-_POWERS = _PowerTable()
-
-
 @dataclass(frozen=True)
 class ShingledBatch:
     """What one batch of texts reduces to: a whole-text hash per text and its shingle hashes, flattened.
@@ -182,90 +154,117 @@ def _encode(texts: Sequence[str | None]) -> tuple[bytes, np.ndarray]:
     return b" ".join([b"", *parts, b""]), np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
 
 
-def _word_hashes(raw: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """``word_hash`` of each word ``raw[start[i]:end[i]]``; ``raw`` needs 8 readable bytes past its end."""
-    loads = np.ndarray((len(raw) - 8,), dtype="<u8", buffer=raw, strides=(1,))  # unaligned 8-byte loads
-    length = end - start
-    first = loads[start]
-    first &= _ALL_ONES >> (np.uint64(64) - np.uint64(8) * np.minimum(length, 8).astype(np.uint64))
-    hashes = fmix64((length.astype(np.uint64) * np.uint64(PHI)) ^ first)
-    long = np.flatnonzero(length > 8)
-    if len(long):
-        # Words over eight bytes: every further chunk of every such word in one flat array.
-        chunks = (length[long] - 1) // 8
-        owner = np.repeat(np.arange(len(long)), chunks)
-        k = ranges(chunks) + 1
-        position = start[long][owner] + 8 * k
-        rest = np.minimum(end[long][owner] - position, 8).astype(np.uint64)
-        values = loads[position] & (_ALL_ONES >> (np.uint64(64) - np.uint64(8) * rest))
-        mixed = fmix64(values + k.astype(np.uint64) * np.uint64(PHI))
-        hashes[long] ^= np.bitwise_xor.reduceat(mixed, np.cumsum(chunks) - chunks)
-    return hashes
+@numba.njit(inline="always")
+def _fmix64_scalar(value: np.uint64) -> np.uint64:
+    value ^= value >> _FMIX64[0]
+    value *= _FMIX64[1]
+    value ^= value >> _FMIX64[0]
+    value *= _FMIX64[2]
+    return value ^ (value >> _FMIX64[0])
+
+
+@numba.njit(inline="always")
+def _word_hash(raw: np.ndarray, start: int, end: int) -> tuple[np.uint64, int]:
+    """``word_hash`` of the word starting at ``raw[start]`` and where it ends (a whitespace byte or ``end``).
+
+    One pass over the bytes: each is folded to lower case (ASCII capitals only) and shifted into the
+    current 8-byte chunk as the word boundary is looked for.
+    """
+    first = np.uint64(0)
+    rest = np.uint64(0)
+    chunk = np.uint64(0)
+    shift = np.uint64(0)
+    k = 0
+    i = start
+    while True:
+        byte = raw[i]
+        byte += np.uint8(32) * np.uint8(np.uint8(byte - np.uint8(65)) < np.uint8(26))
+        chunk |= np.uint64(byte) << shift
+        shift += np.uint64(8)
+        i += 1
+        if i >= end or _IS_SPACE[raw[i]]:
+            break
+        if shift == np.uint64(64):
+            if k == 0:
+                first = chunk
+            else:
+                rest ^= _fmix64_scalar(chunk + np.uint64(k) * _PHI)
+            k += 1
+            chunk = np.uint64(0)
+            shift = np.uint64(0)
+    if k == 0:
+        first = chunk
+    else:
+        rest ^= _fmix64_scalar(chunk + np.uint64(k) * _PHI)
+    return _fmix64_scalar((np.uint64(i - start) * _PHI) ^ first) ^ rest, i
+
+
+@numba.njit(nogil=True, cache=True)
+def _shingle_kernel(
+    raw: np.ndarray, lengths: np.ndarray, capacity: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Text keys, shingle hashes and offsets of the texts laid out as ``_encode`` does."""
+    n = len(lengths)
+    keys = np.empty(n, dtype=np.uint64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    shingles = np.empty(capacity, dtype=np.uint64)
+    words = np.empty(max(1, (lengths.max() + 1) // 2 if n else 1), dtype=np.uint64)
+    q1 = _Q
+    q2 = q1 * _Q
+    q3 = q2 * _Q
+    q4 = q3 * _Q
+    q5 = q4 * _Q
+    shingle_base = np.uint64(SHINGLE_WORDS) * _PHI
+    out = 0
+    start = 1
+    for t in range(n):
+        end = start + lengths[t]
+        count = 0
+        total = np.uint64(0)
+        power = np.uint64(1)
+        i = start
+        while i < end:
+            if _IS_SPACE[raw[i]]:
+                i += 1
+                continue
+            value, i = _word_hash(raw, i, end)
+            words[count] = value
+            count += 1
+            power *= _Q
+            total += value * power
+        keys[t] = _fmix64_scalar(np.uint64(count) * _PHI + total)
+        if count >= SHINGLE_WORDS:
+            for j in range(count - SHINGLE_WORDS + 1):
+                shingles[out] = _fmix64_scalar(
+                    shingle_base
+                    + words[j] * q1
+                    + words[j + 1] * q2
+                    + words[j + 2] * q3
+                    + words[j + 3] * q4
+                    + words[j + 4] * q5
+                )
+                out += 1
+        elif count:
+            shingles[out] = keys[t]
+            out += 1
+        offsets[t + 1] = out
+        start = end + 1
+    return keys, shingles[:out].copy(), offsets
 
 
 def shingle_batch(texts: Sequence[str | None] | pl.Series) -> ShingledBatch:
     """Normalize and hash a batch; equal to ``shingles_reference`` and ``seq_hash_reference`` per text.
 
     ASCII text, the bulk of it, never goes through Python string methods: it needs no NFKC, and its case
-    folding is A-Z to a-z, done here on the byte buffer. Whitespace needs no collapsing either: words are
-    the runs of non-whitespace bytes, and the hashes never see what separates them.
+    folding is A-Z to a-z, done by the kernel as it reads the bytes. Whitespace needs no collapsing either:
+    words are the runs of non-whitespace bytes, and the hashes never see what separates them.
     """
     if isinstance(texts, pl.Series):
         texts = texts.to_list()
-    n = len(texts)
-    if n == 0:
+    if len(texts) == 0:
         return ShingledBatch(np.zeros(0, np.uint64), np.zeros(0, np.uint64), np.zeros(1, np.int64))
     encoded, lengths = _encode(texts)
-    source = np.frombuffer(encoded, dtype=np.uint8)
-    raw = np.zeros(len(source) + 8, dtype=np.uint8)
-    np.add(source, (np.subtract(source, ord("A")) < 26).view(np.uint8) << 5, out=raw[: len(source)])
-    del encoded, source
-    text_start = np.ones(n + 1, dtype=np.int64)
-    np.cumsum(lengths + 1, out=text_start[1:])
-    text_start[1:] += 1
-
-    # Runs alternate whitespace, word, whitespace, ..., whitespace, so the changes come in (start, end) pairs.
-    word = raw != 32
-    word[-8:] = False
-    controls = np.flatnonzero(raw < 32)
-    word[controls[_IS_WS_BYTE[raw[controls]]]] = False
-    changes = np.flatnonzero(word[1:] != word[:-1])
-    changes += 1
-    starts, ends = changes[0::2], changes[1::2]
-    del word, changes
-    word_hashes = _word_hashes(raw, starts, ends)
-    first_word = np.searchsorted(starts, text_start)
-    word_count = np.diff(first_word)
-    total_words = len(word_hashes)
-
-    # seq_hash's sum for the five words from every position, by Horner's rule (running past a text's end
-    # at its last four positions, which are not shingle starts).
-    q = np.uint64(Q)
-    padded = np.concatenate([word_hashes, np.zeros(SHINGLE_WORDS - 1, dtype=np.uint64)])
-    window = padded[SHINGLE_WORDS - 1 :].copy()
-    for j in range(SHINGLE_WORDS - 2, -1, -1):
-        window *= q
-        window += padded[j : j + total_words]
-    window *= q
-
-    # Whole-text sums (text keys, and the shingle of a short text) from position-weighted prefix sums.
-    powers, inverse_powers = _POWERS.get(total_words + 2)
-    weighted = np.zeros(total_words + 1, dtype=np.uint64)
-    np.multiply(word_hashes, powers[1 : total_words + 1], out=weighted[1:])
-    np.cumsum(weighted, out=weighted)
-    whole = weighted[first_word[1:]] - weighted[first_word[:-1]]
-    whole *= inverse_powers[first_word[:-1]]
-    whole += word_count.astype(np.uint64) * np.uint64(PHI)
-    text_keys = fmix64(whole)
-
-    per_text = np.where(word_count >= SHINGLE_WORDS, word_count - (SHINGLE_WORDS - 1), word_count > 0)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(per_text, out=offsets[1:])
-    positions = np.repeat(first_word[:-1] - offsets[:-1], per_text)
-    positions += np.arange(offsets[-1])
-    shingles = window[positions]
-    shingles += np.uint64(SHINGLE_WORDS * PHI & _MASK64)
-    shingles = fmix64(shingles)
-    short = np.flatnonzero((word_count > 0) & (word_count < SHINGLE_WORDS))
-    shingles[offsets[short]] = text_keys[short]
-    return ShingledBatch(text_keys, shingles, offsets)
+    raw = np.frombuffer(encoded, dtype=np.uint8)
+    # A text of b bytes has at most (b + 1) // 2 words, so at most that many shingles.
+    capacity = int(((lengths + 1) // 2).sum())
+    return ShingledBatch(*_shingle_kernel(raw, lengths, capacity))

@@ -1,11 +1,11 @@
 """Batch-and-thread driver that turns texts into what dedup keeps per record: a text key and band hashes.
 
 Texts are cut into batches of about a megabyte, which keeps every temporary array in the same reused heap
-memory (bigger batches cost page faults, smaller ones numpy call overhead). The numpy kernels release the
+memory (bigger batches cost page faults, smaller ones numpy call overhead). The numba kernels release the
 GIL, so a thread pool overlaps one batch's Python-level Unicode work with another's hashing and MinHash.
-Shingle hashes (8 bytes a word) and signatures (512 bytes a text) are kept only for inputs small enough
-that memory does not matter, which saves dedup re-hashing its candidates; on large inputs they are
-dropped batch by batch and dedup recomputes the few it needs.
+Shingle hashes (8 bytes a word) are kept only for inputs small enough that memory does not matter, which
+saves dedup re-hashing its candidates; on large inputs they are dropped batch by batch and dedup
+recomputes the few it needs.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ import numpy as np
 import polars as pl
 
 from gleaner.arrays import ranges, release_freed_memory
-from gleaner.minhash import BANDS, NUM_PERM, band_hashes, signatures
+from gleaner.minhash import BANDS, band_hashes, signatures
 from gleaner.shingles import ShingledBatch, shingle_batch
 
 BATCH_CHARS = 1 << 20
 BATCH_MAX_DOCS = 4096
-# Below this much text (at most about 350 MB of shingle hashes and signatures) ``sketch`` keeps them by
+# Below this much text (at most about 250 MB of shingle hashes) ``sketch`` keeps them by
 # default, so dedup does not hash its candidates a second time; above it, memory matters more than the few
 # percent that re-hashing costs.
 RETAIN_SHINGLES_CHARS = 200_000_000
@@ -36,14 +36,13 @@ TextInput = Sequence[str | None] | pl.Series
 
 @dataclass(frozen=True)
 class ShingleStore:
-    """Shingle hashes and MinHash signatures of many texts, kept as the batches that produced them
-    (concatenating them would copy everything once more just to read back the candidates)."""
+    """Shingle hashes of many texts, kept as the batches that produced them (concatenating them would copy
+    everything once more just to read back the candidates)."""
 
     batches: tuple[ShingledBatch, ...]
-    signatures: tuple[np.ndarray, ...]  # (batch size, 128) uint32 each
 
     def __add__(self, other: ShingleStore) -> ShingleStore:
-        return ShingleStore(self.batches + other.batches, self.signatures + other.signatures)
+        return ShingleStore(self.batches + other.batches)
 
     def _split(self, rows: np.ndarray) -> list[np.ndarray]:
         """``rows`` (ascending) cut into per-batch row numbers."""
@@ -56,16 +55,11 @@ class ShingleStore:
         pieces = zip(self.batches, self._split(rows), strict=True)
         return [take(batch, part) for batch, part in pieces if len(part)]
 
-    def take_signatures(self, rows: np.ndarray) -> np.ndarray:
-        """Signatures of texts ``rows`` (ascending)."""
-        parts = [sigs[part] for sigs, part in zip(self.signatures, self._split(rows), strict=True)]
-        return np.concatenate(parts) if parts else np.zeros((0, NUM_PERM), dtype=np.uint32)
-
 
 @dataclass(frozen=True)
 class Sketches:
     """Per record, in input order: the whole-text key (see ``ShingledBatch``) and the LSH band hashes,
-    plus the shingle hashes and signatures when ``sketch`` kept them."""
+    plus the shingle hashes when ``sketch`` kept them."""
 
     text_keys: np.ndarray  # (n,) uint64
     bands: np.ndarray  # (n, BANDS) uint64
@@ -139,17 +133,13 @@ def sketch(texts: TextInput, keep_shingles: bool | None = None) -> Sketches:
     if keep_shingles is None:
         keep_shingles = not len(cumulative) or int(cumulative[-1]) <= RETAIN_SHINGLES_CHARS
 
-    def work(
-        batch_texts: TextInput,
-    ) -> tuple[np.ndarray, np.ndarray, ShingledBatch | None, np.ndarray | None]:
+    def work(batch_texts: TextInput) -> tuple[np.ndarray, np.ndarray, ShingledBatch | None]:
         batch = shingle_batch(batch_texts)
-        sigs = signatures(batch.shingles, batch.offsets)
-        if keep_shingles:
-            return batch.text_keys, band_hashes(sigs), batch, sigs
-        return batch.text_keys, band_hashes(sigs), None, None
+        bands = band_hashes(signatures(batch.shingles, batch.offsets))
+        return batch.text_keys, bands, batch if keep_shingles else None
 
     parts = map_batches(texts, work, _bounds(cumulative))
-    store = ShingleStore(tuple(p[2] for p in parts), tuple(p[3] for p in parts)) if keep_shingles else None
+    store = ShingleStore(tuple(p[2] for p in parts)) if keep_shingles else None
     keys = np.concatenate([np.zeros(0, np.uint64)] + [p[0] for p in parts])
     bands = np.concatenate([np.zeros((0, BANDS), np.uint64)] + [p[1] for p in parts])
     del parts

@@ -12,8 +12,10 @@ import polars as pl
 import pytest
 from datasketch import MinHash
 
-from gleaner import lsh, minhash
+from gleaner import dedup as dedup_module
+from gleaner import lsh
 from gleaner import sketch as sketch_module
+from gleaner.candidate import global_dedup, global_dedup_pass
 from gleaner.dedup import PriorCandidates, band_table, content_hash, dedup, normalize_text, sketch
 from gleaner.dedup_file import dedup_parquet
 from gleaner.jaccard import ShingleSets
@@ -129,12 +131,10 @@ def test_short_texts_are_one_shingle_and_empty_text_none():
     assert shingles_reference("   ") == []
 
 
-def test_signatures_equal_datasketch_minhash_with_the_same_input_hash(monkeypatch):
+def test_signatures_equal_datasketch_minhash_with_the_same_input_hash():
     texts = [" ".join(words("t", k)) for k in (1, 3, 5, 40, 700)] + ["The quick brown fox jumps over it", ""]
     batch = shingle_batch(texts)
     sigs = signatures(batch.shingles, batch.offsets)
-    monkeypatch.setattr(minhash, "_BLOCK", 7)  # blocks now cut through most documents
-    assert np.array_equal(signatures(batch.shingles, batch.offsets), sigs)
     for i, text in enumerate(texts):
         reference = MinHash(num_perm=128, seed=1, hashfunc=lambda s: seq_hash_reference(s.decode()) >> 32)
         for shingle in shingles_reference(text):
@@ -253,7 +253,8 @@ def test_survivor_is_earliest_time_then_id_and_missing_times_last():
     assert dedup(["c", "b"], [text] * 2, times=[None, None]).kept_ids == ["b"]
 
 
-def test_transitive_cluster_reports_jaccard_to_the_survivor():
+def chain() -> tuple[str, str, str]:
+    """a ~ b ~ c at Jaccard >= 0.8, but a and c below it."""
     base = words("t", 200)
     edited = list(base)
     for k in (10, 20, 30, 40):
@@ -263,11 +264,34 @@ def test_transitive_cluster_reports_jaccard_to_the_survivor():
         edited[k] = f"y{k}"
     c = " ".join(edited)
     assert python_jaccard(a, b) >= 0.8 and python_jaccard(b, c) >= 0.8 > python_jaccard(a, c)
+    return a, b, c
+
+
+def test_chain_removes_only_what_is_verified_against_a_kept_record():
+    a, b, c = chain()
     result = dedup(["a", "b", "c"], [a, b, c], times=[1, 2, 3])
-    assert result.kept_ids == ["a"]
-    removed = {r["removed_id"]: r for r in result.removals.iter_rows(named=True)}
-    assert removed["c"]["kept_id"] == "a"
-    assert removed["c"]["jaccard"] == pytest.approx(python_jaccard(a, c))
+    assert result.kept_ids == ["a", "c"]  # c is below the threshold to a, the only record left for it
+    assert result.cluster_of == {"a": "a", "b": "a", "c": "a"}  # one cluster: one split
+    assert result.removals.select("removed_id", "kept_id").rows() == [("b", "a")]
+    assert result.removals["jaccard"][0] == pytest.approx(python_jaccard(a, b))
+
+    # With b first, b stays and both neighbours go in its favour.
+    result = dedup(["a", "b", "c"], [a, b, c], times=[2, 1, 3])
+    assert result.kept_ids == ["b"]
+    removed = {r["removed_id"]: (r["kept_id"], r["jaccard"]) for r in result.removals.iter_rows(named=True)}
+    assert removed == {
+        "a": ("b", pytest.approx(python_jaccard(a, b))),
+        "c": ("b", pytest.approx(python_jaccard(b, c))),
+    }
+
+    # An exact copy of a removed record goes in favour of the same kept record, as a near duplicate.
+    result = dedup(["a", "b", "b2", "c"], [a, b, b.upper(), c], times=[1, 2, 3, 4])
+    assert result.kept_ids == ["a", "c"]
+    assert result.removals.select("removed_id", "kept_id", "kind").rows() == [
+        ("b", "a", "near"),
+        ("b2", "a", "near"),
+    ]
+    assert result.removals["jaccard"][1] == pytest.approx(python_jaccard(a, b))
 
 
 def test_short_and_empty_texts():
@@ -284,7 +308,7 @@ def test_empty_and_single_record_inputs():
     assert empty.cluster_of == {}
     one = dedup(["only"], ["just one record here"])
     assert one.kept_ids == ["only"] and one.removals.height == 0
-    assert one.bands.shape == (16, 3) and one.bands["record_id"].unique().to_list() == ["only"]
+    assert one.bands.shape == (1, 17) and one.bands["record_id"].to_list() == ["only"]
 
 
 def test_duplicate_ids_are_rejected():
@@ -325,6 +349,32 @@ def test_row_order_does_not_matter_and_runs_repeat():
     shuffled = dedup([ids[i] for i in order], [texts[i] for i in order], [times[i] for i in order])
     assert_same_result(first, shuffled)
     assert_same_result(first, dedup(ids, texts, times))
+
+
+def test_every_removal_is_verified_against_a_kept_record_and_kept_records_are_apart():
+    ids, texts, times = corpus(300, 21)
+    result = dedup(ids, texts, times)
+    text_of = dict(zip(ids, texts, strict=True))
+    kept = set(result.kept_ids)
+    assert result.near_removed > 10
+    for row in result.removals.iter_rows(named=True):
+        assert row["kept_id"] in kept
+        assert python_jaccard(text_of[row["removed_id"]], text_of[row["kept_id"]]) == pytest.approx(row["jaccard"])
+        assert row["jaccard"] >= 0.8
+    # No two kept records are duplicates (brute force over all pairs), so dedup of the output removes nothing.
+    sets = {i: set(shingles_reference(text_of[i])) for i in kept}
+    ordered = sorted(kept)
+    for k, a in enumerate(ordered):
+        for b in ordered[k + 1 :]:
+            assert len(sets[a] & sets[b]) < 0.8 * len(sets[a] | sets[b]), (a, b)
+    assert dedup(ordered, [text_of[i] for i in ordered]).removals.height == 0
+
+
+def test_verifying_in_chunks_changes_nothing(monkeypatch):
+    ids, texts, times = corpus(500, 22)
+    whole = dedup(ids, texts, times)
+    monkeypatch.setattr(dedup_module, "VERIFY_CHUNK", 7)
+    assert_same_result(whole, dedup(ids, texts, times))
 
 
 def test_large_input_path_recomputing_candidates_gives_the_same_result(monkeypatch):
@@ -441,8 +491,9 @@ def test_prior_candidates_from_a_warehouse_table():
     con = duckdb.connect()
     first = dedup(ids[:50], texts[:50], times[:50])
     index_rows = first.bands.to_dict(as_series=False)
-    con.execute("CREATE TABLE dedup_index (record_id VARCHAR, band SMALLINT, hash BIGINT)")
-    con.executemany("INSERT INTO dedup_index VALUES (?, ?, ?)", list(zip(*index_rows.values(), strict=True)))
+    columns = ", ".join(f"band_{b} BIGINT" for b in range(16))
+    con.execute(f"CREATE TABLE dedup_index (record_id VARCHAR, {columns})")
+    con.executemany(f"INSERT INTO dedup_index VALUES (?{', ?' * 16})", list(zip(*index_rows.values(), strict=True)))
     copy = texts[3].upper()
     found = find_prior_candidates(con, "dedup_index", band_table(["z"], sketch([copy]).bands))
     assert found == [ids[3]]
@@ -456,11 +507,37 @@ def test_band_index_is_compact_and_typed(tmp_path):
     size = write_band_index(result.bands, tmp_path / "index.parquet")
     assert size / len(result.kept_ids) < 200
     schema = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{tmp_path / 'index.parquet'}')").fetchall()
-    assert [(name, kind) for name, kind, *_ in schema] == [
-        ("record_id", "VARCHAR"),
-        ("band", "SMALLINT"),
-        ("hash", "BIGINT"),
+    assert [(name, kind) for name, kind, *_ in schema] == [("record_id", "VARCHAR")] + [
+        (f"band_{b}", "BIGINT") for b in range(16)
     ]
+    assert np.array_equal(result.bands.select(pl.exclude("record_id")).to_numpy().view(np.uint64), result.kept_bands)
+
+
+def test_global_pass_over_every_record_settles_stale_partitions():
+    a, b, c = chain()
+    frame = pl.DataFrame(
+        {
+            "record_id": ["a", "b", "c", "x"],
+            "text": [a, b, c, "unrelated words here"],
+            "scraped_at": [1, 2, 3, 4],
+            "cluster_id": ["a", "b", "b", "x"],
+        }
+    )
+    # As if b's partition ran before a's: it kept b and x and removed c for b; a's partition then kept a.
+    deduped = frame.filter(pl.col("record_id").is_in(["a", "b", "x"]))
+    settled = global_dedup(deduped, 0.8, frame)
+    assert settled.kept_ids == ["a", "c", "x"]
+    assert settled.survivors["record_id"].to_list() == ["a", "x"]
+    assert settled.survivors["cluster_id"].to_list() == ["a", "x"]
+    assert (settled.removed, settled.reinstated_ids) == (1, ["c"])
+    # Over the per-partition survivors alone, c cannot come back: that result depends on the order.
+    assert global_dedup(deduped, 0.8).kept_ids == ["a", "x"]
+    # A record seen in two partitions (same id) counts once, with its first sighting.
+    again = deduped.filter(pl.col("record_id") == "x").with_columns(scraped_at=pl.lit(9, pl.Int64))
+    twice = pl.concat([deduped, again])
+    survivors, removed = global_dedup_pass(twice, 0.8, pl.concat([frame, twice.tail(1)]))
+    assert survivors["record_id"].to_list() == ["a", "x"] and survivors["scraped_at"].to_list() == [1, 4]
+    assert removed == 2
 
 
 # --- Parquet entry point ------------------------------------------------------------------------------
@@ -477,7 +554,8 @@ def test_dedup_parquet_round_trip(tmp_path):
     kept = pl.read_parquet(summary.kept_path)
     near = pl.read_parquet(summary.near_duplicates_path)
     assert kept.columns == ["url", "body", "fetched", "extra", "cluster_id"]
-    assert kept["url"].to_list() == expected.kept_ids == kept["cluster_id"].to_list()
+    assert kept["url"].to_list() == expected.kept_ids
+    assert kept["cluster_id"].to_list() == [expected.cluster_of[i] for i in expected.kept_ids]
     assert kept.drop("cluster_id").equals(frame.filter(pl.col("url").is_in(expected.kept_ids)).sort("url"))
     assert near.columns == ["removed_id", "kept_id", "jaccard", "kind", "est_jaccard"]
     assert near.equals(expected.removals.select(near.columns))

@@ -104,3 +104,24 @@ def test_rerun_gives_same_bytes_and_no_new_version(demo):
     assert not (root / "training_data" / "v2").exists()
     listing = run_cli(["versions"], demo["env"]).stdout
     assert '"version": "training_data_v1"' in listing and "training_data_v2" not in listing
+
+
+def test_a_backfilled_day_of_the_same_site_adds_nothing_to_the_dataset(demo):
+    """Re-scraping the same reviews on other days (a backfill) repeats their record ids in new partitions:
+    the candidate keeps each record once, with the label its own partition resolved, so nothing changes."""
+    from gleaner.demo_site import DemoSiteServer
+
+    root, env = demo["root"], demo["env"]
+    port = int(env["GLEANER_DEMO_URL"].rsplit(":", 1)[1])
+    with DemoSiteServer(host="127.0.0.1", port=port):
+        run_cli(["backfill", "--source", "acme", "--from", "2026-11-18", "--to", "2026-11-19"], env)
+    run_cli(["publish"], env)
+    con = duckdb.connect()
+    deduped = str(root / "deduped_records" / "**" / "*.parquet")
+    days = con.execute(f"SELECT count(DISTINCT partition_date) FROM read_parquet('{deduped}') WHERE source = 'acme'")
+    assert days.fetchone()[0] == 3
+    candidate = str(root / "labeled_dataset" / "*.parquet")
+    counts = f"SELECT count(*), count(DISTINCT record_id) FROM read_parquet('{candidate}')"
+    rows, distinct = con.execute(counts).fetchone()
+    assert rows == distinct
+    assert not (root / "training_data" / "v2").exists()  # same records, same labels: same content as v1

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from assets.dataset import GATE_CHECKS, labeled_dataset
+from assets.partitioning import with_partition
 from assets.publish import training_data
 from gleaner.versioning import published_versions, read_manifest
 from resources.policy import PolicyResource
@@ -77,7 +78,8 @@ def _seed(root: Path, labels: list[str], lexicon: list[str] | None = None, resol
     warehouse.write("canonical_records", records.drop("cluster_id", "content_hash"), PARTITION)
     removals = pl.DataFrame(schema={"removed_id": pl.String, "kind": pl.String})
     warehouse.write("near_duplicates", removals, PARTITION)
-    warehouse.write("labels", _votes(labels, lexicon or labels, resolved or labels), PARTITION)
+    votes = _votes(labels, lexicon or labels, resolved or labels)
+    warehouse.write("labels", with_partition(votes, PARTITION), PARTITION)  # as the labels asset writes it
     return warehouse, records
 
 
