@@ -7,6 +7,7 @@ import dagster as dg
 import polars as pl
 
 from assets.labels import agreement_metadata
+from assets.specs import stage
 from gleaner.balancing import balance
 from gleaner.candidate import global_dedup_pass
 from gleaner.gate import run_gate
@@ -16,12 +17,17 @@ from gleaner.splitting import SPLITS, assign_splits
 from resources.policy import PolicyResource
 from resources.warehouse import WarehouseResource
 
+_DEFAULT = {name: field.default for name, field in PolicyResource.model_fields.items()}
 GATE_CHECKS = {
     "schema": "Every row validates against the ProductReview pydantic model.",
-    "kappa": "Cohen's kappa of each gated annotation-source pair clears the policy threshold (default 0.8).",
-    "class_balance": "Largest class at most max_class_ratio (default 1.5) times the smallest, in every split.",
-    "no_split_leak": "No duplicate cluster or identical text appears in two splits.",
-    "no_empty_split": "train, validation and test each hold rows.",
+    "kappa": f"Cohen's kappa >= {_DEFAULT['kappa_threshold']} (policy kappa_threshold) for each gated source "
+    f"pair ({', '.join(' ~ '.join(p) for p in _DEFAULT['kappa_pairs'])} by default) on at least "
+    f"{_DEFAULT['kappa_min_shared']} shared records.",
+    "class_balance": f"In every split the largest class is at most {_DEFAULT['max_class_ratio']}x the smallest "
+    "(policy max_class_ratio).",
+    "no_split_leak": "No dedup cluster and no identical normalized text appears in two splits.",
+    "no_empty_split": f"train, validation and test each hold rows (ratios {_DEFAULT['train_ratio']}/"
+    f"{_DEFAULT['validation_ratio']}/{_DEFAULT['test_ratio']} by cluster).",
 }
 SUMMARY_KEY = "labeled_dataset/summary.json"
 
@@ -37,10 +43,8 @@ def _require(frame: pl.DataFrame | None, asset: str) -> pl.DataFrame:
     description="The candidate dataset: resolved labels joined to deduped records of every partition "
     "(pending review left out), a global dedup pass, per-cluster splits and class balancing. Blocking "
     "checks gate publication.",
-    kinds={"polars", "duckdb"},
-    group_name="dataset",
-    owners=["team:data-engineering"],
-    code_version="1",
+    # code version 2: global pass over every canonical record; labels joined per partition
+    **stage("dataset", {"polars", "duckdb"}, code_version="2"),
     check_specs=[
         dg.AssetCheckSpec(name, asset="labeled_dataset", blocking=True, description=text)
         for name, text in GATE_CHECKS.items()

@@ -11,6 +11,7 @@ import polars as pl
 
 from assets.partitioning import markdown_table, partition_of, with_partition
 from assets.partitions import source_day_partitions
+from assets.specs import stage
 from gleaner.dedup import PriorCandidates, content_hash, dedup
 from gleaner.lsh import band_table, find_prior_candidates
 from gleaner.sketch import sketch
@@ -52,19 +53,15 @@ def _prior_records(warehouse: WarehouseResource, ids: list[str], partition: dict
             description="canonical_records minus exact (sha256 of normalized text) and near duplicates "
             "(MinHash 128 perms, LSH 16 bands x 8 rows, verified Jaccard >= 0.8) across this and every other "
             "partition; the earliest record (scraped_at, then record_id) survives; cluster_id kept.",
-            kinds={"polars", "duckdb"},
-            group_name="records",
-            owners=["team:data-engineering"],
-            code_version="1",
+            # code version 2: greedy verified removal (every removal >= threshold against a kept record),
+            # one-row-per-record band index
+            **stage("records", {"polars", "duckdb"}, code_version="2"),
         ),
         dg.AssetSpec(
             "near_duplicates",
             deps=["canonical_records"],
             description="The removal log: removed id, kept id, kind (exact or near), exact and estimated Jaccard.",
-            kinds={"polars"},
-            group_name="records",
-            owners=["team:data-engineering"],
-            code_version="1",
+            **stage("records", {"polars"}, code_version="2"),  # 2: kept_id is the verified kept record
         ),
     ],
     check_specs=[

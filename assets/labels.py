@@ -8,6 +8,7 @@ import polars as pl
 from assets.metadata import table_metadata
 from assets.partitioning import markdown_table, partition_of, with_partition
 from assets.partitions import source_day_partitions
+from assets.specs import stage
 from gleaner.labeling.analysis import lf_summary
 from gleaner.labeling.functions import RecordView, apply_functions
 from gleaner.labeling.label_studio_export import build_import_tasks, parse_export, read_export
@@ -53,10 +54,8 @@ def _deduped(warehouse: WarehouseResource, partition: dict[str, str]) -> pl.Data
     deps=["deduped_records"],
     description="Completed human annotations for this partition's records, pulled from Label Studio "
     "(or its JSON exports), one row per annotation.",
-    kinds={"polars", "labelstudio"},
-    group_name="labels",
-    owners=["team:data-engineering"],
-    code_version="2",  # 2: pulled from the Label Studio server when one is configured
+    # code version 2: pulled from the Label Studio server when one is configured
+    **stage("labels", {"polars", "labelstudio"}, code_version="2"),
 )
 def human_labels(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, label_studio: LabelStudioResource
@@ -112,10 +111,8 @@ def agreement_metadata(report: dict) -> dict[str, object]:
     deps=["deduped_records", "human_labels"],
     description="Every vote (each labeling function, each LLM vote, each human) plus one resolved row per "
     "record with label, confidence and status (auto, human, needs_review).",
-    kinds={"polars", "anthropic"},
-    group_name="labels",
-    owners=["team:data-engineering"],
-    code_version="2",  # 2: conditional LLM votes, LLM majority rule of the labeler, dataset LF registry
+    # code version 2: conditional LLM votes, LLM majority rule of the labeler, dataset LF registry
+    **stage("labels", {"polars", "anthropic"}, code_version="2"),
     check_specs=[
         dg.AssetCheckSpec(
             EVERY_RECORD_RESOLVED,
@@ -224,10 +221,8 @@ def labels(
     deps=["labels", "deduped_records"],
     description="What goes to Label Studio: every needs_review record with the best machine guess as a "
     "pre-annotation. Also written as a Label Studio import file for air-gapped teams.",
-    kinds={"polars", "labelstudio"},
-    group_name="labels",
-    owners=["team:data-engineering"],
-    code_version="2",  # 2: pushed to the Label Studio server when one is configured
+    # code version 2: pushed to the Label Studio server when one is configured
+    **stage("labels", {"polars", "labelstudio"}, code_version="2"),
 )
 def review_tasks(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, label_studio: LabelStudioResource

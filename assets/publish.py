@@ -8,6 +8,7 @@ import dagster as dg
 import polars as pl
 
 from assets.dataset import SUMMARY_KEY
+from assets.specs import stage
 from gleaner.card import render_card
 from gleaner.code_version import source_fingerprint
 from gleaner.gate import run_gate
@@ -44,10 +45,7 @@ TRAINING_COLUMNS = [
     deps=["labeled_dataset"],
     description="Published, immutable training_data_vN: Parquet per split, manifest.json (written last, "
     "exclusively) and a dataset card. Unchanged content publishes nothing new.",
-    kinds={"polars", "duckdb"},
-    group_name="dataset",
-    owners=["team:data-engineering"],
-    code_version="1",
+    **stage("dataset", {"polars", "duckdb"}, code_version="2"),  # 2: data versions of inputs, class chart
 )
 def training_data(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, policy: PolicyResource

@@ -10,6 +10,7 @@ import polars as pl
 from assets.metadata import table_metadata
 from assets.partitioning import markdown_table, partition_of, with_partition
 from assets.partitions import SOURCES, source_day_partitions
+from assets.specs import stage
 from gleaner.crawl import CrawlStats
 from gleaner.crawl_drop import crawl_to_drop
 from gleaner.drops import read_drop
@@ -41,10 +42,7 @@ class RawPagesConfig(dg.Config):
     "status, fetch time, rendered HTML, content hash and error. Read from the day's complete scrape drops; "
     "when there are none the source is crawled (resuming an interrupted crawl of the partition) and written "
     "as a drop first.",
-    kinds={"playwright", "polars"},
-    group_name="ingest",
-    owners=["team:data-engineering"],
-    code_version="1",
+    **stage("ingest", {"playwright", "polars"}, code_version="1"),
 )
 def raw_pages(
     context: dg.AssetExecutionContext,

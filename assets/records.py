@@ -11,6 +11,7 @@ import dagster as dg
 from assets.metadata import table_metadata
 from assets.partitioning import markdown_table, partition_of, with_partition
 from assets.partitions import SOURCES, source_day_partitions
+from assets.specs import stage
 from gleaner.extract import ExtractionSpec, StoredPage
 from gleaner.extract_batch import FAILED_SCHEMA, RECORD_SCHEMA, extract_batch, failures_frame, records_frame
 from gleaner.schemas import ProductReview
@@ -42,19 +43,13 @@ def _counts_table(counter: Counter[str]) -> dg.MetadataValue:
             "canonical_records",
             deps=["raw_pages"],
             description="Pydantic-validated product reviews, one row per review, ids stable across re-scrapes.",
-            kinds={"polars", "pydantic"},
-            group_name="records",
-            owners=["team:data-engineering"],
-            code_version="2",
+            **stage("records", {"polars", "pydantic"}, code_version="2"),
         ),
         dg.AssetSpec(
             "failed_records",
             deps=["raw_pages"],
             description="Every page or candidate record that failed, with the stage, reason and offending input.",
-            kinds={"polars"},
-            group_name="records",
-            owners=["team:data-engineering"],
-            code_version="2",
+            **stage("records", {"polars"}, code_version="2"),
         ),
     ],
     check_specs=[

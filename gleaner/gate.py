@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from gleaner.balancing import imbalance_ratio
+from gleaner.dedup import dedup
 from gleaner.schemas import ProductReview, validate_candidate
 from gleaner.splitting import SPLITS
 
@@ -20,6 +21,7 @@ class GatePolicy:
     kappa_threshold: float = 0.8
     kappa_min_shared: int = 10
     max_class_ratio: float = 1.5
+    near_duplicate_threshold: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -85,20 +87,39 @@ def check_class_balance(rows: list[dict], policy: GatePolicy) -> CheckVerdict:
     )
 
 
-def check_no_split_leak(rows: list[dict]) -> CheckVerdict:
-    """A duplicate cluster or an identical text in two splits would leak test data into training."""
+def check_no_split_leak(rows: list[dict], policy: GatePolicy | None = None) -> CheckVerdict:
+    """A duplicate cluster, an identical text or a near-duplicate text in two splits would leak test data
+    into training. Near duplicates are looked for afresh over the candidate's own texts (the same MinHash +
+    verified Jaccard as dedup), not taken from ``cluster_id``: the check must not trust the step it checks."""
     leaks = []
     for key in ("cluster_id", "content_hash"):
         splits_of: dict[str, set[str]] = {}
         for row in rows:
             splits_of.setdefault(row[key], set()).add(row["split"])
         leaks.extend(f"{key} {k}" for k, s in splits_of.items() if len(s) > 1)
+    threshold = (policy or GatePolicy()).near_duplicate_threshold
+    leaks.extend(_near_duplicate_leaks(rows, threshold))
     return CheckVerdict(
         "no_split_leak",
         not leaks,
-        "no duplicate cluster or identical text appears in two splits",
+        f"no duplicate cluster, identical text or near-duplicate text (Jaccard >= {threshold}) in two splits",
         {"leaks": len(leaks), "examples": leaks[:5]},
     )
+
+
+def _near_duplicate_leaks(rows: list[dict], threshold: float) -> list[str]:
+    unique = {r["record_id"]: r for r in rows}  # an oversampled row repeats its record; it is no leak
+    if len(unique) < 2:
+        return []
+    ids = sorted(unique)
+    result = dedup(ids, [unique[i].get("text") or "" for i in ids], threshold=threshold)
+    split_of = {i: unique[i]["split"] for i in ids}
+    return [
+        f"near duplicates {row['removed_id']} ({split_of[row['removed_id']]}) ~ {row['kept_id']} "
+        f"({split_of[row['kept_id']]}), Jaccard {row['jaccard']:.3f}"
+        for row in result.removals.iter_rows(named=True)
+        if split_of[row["removed_id"]] != split_of[row["kept_id"]]
+    ]
 
 
 def check_no_empty_split(rows: list[dict]) -> CheckVerdict:
@@ -117,6 +138,6 @@ def run_gate(rows: list[dict], agreement: list[dict], policy: GatePolicy) -> lis
         check_schema(rows),
         check_kappa(agreement, policy),
         check_class_balance(rows, policy),
-        check_no_split_leak(rows),
+        check_no_split_leak(rows, policy),
         check_no_empty_split(rows),
     ]

@@ -36,6 +36,7 @@ class PolicyResource(dg.ConfigurableResource):
             kappa_threshold=self.kappa_threshold,
             kappa_min_shared=self.kappa_min_shared,
             max_class_ratio=self.max_class_ratio,
+            near_duplicate_threshold=self.dedup_threshold,
         )
 
     def labels(self, llm_majority: int) -> LabelPolicy:

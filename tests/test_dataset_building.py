@@ -1,3 +1,4 @@
+import hashlib
 import json
 import os
 
@@ -29,7 +30,12 @@ def test_balance_caps_the_majority_deterministically():
     assert kept == balance(list(reversed(rows)), "label", "id", 1.5)
 
 
-def _row(i, label, split, cluster=None, text_hash=None):
+def _text(i: int) -> str:
+    """Distinct texts of review length: the leak check looks for near duplicates among them."""
+    return " ".join(hashlib.sha256(f"{i}-{n}".encode()).hexdigest()[:7] for n in range(30))
+
+
+def _row(i, label, split, cluster=None, text_hash=None, text=None):
     return {
         "record_id": f"record-{i:04d}",
         "review_id": str(i),
@@ -37,7 +43,7 @@ def _row(i, label, split, cluster=None, text_hash=None):
         "source": "acme",
         "page_url": "http://x/p",
         "scraped_at": "2026-11-20T00:00:00+00:00",
-        "text": "fine",
+        "text": text or _text(i),
         "rating": 4.0,
         "rating_scale": 5.0,
         "author": None,
@@ -83,6 +89,13 @@ def test_each_gate_check_fails_on_its_own_defect():
     assert _verdicts(skewed)["class_balance"] is False
     leak = rows + [_row(999, "positive", "test", cluster=rows[0]["cluster_id"])]
     assert _verdicts(leak)["no_split_leak"] is False
+    near = _text(0).split()
+    near[3] = "edited"  # 29 of 30 words kept: Jaccard of the 5-gram sets 22/30 = 0.73
+    near_leak = rows + [_row(998, "positive", "test", text=" ".join(near))]
+    assert _verdicts(near_leak)["no_split_leak"] is True  # below the default 0.8
+    strict = {v.name: v for v in run_gate(near_leak, GOOD_AGREEMENT, GatePolicy(near_duplicate_threshold=0.7))}
+    assert strict["no_split_leak"].passed is False
+    assert "near duplicates record-0998 (test) ~ record-0000 (train)" in strict["no_split_leak"].details["examples"][0]
     no_test = [r for r in rows if r["split"] != "test"]
     assert _verdicts(no_test)["no_empty_split"] is False
 

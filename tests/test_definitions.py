@@ -1,5 +1,6 @@
 import subprocess
 
+import dagster as dg
 from conftest import BIN, ROOT
 
 
@@ -68,3 +69,29 @@ def test_partition_of_accepts_both_key_forms():
     assert partition_of(as_string) == expected
     as_key = dg.build_asset_context(partition_key=dg.MultiPartitionKey({"date": "2026-11-20", "source": "acme"}))
     assert partition_of(as_key) == expected
+
+
+def test_every_asset_says_who_owns_it_what_it_runs_on_and_where_it_lives():
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners == ["team:data-engineering"], key
+        assert node.group_name in {"ingest", "records", "labels", "dataset"}, key
+        assert node.code_version, key
+        kinds = node.kinds
+        assert "parquet" in kinds and "s3" not in kinds, (key, kinds)  # the tests' warehouse is a folder
+        assert kinds & {"polars", "duckdb"}, (key, kinds)
+    assert "playwright" in graph.get(dg.AssetKey("raw_pages")).kinds
+    assert "anthropic" in graph.get(dg.AssetKey("labels")).kinds
+    assert "labelstudio" in graph.get(dg.AssetKey("review_tasks")).kinds
+
+
+def test_an_s3_warehouse_shows_as_the_s3_kind(monkeypatch):
+    from assets.specs import stage
+
+    monkeypatch.setenv("GLEANER_WAREHOUSE", "s3://bucket/prefix")
+    assert stage("records", {"polars"}, "1")["kinds"] == {"polars", "s3"}
+    monkeypatch.setenv("GLEANER_WAREHOUSE", "/tmp/warehouse")
+    assert stage("records", {"polars"}, "1")["kinds"] == {"polars", "parquet"}
