@@ -8,7 +8,7 @@ import polars as pl
 
 from assets.labels import agreement_metadata
 from assets.specs import stage
-from gleaner.balancing import balance
+from gleaner.balancing import balance_split
 from gleaner.candidate import global_dedup_pass
 from gleaner.gate import run_gate
 from gleaner.labeling.agreement import cohen_rows
@@ -80,17 +80,22 @@ def labeled_dataset(
     balanced = [
         row
         for split in SPLITS
-        for row in balance(
-            [r for r in rows if r["split"] == split], "label", "record_id", policy.max_class_ratio
+        for row in balance_split(
+            [r for r in rows if r["split"] == split],
+            split,
+            "label",
+            "record_id",
+            policy.max_class_ratio,
+            policy.balance_strategy,
         )
     ]
+    oversampled = sum(r["oversampled"] for r in balanced)
     agreement_report = source_agreement(votes.iter_rows(named=True))
     agreement = cohen_rows(agreement_report)
     verdicts = run_gate(balanced, agreement, policy.gate())
 
-    frame = pl.DataFrame(balanced, schema=labelled.schema | {"split": pl.String}, orient="row").sort(
-        ["split", "record_id"]
-    )
+    schema = labelled.schema | {"split": pl.String, "oversampled": pl.Boolean}
+    frame = pl.DataFrame(balanced, schema=schema, orient="row").sort(["split", "record_id", "oversampled"])
     warehouse.write("labeled_dataset", frame)
     exact_removed = near_removed = 0
     if removals is not None:
@@ -114,7 +119,8 @@ def labeled_dataset(
             "near_removed": near_removed,
             "global_pass_removed": global_removed,
         },
-        "balanced_away": len(rows) - len(balanced),
+        "balanced_away": len(rows) - (len(balanced) - oversampled),
+        "oversampled": oversampled,
     }
     warehouse.write_json(SUMMARY_KEY, summary)
     warehouse.refresh_catalog(["labeled_dataset"])
@@ -130,6 +136,7 @@ def labeled_dataset(
             "pending_review": pending.height,
             "global_pass_removed": global_removed,
             "balanced_away": summary["balanced_away"],
+            "oversampled": oversampled,
             **{f"split_{s}": int((frame["split"] == s).sum()) for s in SPLITS},
             **{f"label_{k}": v for k, v in sorted(distribution.items())},
             **agreement_metadata(agreement_report),

@@ -9,7 +9,8 @@ partitions are materialized out of order; `labeled_dataset` settles that with a 
 import dagster as dg
 import polars as pl
 
-from assets.partitioning import markdown_table, partition_of, with_partition
+from assets.metadata import table_metadata
+from assets.partitioning import partition_of, with_partition
 from assets.partitions import source_day_partitions
 from assets.specs import stage
 from gleaner.dedup import PriorCandidates, content_hash, dedup
@@ -20,6 +21,7 @@ from resources.warehouse import WarehouseResource
 
 INDEX = "dedup_index"
 RECONCILES = "records_reconcile"
+LOGGED_REMOVALS = 20  # the run log names the first few; the table holds them all
 REMOVAL_SCHEMA = {
     "removed_id": pl.String,
     "kept_id": pl.String,
@@ -120,10 +122,15 @@ def deduped_records(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             f"{len(result.stale_prior_ids)} records kept by other partitions are later copies of records "
             "here; labeled_dataset's global pass removes them"
         )
+    for row in removals.head(LOGGED_REMOVALS).iter_rows(named=True):
+        context.log.info(f"removed {row['removed_id']}: {row['kind']} duplicate of {row['kept_id']} "
+                         f"(Jaccard {row['jaccard']:.3f})")  # fmt: skip
+    if removals.height > LOGGED_REMOVALS:
+        context.log.info(f"... and {removals.height - LOGGED_REMOVALS} more removals: see near_duplicates")
     yield dg.MaterializeResult(
         asset_key="deduped_records",
         metadata={
-            "dagster/row_count": kept.height,
+            **table_metadata(kept, ["record_id", "cluster_id", "scraped_at", "text"]),
             "exact_duplicates": exact,
             "near_duplicates": near,
             "exact_duplicate_rate": round(exact / total, 4),
@@ -143,7 +150,6 @@ def deduped_records(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     yield dg.MaterializeResult(
         asset_key="near_duplicates",
         metadata={
-            "dagster/row_count": removals.height,
-            "preview": dg.MetadataValue.md(markdown_table(removals.head(10).to_dicts())),
+            **table_metadata(removals, rows=10),
         },
     )

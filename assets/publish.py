@@ -38,6 +38,7 @@ TRAINING_COLUMNS = [
     "label_status",
     "label_confidence",
     "split",
+    "oversampled",
 ]
 
 
@@ -61,7 +62,7 @@ def training_data(
             "candidate fails its gate; nothing published: "
             + "; ".join(f"{v.name}: {json.dumps(v.details, default=str)}" for v in failed)
         )
-    frame = candidate.select(TRAINING_COLUMNS).sort(["split", "record_id"])
+    frame = candidate.select(TRAINING_COLUMNS).sort(["split", "record_id", "oversampled"])
     data_files = {f"{s}.parquet": parquet_bytes(frame.filter(pl.col("split") == s)) for s in SPLITS}
     per_split = {
         s: dict(sorted(Counter(frame.filter(pl.col("split") == s)["label"].to_list()).items()))
@@ -76,6 +77,7 @@ def training_data(
         "input_partitions": summary["input_partitions"],
         "dedup": summary["dedup"],
         "pending_review": summary["pending_review"],
+        "oversampled_rows": int(frame["oversampled"].sum()),
         "label_policy": policy.as_manifest(),
         "code_version": source_fingerprint(),
     }

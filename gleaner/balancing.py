@@ -1,7 +1,13 @@
-"""Class balancing by deterministic undersampling: which rows go is decided by a hash, not by chance."""
+"""Class balancing by deterministic under- or oversampling: which rows go, or which are repeated, is
+decided by a hash of the row's id, not by chance, so the same candidate always balances the same way.
+
+Oversampled copies carry ``oversampled = True`` (originals ``False``) so a trainer can weight or drop them;
+they are only ever made for a training split (``labeled_dataset`` undersamples evaluation splits, which
+must not hold copies)."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 
 from gleaner.splitting import stable_rank
@@ -23,6 +29,40 @@ def balance(rows: list[dict], label_key: str, id_key: str, max_ratio: float = 1.
         members = sorted(members, key=lambda r: stable_rank(str(r[id_key]), f"balance:{label}"))
         kept.extend(members[:cap])
     return sorted(kept, key=lambda r: str(r[id_key]))
+
+
+def oversample(rows: list[dict], label_key: str, id_key: str, max_ratio: float = 1.5) -> list[dict]:
+    """Keep every row, and repeat rows of each smaller class until it is at least 1/`max_ratio` of the
+    largest; copies are taken in hash order, cycling, and marked ``oversampled``."""
+    if max_ratio < 1:
+        raise ValueError("max_ratio must be at least 1")
+    out = [{**r, "oversampled": False} for r in rows]
+    counts = Counter(r[label_key] for r in rows)
+    if len(counts) < 2:
+        return out
+    floor = math.ceil(max(counts.values()) / max_ratio)
+    by_label: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_label[row[label_key]].append(row)
+    for label, members in sorted(by_label.items()):
+        order = sorted(members, key=lambda r: stable_rank(str(r[id_key]), f"oversample:{label}"))
+        out.extend({**order[n % len(order)], "oversampled": True} for n in range(max(0, floor - len(members))))
+    return sorted(out, key=lambda r: (str(r[id_key]), r["oversampled"]))
+
+
+STRATEGIES = ("undersample", "oversample")
+
+
+def balance_split(
+    rows: list[dict], split: str, label_key: str, id_key: str, max_ratio: float, strategy: str = "undersample"
+) -> list[dict]:
+    """Balance one split's rows; every row comes back with ``oversampled`` set. Oversampling applies to
+    ``train`` only: validation and test are undersampled, so evaluation never counts a copy twice."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"balance strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
+    if strategy == "oversample" and split == "train":
+        return oversample(rows, label_key, id_key, max_ratio)
+    return [{**r, "oversampled": False} for r in balance(rows, label_key, id_key, max_ratio)]
 
 
 def imbalance_ratio(labels: list[str]) -> float:

@@ -33,6 +33,14 @@ def _sources(partitions: Any) -> list[str]:
     return [f"- `{p}`" for p in partitions]
 
 
+def _balancing(manifest: dict[str, Any]) -> str:
+    copies = manifest.get("oversampled_rows", 0)
+    if copies:
+        return (f"- Balanced by deterministic oversampling of train ({copies} repeated rows, marked `oversampled`) "
+                "and undersampling of validation and test.")  # fmt: skip
+    return "- Balanced by deterministic undersampling; the rows left out are the same on every run."
+
+
 def render_card(manifest: dict[str, Any]) -> str:
     name = manifest["name"]
     counts = manifest["rows_per_split_and_class"]
@@ -76,7 +84,7 @@ def render_card(manifest: dict[str, Any]) -> str:
         "## Known limits",
         "",
         f"- {manifest['pending_review']} records still waiting for human review are left out, never guessed.",
-        "- Balanced by deterministic undersampling; the rows left out are the same on every run.",
+        _balancing(manifest),
         "- Labels come from rules, LLM votes where enabled, and human review; see the label policy in",
         "  `manifest.json`.",
         "",

@@ -15,6 +15,9 @@ class PolicyResource(dg.ConfigurableResource):
     validation_ratio: float = 0.1
     test_ratio: float = 0.1
     max_class_ratio: float = 1.5
+    # undersample: drop rows of the larger classes; oversample: repeat rows of the smaller ones in train
+    # (marked `oversampled`), undersample validation and test. Both decided by a hash of the record id.
+    balance_strategy: str = "undersample"
     # Source pairs whose Cohen's kappa gates publication (docs/labels.md). lf_rating ~ lf_lexicon (stars vs
     # text tone) is 0.83 on the demo over 76 shared records; below 0.8 one of them has drifted (rating
     # extraction, a lexicon change). At that sample size the bootstrap 95% interval is about 0.66-0.97, so

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from gleaner.balancing import balance, imbalance_ratio
+from gleaner.balancing import balance, balance_split, imbalance_ratio, oversample
 from gleaner.gate import GatePolicy, run_gate
 from gleaner.splitting import SplitRatios, assign_splits
 from gleaner.versioning import VersionConflict, publish, published_versions, verify_versions
@@ -33,6 +33,19 @@ def test_balance_caps_the_majority_deterministically():
 def _text(i: int) -> str:
     """Distinct texts of review length: the leak check looks for near duplicates among them."""
     return " ".join(hashlib.sha256(f"{i}-{n}".encode()).hexdigest()[:7] for n in range(30))
+
+
+def test_oversampling_keeps_every_row_and_marks_deterministic_copies():
+    rows = [{"id": str(i), "label": "p"} for i in range(30)] + [{"id": f"n{i}", "label": "n"} for i in range(7)]
+    out = oversample(rows, "label", "id", 1.5)
+    originals = sorted(rows, key=lambda r: r["id"])
+    assert [r for r in out if not r["oversampled"]] == [{**r, "oversampled": False} for r in originals]
+    assert imbalance_ratio([r["label"] for r in out]) <= 1.5
+    assert {r["label"] for r in out if r["oversampled"]} == {"n"} and sum(r["oversampled"] for r in out) == 13
+    assert out == oversample(list(reversed(rows)), "label", "id", 1.5)
+    assert not any(r["oversampled"] for r in balance_split(rows, "test", "label", "id", 1.5, "oversample"))
+    with pytest.raises(ValueError, match="not one of undersample, oversample"):
+        balance_split(rows, "train", "label", "id", 1.5, "smote")
 
 
 def _row(i, label, split, cluster=None, text_hash=None, text=None):

@@ -152,3 +152,18 @@ def test_each_failing_check_alone_blocks_the_version(case: str, tmp_path: Path) 
     assert not alone.success
     assert published_versions(warehouse.versions) == []
     assert not (tmp_path / "training_data").exists()
+
+
+def test_oversampling_repeats_marked_train_rows_and_still_passes_the_gate(tmp_path: Path) -> None:
+    warehouse, _ = _seed(tmp_path, ["positive"] * 48 + ["negative"] * 24)  # 2:1, over the 1.5 limit
+    result = _run(warehouse, PolicyResource(balance_strategy="oversample"))
+    assert result.success and _verdicts(result) == dict.fromkeys(GATE_CHECKS, True)
+    train = pl.read_parquet(tmp_path / "training_data" / "v1" / "train.parquet")
+    copies = train.filter(pl.col("oversampled"))
+    assert copies.height > 0 and set(copies["label"]) == {"negative"}
+    assert set(copies["record_id"]) <= set(train.filter(~pl.col("oversampled"))["record_id"])  # copies of train rows
+    for split in ("validation", "test"):
+        assert not pl.read_parquet(tmp_path / "training_data" / "v1" / f"{split}.parquet")["oversampled"].any()
+    manifest = read_manifest(warehouse.versions, 1)
+    assert manifest["oversampled_rows"] == copies.height
+    assert "oversampling of train" in (tmp_path / "training_data" / "v1" / "README.md").read_text()
