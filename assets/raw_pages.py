@@ -63,6 +63,8 @@ def raw_pages(
             source, drops.local_root, partition["date"], drop_id,
             log=context.log, stats=crawl_stats, browser=browser.settings(),
         )  # fmt: skip
+        kept_at = drops.keep_crawled(source.name, partition["date"], drop_id)
+        context.log.info(f"crawl stored as drop {kept_at}")
         found = drops.complete_drops(source.name, partition["date"])
 
     rows = []

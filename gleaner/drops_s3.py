@@ -129,3 +129,26 @@ def mirror_s3_drop(client: Any, bucket: str, sighting: DropSighting, drops_root:
     marker_partial.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     os.replace(marker_partial, target / MARKER)
     return target
+
+
+def upload_drop(
+    client: Any, bucket: str, prefix: str, drop_dir: Path | str, source: str, date: str, drop_id: str
+) -> str:
+    """Put a complete local drop under the prefix, WARC first and the marker last (so a scanner never sees a
+    marker without its WARC); returns the drop's key. A drop whose marker is already there is left alone:
+    drops are immutable, and a second upload of the same crawl would change nothing."""
+    from botocore.exceptions import ClientError
+
+    check_drop_names(source, date, drop_id)
+    drop_dir = Path(drop_dir)
+    key = f"{_base(prefix)}{source}/{date}/{drop_id}"
+    try:
+        client.head_object(Bucket=bucket, Key=f"{key}/{MARKER}")
+        return key
+    except ClientError:
+        pass
+    marker_bytes = (drop_dir / MARKER).read_bytes()
+    name = warc_name(json.loads(marker_bytes.decode("utf-8"))) or next(n for n in WARC_NAMES if (drop_dir / n).exists())
+    client.upload_file(str(drop_dir / name), bucket, f"{key}/{name}")  # multipart when large
+    client.put_object(Bucket=bucket, Key=f"{key}/{MARKER}", Body=marker_bytes)
+    return key

@@ -14,8 +14,8 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from gleaner.drop_scan import DropSighting, RefusedDrop, check_local, scan_local
-from gleaner.drops import DropRef, list_complete_drops
-from gleaner.drops_s3 import check_s3, mirror_s3_drop, scan_s3
+from gleaner.drops import DropRef, drop_path, list_complete_drops
+from gleaner.drops_s3 import check_s3, mirror_s3_drop, scan_s3, upload_drop
 from resources.warehouse import default_drops_dir
 
 
@@ -44,6 +44,10 @@ class DropsResource(dg.ConfigurableResource):
         """The partition's complete drops, in the local folder (brought there first if they live elsewhere)."""
         return list_complete_drops(self.local_root, source=source, date=date)
 
+    def keep_crawled(self, source: str, date: str, drop_id: str) -> str:
+        """Where a drop the crawler just wrote is kept for good: here, the local folder it was written to."""
+        return str(drop_path(self.local_root, source, date, drop_id))
+
 
 class S3DropsResource(DropsResource):
     """Drops under ``s3://bucket/prefix``; ``root`` is the local folder they are mirrored into to be read."""
@@ -68,6 +72,14 @@ class S3DropsResource(DropsResource):
             if isinstance(found, DropSighting) and check_s3(client, self.bucket, found) is None:
                 mirror_s3_drop(client, self.bucket, found, self.local_root)
         return super().complete_drops(source, date)
+
+
+    def keep_crawled(self, source: str, date: str, drop_id: str) -> str:
+        """Upload the crawl's drop, so a re-materialization on another machine reads it instead of crawling
+        again (which would not give the same bytes)."""
+        local = drop_path(self.local_root, source, date, drop_id)
+        key = upload_drop(self.s3.get_client(), self.bucket, self.prefix, local, source, date, drop_id)
+        return f"s3://{self.bucket}/{key}"
 
 
 def drops_from_env() -> DropsResource:

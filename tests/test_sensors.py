@@ -181,6 +181,27 @@ def test_s3_drops_start_one_run_each_and_escaping_keys_are_refused(s3_endpoint: 
     assert [p.canonical_url for p in read_drop(mirrored)] == ["http://shop.example/from-s3"]
 
 
+def test_a_crawled_drop_is_kept_in_the_bucket_and_read_back_elsewhere_byte_for_byte(
+    s3_endpoint: str, tmp_path: Path
+) -> None:
+    """A crawl on one machine, a re-materialization on another: the second reads the first's drop."""
+    bucket = "gleaner-crawls"
+    here = s3_drops(s3_endpoint, bucket, tmp_path / "here")
+    client = here.s3.get_client()
+    client.create_bucket(Bucket=bucket)
+    made = write_drop(here.local_root, "acme", "2026-11-20", "crawl-001", [page("http://shop.example/crawled")])
+    assert here.keep_crawled("acme", "2026-11-20", "crawl-001") == f"s3://{bucket}/incoming/acme/2026-11-20/crawl-001"
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert sorted(keys) == [f"incoming/acme/2026-11-20/crawl-001/{n}" for n in sorted([MARKER, WARC_NAME])]
+    here.keep_crawled("acme", "2026-11-20", "crawl-001")  # again: a drop is immutable, nothing re-uploaded
+
+    elsewhere = s3_drops(s3_endpoint, bucket, tmp_path / "elsewhere")
+    (found,) = elsewhere.complete_drops("acme", "2026-11-20")
+    assert (found.path / WARC_NAME).read_bytes() == (made / WARC_NAME).read_bytes()
+    assert [p.canonical_url for p in read_drop(found)] == ["http://shop.example/crawled"]
+    assert DropsResource(root=str(tmp_path / "here")).keep_crawled("acme", "2026-11-20", "crawl-001") == str(made)
+
+
 def test_an_unreachable_bucket_skips_the_tick_and_keeps_the_cursor(tmp_path: Path) -> None:
     drops = s3_drops(f"http://127.0.0.1:{free_port()}", "nowhere", tmp_path)
     cursor = DropCursor(5.0, {"acme/2026-11-20/d1": 7.0}).to_json()
