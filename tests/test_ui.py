@@ -39,6 +39,14 @@ query { workspaceOrError { __typename ... on Workspace { locationEntries { name 
   locationOrLoadError { __typename ... on PythonError { message } } } } } }
 """
 STATUS = "query Status($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status } } }"
+AUTOMATION = """
+query { repositoryOrError(repositorySelector: {repositoryLocationName: "gleaner", repositoryName: "__repository__"}) {
+  ... on Repository { schedules { name scheduleState { status } } sensors { name sensorState { status } } } } }
+"""
+LATEST = """
+query Latest($key: AssetKeyInput!) { assetOrError(assetKey: $key) { ... on Asset {
+  assetMaterializations(limit: 1) { partition metadataEntries { label __typename } } } } }
+"""
 
 
 def _graphql(base: str, query: str, variables: dict) -> dict:
@@ -93,6 +101,13 @@ def dagster_dev(tmp_path):
                 os.killpg(process.pid, signal.SIGKILL)
 
 
+def _skip_community_dialog(page) -> None:
+    skip = page.get_by_text("Skip", exact=True)  # the first-visit "join the community" dialog
+    if skip.count():
+        skip.first.click()
+        page.wait_for_timeout(500)
+
+
 def test_ui_lists_every_asset_and_runs_a_partition(dagster_dev):
     from playwright.sync_api import sync_playwright
 
@@ -117,6 +132,18 @@ def test_ui_lists_every_asset_and_runs_a_partition(dagster_dev):
         time.sleep(2)
     assert status == "SUCCESS", f"run {run_id} ended {status}"
 
+    automation = _graphql(base, AUTOMATION, {})["data"]["repositoryOrError"]
+    states = {s["name"]: s["scheduleState"]["status"] for s in automation["schedules"]}
+    states |= {s["name"]: s["sensorState"]["status"] for s in automation["sensors"]}
+    assert states == dict.fromkeys(["ingest_partition_schedule", "drop_sensor", "label_studio_sensor"], "STOPPED")
+    for asset in ("raw_pages", "canonical_records", "deduped_records", "labels"):
+        (latest,) = _graphql(base, LATEST, {"key": {"path": [asset]}})["data"]["assetOrError"]["assetMaterializations"]
+        entries = {e["label"]: e["__typename"] for e in latest["metadataEntries"]}
+        assert latest["partition"] == "2026-11-20|acme", asset
+        assert entries["dagster/row_count"] == "IntMetadataEntry", (asset, entries)
+        assert entries["dagster/column_schema"] == "TableSchemaMetadataEntry", (asset, entries)
+        assert entries["preview"] == "MarkdownMetadataEntry", (asset, entries)
+
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=chromium_executable(p),
@@ -129,12 +156,22 @@ def test_ui_lists_every_asset_and_runs_a_partition(dagster_dev):
             text = page.inner_text("body")
             missing = [a for a in ASSETS if a not in text]
             assert not missing, f"assets page lacks {missing}"
+            page.goto(f"{base}/assets/labeled_dataset?view=checks", wait_until="domcontentloaded")
+            page.get_by_text("no_split_leak").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(2000)
+            _skip_community_dialog(page)
+            checks_text = page.inner_text("body")
+            assert "kappa" in checks_text and "class_balance" in checks_text and "no_empty_split" in checks_text
+            assert "blocking" in checks_text and "at most 1.5x the smallest" in checks_text  # the threshold, shown
+            page.wait_for_timeout(1000)
+            checks_shot = tmp_path / "asset-checks.png"
+            page.screenshot(path=str(checks_shot))
+            if os.environ.get("GLEANER_UPDATE_SCREENSHOT"):
+                (ROOT / "docs" / "asset-checks.png").write_bytes(checks_shot.read_bytes())
             page.goto(f"{base}/asset-groups", wait_until="domcontentloaded")
             page.get_by_text("Global asset lineage").first.wait_for(timeout=60_000)
             page.wait_for_timeout(2000)
-            skip = page.get_by_text("Skip", exact=True)  # the first-visit community dialog
-            if skip.count():
-                skip.first.click()
+            _skip_community_dialog(page)
             page.mouse.click(1000, 800, button="right")
             page.get_by_role("menuitem", name="Expand all groups").click()
             for asset in ASSETS:
