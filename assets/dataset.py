@@ -97,10 +97,7 @@ def labeled_dataset(
     schema = labelled.schema | {"split": pl.String, "oversampled": pl.Boolean}
     frame = pl.DataFrame(balanced, schema=schema, orient="row").sort(["split", "record_id", "oversampled"])
     warehouse.write("labeled_dataset", frame)
-    exact_removed = near_removed = 0
-    if removals is not None:
-        kinds = Counter(removals["kind"].to_list())
-        exact_removed, near_removed = kinds["exact"], kinds["near"]
+    kinds = Counter(removals["kind"].to_list()) if removals is not None else Counter()
     # Each input partition with its data version: sha256 of its Parquet bytes (same rows, same bytes).
     inputs = {"deduped_records": warehouse.partition_data_versions("deduped_records")}
     inputs["labels"] = warehouse.partition_data_versions("labels")
@@ -115,8 +112,9 @@ def labeled_dataset(
         "pending_review": pending.height,
         "dedup": {
             "canonical_records": canonical.height,
-            "exact_removed": exact_removed,
-            "near_removed": near_removed,
+            "exact_removed": kinds["exact"],
+            "near_removed": kinds["near"],
+            "rescrapes_removed": kinds["rescrape"],
             "global_pass_removed": global_removed,
         },
         "balanced_away": len(rows) - (len(balanced) - oversampled),

@@ -47,6 +47,30 @@ def _prior_records(warehouse: WarehouseResource, ids: list[str], partition: dict
     return frame.unique("record_id").sort("record_id") if frame.height else empty
 
 
+def _rescrapes(warehouse: WarehouseResource, records: pl.DataFrame, partition: dict[str, str]) -> pl.DataFrame:
+    """This partition's records that another partition already kept, sighted no later than here: the same
+    review scraped again on another day (a backfill, a recrawl). Their record_id is the same, so they are
+    neither new records nor near duplicates of another one; they leave as kind `rescrape`."""
+    schema = {"record_id": pl.String, "first_seen": pl.Datetime("us", "UTC")}
+    if records.is_empty() or not warehouse.has_data("deduped_records"):
+        return pl.DataFrame(schema=schema)
+    own = warehouse.partition_location("deduped_records", partition) + "/"
+    with warehouse.query() as con:
+        found = con.execute(
+            "SELECT record_id, min(scraped_at) FROM read_parquet(?, filename = true) "
+            "WHERE record_id IN (SELECT unnest(?)) AND NOT starts_with(filename, ?) GROUP BY record_id",
+            [warehouse.asset_glob("deduped_records"), records["record_id"].to_list(), own],
+        ).fetchall()
+    seen = pl.DataFrame(found, schema=schema, orient="row")
+    return (
+        records.select("record_id", "scraped_at")
+        .join(seen, on="record_id")
+        .filter(pl.col("first_seen") <= pl.col("scraped_at"))
+        .select("record_id", "first_seen")
+        .sort("record_id")
+    )
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -62,7 +86,8 @@ def _prior_records(warehouse: WarehouseResource, ids: list[str], partition: dict
         dg.AssetSpec(
             "near_duplicates",
             deps=["canonical_records"],
-            description="The removal log: removed id, kept id, kind (exact or near), exact and estimated Jaccard.",
+            description="The removal log: removed id, kept id, kind (exact, near, or rescrape: the same "
+            "record_id already kept by another partition, e.g. a backfilled day), exact and estimated Jaccard.",
             **stage("records", {"polars"}, code_version="2"),  # 2: kept_id is the verified kept record
         ),
     ],
@@ -81,7 +106,9 @@ def deduped_records(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     records = warehouse.read("canonical_records", partition)
     if records is None:
         raise dg.Failure(f"canonical_records has no data for {partition}; materialize it first")
-    records = records.sort("record_id")
+    canonical_count = records.height
+    rescraped = _rescrapes(warehouse, records, partition)
+    records = records.filter(~pl.col("record_id").is_in(rescraped["record_id"].implode())).sort("record_id")
     ids, texts = records["record_id"].to_list(), records["text"].to_list()
     sketches = sketch(texts)
 
@@ -107,7 +134,16 @@ def deduped_records(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         )
         .sort("record_id")
     )
-    removals = result.removals.select(list(REMOVAL_SCHEMA)).cast(REMOVAL_SCHEMA).sort("removed_id")
+    rescrape_rows = rescraped.select(
+        pl.col("record_id").alias("removed_id"),
+        pl.col("record_id").alias("kept_id"),
+        pl.lit("rescrape").alias("kind"),
+        pl.lit(1.0).alias("jaccard"),
+        pl.lit(1.0).alias("est_jaccard"),
+    )
+    removals = (
+        pl.concat([result.removals.select(list(REMOVAL_SCHEMA)), rescrape_rows]).cast(REMOVAL_SCHEMA).sort("removed_id")
+    )
 
     warehouse.write("deduped_records", with_partition(kept, partition), partition)
     warehouse.write("near_duplicates", with_partition(removals, partition), partition)
@@ -116,14 +152,14 @@ def deduped_records(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
     exact = int((removals["kind"] == "exact").sum())
     near = int((removals["kind"] == "near").sum())
-    total = max(records.height, 1)
+    total = max(canonical_count, 1)
     if result.stale_prior_ids:
         context.log.warning(
             f"{len(result.stale_prior_ids)} records kept by other partitions are later copies of records "
             "here; labeled_dataset's global pass removes them"
         )
     for row in removals.head(LOGGED_REMOVALS).iter_rows(named=True):
-        context.log.info(f"removed {row['removed_id']}: {row['kind']} duplicate of {row['kept_id']} "
+        context.log.info(f"removed {row['removed_id']}: {row['kind']} of {row['kept_id']} "
                          f"(Jaccard {row['jaccard']:.3f})")  # fmt: skip
     if removals.height > LOGGED_REMOVALS:
         context.log.info(f"... and {removals.height - LOGGED_REMOVALS} more removals: see near_duplicates")
@@ -135,15 +171,16 @@ def deduped_records(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             "near_duplicates": near,
             "exact_duplicate_rate": round(exact / total, 4),
             "near_duplicate_rate": round(near / total, 4),
+            "rescrapes": rescraped.height,
             "prior_candidates_checked": len(prior_ids),
             "stale_in_other_partitions": len(result.stale_prior_ids),
         },
         check_results=[
             dg.AssetCheckResult(
                 check_name=RECONCILES,
-                passed=records.height == kept.height + removals.height,
+                passed=canonical_count == kept.height + removals.height,
                 severity=dg.AssetCheckSeverity.ERROR,
-                metadata={"canonical": records.height, "kept": kept.height, "removed": removals.height},
+                metadata={"canonical": canonical_count, "kept": kept.height, "removed": removals.height},
             )
         ],
     )

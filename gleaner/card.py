@@ -78,6 +78,7 @@ def render_card(manifest: dict[str, Any]) -> str:
         f"- records before dedup: {dedup['canonical_records']}",
         f"- exact duplicates removed: {dedup['exact_removed']} ({_rate(dedup['exact_removed'], before)})",
         f"- near duplicates removed: {dedup['near_removed']} ({_rate(dedup['near_removed'], before)})",
+        f"- re-scrapes of records already kept (same review on another day): {dedup.get('rescrapes_removed', 0)}",
         f"- removed by the global pass across partitions: {dedup['global_pass_removed']}"
         f" ({_rate(dedup['global_pass_removed'], before)})",
         "",

@@ -117,9 +117,16 @@ def test_a_backfilled_day_of_the_same_site_adds_nothing_to_the_dataset(demo):
         run_cli(["backfill", "--source", "acme", "--from", "2026-11-18", "--to", "2026-11-19"], env)
     run_cli(["publish"], env)
     con = duckdb.connect()
-    deduped = str(root / "deduped_records" / "**" / "*.parquet")
-    days = con.execute(f"SELECT count(DISTINCT partition_date) FROM read_parquet('{deduped}') WHERE source = 'acme'")
-    assert days.fetchone()[0] == 3
+
+    def backfilled(asset: str) -> list[str]:
+        days = ("2026-11-18", "2026-11-19")
+        return [str(root / asset / "source=acme" / f"date={day}" / "part-0.parquet") for day in days]
+
+    kept = con.execute("SELECT count(*) FROM read_parquet(?)", [backfilled("deduped_records")]).fetchone()[0]
+    canonical = con.execute("SELECT count(*) FROM read_parquet(?)", [backfilled("canonical_records")]).fetchone()[0]
+    removed = con.execute("SELECT kind, count(*) FROM read_parquet(?) GROUP BY 1", [backfilled("near_duplicates")])
+    kinds = dict(removed.fetchall())
+    assert kept == 0 and canonical > 0 and kinds.get("rescrape") and sum(kinds.values()) == canonical, kinds
     candidate = str(root / "labeled_dataset" / "*.parquet")
     counts = f"SELECT count(*), count(DISTINCT record_id) FROM read_parquet('{candidate}')"
     rows, distinct = con.execute(counts).fetchone()
