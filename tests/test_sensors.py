@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +12,6 @@ import dagster as dg
 import pytest
 from conftest import free_port
 from dagster_aws.s3 import S3Resource
-from moto.server import ThreadedMotoServer
 
 from dagster_project.sensors import drop_sensor
 from gleaner.drop_cursor import GRACE_SEC, DropCursor
@@ -120,15 +118,9 @@ def test_the_cursor_stays_small_however_many_drops_arrive() -> None:
 # ------------------------------------------------------------------------------------------------- S3
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+@pytest.fixture
+def s3_endpoint(s3_server: str) -> str:
+    return s3_server  # conftest's moto server, shared by the session; each test here uses its own bucket
 
 
 def s3_drops(endpoint: str, bucket: str, mirror: Path) -> S3DropsResource:
