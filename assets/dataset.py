@@ -1,6 +1,5 @@
 """labeled_dataset: the candidate built from every partition, and the blocking checks that gate it."""
 
-
 from collections import Counter
 
 import dagster as dg

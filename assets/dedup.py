@@ -5,7 +5,6 @@ a DuckDB join against them, never by loading earlier records. Per-partition resu
 partitions are materialized out of order; `labeled_dataset` settles that with a global pass.
 """
 
-
 import dagster as dg
 import polars as pl
 

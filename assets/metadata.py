@@ -4,7 +4,6 @@ Dagster shows `dagster/row_count` and `dagster/column_schema` in the asset's ove
 count across runs; the preview is what people look at first when a number looks wrong.
 """
 
-
 import dagster as dg
 import polars as pl
 

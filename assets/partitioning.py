@@ -1,6 +1,5 @@
 """Thin glue between Dagster's partition keys and the warehouse's `source=/date=` layout."""
 
-
 import dagster as dg
 import polars as pl
 

@@ -1,6 +1,5 @@
 """A partition is one source on one day; keys stay plain slugs so backfills and the UI handle them."""
 
-
 import dagster as dg
 
 from gleaner.sources import load_sources

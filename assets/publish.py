@@ -1,6 +1,5 @@
 """training_data: publishes the gated candidate as an immutable `training_data_vN`."""
 
-
 import json
 from collections import Counter
 
@@ -65,8 +64,7 @@ def training_data(
     frame = candidate.select(TRAINING_COLUMNS).sort(["split", "record_id", "oversampled"])
     data_files = {f"{s}.parquet": parquet_bytes(frame.filter(pl.col("split") == s)) for s in SPLITS}
     per_split = {
-        s: dict(sorted(Counter(frame.filter(pl.col("split") == s)["label"].to_list()).items()))
-        for s in SPLITS
+        s: dict(sorted(Counter(frame.filter(pl.col("split") == s)["label"].to_list()).items())) for s in SPLITS
     }
     manifest_fields = {
         "rows": frame.height,

@@ -1,6 +1,5 @@
 """raw_pages: one row per fetched page of a source-day, from its scrape drops (crawling first if none)."""
 
-
 import hashlib
 from collections import Counter
 
@@ -99,8 +98,6 @@ def raw_pages(
             "http_status": dg.MetadataValue.md(
                 markdown_table([{"status": k, "pages": v} for k, v in sorted(statuses.items())])
             ),
-            "errors": dg.MetadataValue.md(
-                markdown_table([{"error": k, "pages": v} for k, v in errors.items()])
-            ),
+            "errors": dg.MetadataValue.md(markdown_table([{"error": k, "pages": v} for k, v in errors.items()])),
         }
     )

@@ -6,7 +6,6 @@ touched". Bump an asset's code version whenever its output for the same input ch
 its materializations stale.
 """
 
-
 from resources.warehouse import default_root
 
 OWNERS = ["team:data-engineering"]

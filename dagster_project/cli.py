@@ -33,9 +33,7 @@ def _run_ingest(defs, instance, source: str, date: str) -> None:
 
 
 def _run_publish(defs, instance) -> None:
-    result = defs.resolve_job_def("publish_training_data").execute_in_process(
-        instance=instance, raise_on_error=False
-    )
+    result = defs.resolve_job_def("publish_training_data").execute_in_process(instance=instance, raise_on_error=False)
     if not result.success:
         raise SystemExit("publish_training_data failed: see the log above (a failing blocking check?)")
 
@@ -178,9 +176,7 @@ def cmd_serve_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gleaner", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="serve the demo site, ingest every demo partition, publish").set_defaults(
-        func=cmd_demo
-    )
+    sub.add_parser("demo", help="serve the demo site, ingest every demo partition, publish").set_defaults(func=cmd_demo)
     ingest = sub.add_parser("ingest", help="run ingest_partition for one source on one day")
     ingest.add_argument("--source", required=True)
     ingest.add_argument("--date", required=True, help="YYYY-MM-DD")

@@ -44,9 +44,7 @@ def version_problems(warehouse: WarehouseResource | None = None) -> list[str]:
 def print_summary() -> None:
     warehouse = warehouse_from_env()
     with warehouse.connect_catalog() as con:
-        views = {
-            r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
-        }
+        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
 
         def count(sql: str) -> list[tuple]:
             return con.execute(sql).fetchall()

@@ -337,11 +337,7 @@ def _records(
     if new_times is not None or prior_times is not None:
         dtype = (new_times if new_times is not None else prior_times).dtype
         new_part = new_times if new_times is not None else pl.Series("time", [None] * n_new, dtype=dtype)
-        old_part = (
-            prior_times.filter(fresh)
-            if prior_times is not None
-            else pl.Series("time", [None] * len(prior_ids))
-        )
+        old_part = prior_times.filter(fresh) if prior_times is not None else pl.Series("time", [None] * len(prior_ids))
         all_times = pl.concat([new_part, old_part.cast(dtype, strict=True)])
     stores = (sketches.shingles, prior_sketches.shingles)
     return _Records(

@@ -50,9 +50,7 @@ def dedup_parquet(
     frame = pl.read_parquet(input_path)
     missing = [c for c in (id_col, text_col, time_col) if c is not None and c not in frame.columns]
     if missing:
-        raise ValueError(
-            f"{os.fspath(input_path)} has no column(s) {', '.join(missing)}; found {frame.columns}"
-        )
+        raise ValueError(f"{os.fspath(input_path)} has no column(s) {', '.join(missing)}; found {frame.columns}")
     if frame.schema[text_col] not in (pl.String, pl.Null):
         raise ValueError(f"text column {text_col!r} is {frame.schema[text_col]}, not a string column")
     result = dedup(frame[id_col], frame[text_col], frame[time_col] if time_col else None, threshold)

@@ -49,11 +49,7 @@ def check_schema(rows: list[dict]) -> CheckVerdict:
 
 def check_kappa(agreement: list[dict], policy: GatePolicy) -> CheckVerdict:
     wanted = {tuple(sorted(p)) for p in policy.kappa_pairs}
-    found = {
-        tuple(sorted((a["left"], a["right"]))): a
-        for a in agreement
-        if a["n_shared"] >= policy.kappa_min_shared
-    }
+    found = {tuple(sorted((a["left"], a["right"]))): a for a in agreement if a["n_shared"] >= policy.kappa_min_shared}
     failing = {}
     for pair in sorted(wanted):
         row = found.get(pair)

@@ -88,8 +88,7 @@ class BatchVoter:
     def _run_batch(self, asks: list[_Ask], texts: dict[str, str]) -> dict[_Ask, Vote]:
         by_id = {f"q{n}": ask for n, ask in enumerate(asks)}
         requests: list[Any] = [
-            {"custom_id": cid, "params": request_params(self._config, texts[sha])}
-            for cid, (sha, _) in by_id.items()
+            {"custom_id": cid, "params": request_params(self._config, texts[sha])} for cid, (sha, _) in by_id.items()
         ]
         try:
             batch = self._client.messages.batches.create(requests=requests)

@@ -55,9 +55,7 @@ class LLMLabelerConfig(BaseModel):
     prices: dict[str, ModelPrice] = Field(default_factory=dict)
 
     use_batches: bool = Field(default=False, description="Send votes through the Message Batches API.")
-    batch_discount: float = Field(
-        default=0.5, ge=0, le=1, description="Fraction of the list price batches cost."
-    )
+    batch_discount: float = Field(default=0.5, ge=0, le=1, description="Fraction of the list price batches cost.")
     batch_poll_interval_seconds: float = Field(default=30.0, gt=0)
     batch_max_wait_seconds: float = Field(default=24 * 3600.0, gt=0)
     batch_max_requests: int = Field(default=100_000, ge=1, description="API limit on requests per batch.")

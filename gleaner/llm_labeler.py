@@ -118,9 +118,7 @@ class LLMLabeler:
                 model=self.config.model,
                 prompt_version=self.config.prompt_version,
                 votes=votes_by_sha[p.sha],
-                resolution=resolve(
-                    votes_by_sha[p.sha], self.config.majority, self.config.confidence_threshold
-                ),
+                resolution=resolve(votes_by_sha[p.sha], self.config.majority, self.config.confidence_threshold),
             )
             for p in prepared
         ]

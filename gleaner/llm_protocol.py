@@ -73,9 +73,7 @@ def _tokens(message: Any) -> tuple[int, int]:
     )
 
 
-def _judge_tool_input(
-    config: LLMLabelerConfig, tool_input: Any
-) -> tuple[str | None, float | None, str, str | None]:
+def _judge_tool_input(config: LLMLabelerConfig, tool_input: Any) -> tuple[str | None, float | None, str, str | None]:
     if not isinstance(tool_input, dict):
         return None, None, "", f"invalid_tool_input: expected an object, got {type(tool_input).__name__}"
     label, confidence, reason = (
@@ -89,11 +87,7 @@ def _judge_tool_input(
         return None, None, reason_text, f"invalid_tool_input: missing {', '.join(missing)}"
     if label not in config.labels:
         return None, None, reason_text, f"invalid_label: {label!r:.40} is not one of {list(config.labels)}"
-    if (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, int | float)
-        or not math.isfinite(confidence)
-    ):
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not math.isfinite(confidence):
         return None, None, reason_text, f"invalid_confidence: {confidence!r:.40} is not a number"
     if not 0 <= confidence <= 1:
         return None, None, reason_text, f"invalid_confidence: {confidence!r} is outside [0, 1]"
@@ -116,9 +110,7 @@ def judge_message(config: LLMLabelerConfig, message: Any) -> Answer:
     stop_reason = getattr(message, "stop_reason", None)
     if stop_reason == "refusal":
         details = getattr(message, "stop_details", None)
-        explanation = (
-            getattr(details, "explanation", None) or getattr(details, "category", None) or "no detail"
-        )
+        explanation = getattr(details, "explanation", None) or getattr(details, "category", None) or "no detail"
         return failed(f"refusal: {explanation}")
     if stop_reason == "max_tokens":
         return failed("max_tokens: the answer was cut off before the tool call completed")
@@ -126,9 +118,7 @@ def judge_message(config: LLMLabelerConfig, message: Any) -> Answer:
     content = getattr(message, "content", None)
     blocks = content if isinstance(content, list) else []
     calls = [
-        b
-        for b in blocks
-        if getattr(b, "type", None) == "tool_use" and getattr(b, "name", None) == config.tool_name
+        b for b in blocks if getattr(b, "type", None) == "tool_use" and getattr(b, "name", None) == config.tool_name
     ]
     if not calls:
         kinds = sorted({str(getattr(b, "type", "?")) for b in blocks}) or ["nothing"]

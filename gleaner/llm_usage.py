@@ -61,10 +61,7 @@ class UsageMeter:
                 factor = self._batch_discount if batched else 1.0
                 self._cost += (
                     factor
-                    * (
-                        input_tokens * self._price.input_per_mtok
-                        + output_tokens * self._price.output_per_mtok
-                    )
+                    * (input_tokens * self._price.input_per_mtok + output_tokens * self._price.output_per_mtok)
                     / 1_000_000
                 )
 

@@ -96,9 +96,7 @@ def write_band_index(table: pl.DataFrame, path: str | os.PathLike) -> int:
     """Write index rows (as from ``band_table``, or several of them concatenated) to one Parquet file with
     zstd and ~1M-row groups; returns the file's size in bytes."""
     table = table.select(list(INDEX_SCHEMA)).cast(INDEX_SCHEMA)
-    table.write_parquet(
-        path, compression="zstd", compression_level=3, statistics=True, row_group_size=1 << 20
-    )
+    table.write_parquet(path, compression="zstd", compression_level=3, statistics=True, row_group_size=1 << 20)
     return Path(path).stat().st_size
 
 
@@ -156,9 +154,7 @@ def find_prior_candidates(
 
 
 def _is_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()
+    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
     return bool(found and found[0])
 
 

@@ -38,8 +38,7 @@ SHINGLE_WORDS = 5
 # tests/test_dedup.py checks this list against every code point.
 _ASCII_WHITESPACE = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
 _NON_ASCII_WHITESPACE = (
-    "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000"
+    "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 _TO_SPACE = str.maketrans(dict.fromkeys(_NON_ASCII_WHITESPACE, " "))
 _IS_SPACE = np.zeros(256, dtype=np.bool_)
@@ -138,9 +137,7 @@ class ShingledBatch:
 
 
 def _fold(text: str) -> bytes:
-    return (
-        unicodedata.normalize("NFKC", text).casefold().translate(_TO_SPACE).encode("utf-8", "surrogatepass")
-    )
+    return unicodedata.normalize("NFKC", text).casefold().translate(_TO_SPACE).encode("utf-8", "surrogatepass")
 
 
 def _encode(texts: Sequence[str | None]) -> tuple[bytes, np.ndarray]:
@@ -200,9 +197,7 @@ def _word_hash(raw: np.ndarray, start: int, end: int) -> tuple[np.uint64, int]:
 
 
 @numba.njit(nogil=True, cache=True)
-def _shingle_kernel(
-    raw: np.ndarray, lengths: np.ndarray, capacity: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _shingle_kernel(raw: np.ndarray, lengths: np.ndarray, capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Text keys, shingle hashes and offsets of the texts laid out as ``_encode`` does."""
     n = len(lengths)
     keys = np.empty(n, dtype=np.uint64)

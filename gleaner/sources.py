@@ -46,12 +46,8 @@ class SourceConfig(BaseModel):
     )
     start_urls: list[str] = Field(min_length=1)
     allowed_domains: list[str] = Field(min_length=1)
-    include: list[str] = Field(
-        default_factory=list, description="Regexes a URL must match (any) to be followed."
-    )
-    exclude: list[str] = Field(
-        default_factory=list, description="Regexes that stop a URL from being followed."
-    )
+    include: list[str] = Field(default_factory=list, description="Regexes a URL must match (any) to be followed.")
+    exclude: list[str] = Field(default_factory=list, description="Regexes that stop a URL from being followed.")
     render: Literal["browser", "http", "adaptive"] = Field(
         default="browser",
         description="browser: Chromium renders every page; http: the served HTML as is; adaptive: the served "
@@ -69,9 +65,7 @@ class SourceConfig(BaseModel):
     )
     concurrency: int = Field(default=2, ge=1, le=32, description="Requests in flight per host at once.")
     max_body_bytes: int = Field(default=8_000_000, gt=0, description="Larger bodies fail the fetch unread.")
-    wait_for: str | None = Field(
-        default=None, description="CSS selector that marks the page's content as ready."
-    )
+    wait_for: str | None = Field(default=None, description="CSS selector that marks the page's content as ready.")
     max_pages: int = Field(default=200, gt=0)
     rate_limit_per_sec: float = Field(default=5.0, gt=0)
     max_retries: int = Field(default=2, ge=0)
@@ -140,9 +134,7 @@ def load_sources(path: Path | None = None) -> dict[str, SourceConfig]:
         try:
             source = SourceConfig.model_validate(entry)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-            )
+            problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
             raise SourceConfigError(f"{path}: source {label}: {problems}") from exc
         if source.name in sources:
             raise SourceConfigError(f"{path}: source {source.name} is declared twice")

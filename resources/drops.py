@@ -73,7 +73,6 @@ class S3DropsResource(DropsResource):
                 mirror_s3_drop(client, self.bucket, found, self.local_root)
         return super().complete_drops(source, date)
 
-
     def keep_crawled(self, source: str, date: str, drop_id: str) -> str:
         """Upload the crawl's drop, so a re-materialization on another machine reads it instead of crawling
         again (which would not give the same bytes)."""

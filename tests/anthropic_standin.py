@@ -241,10 +241,7 @@ class AnthropicStandIn:
 
     def _authorized(self, request: RecordedRequest) -> bool:
         headers = {k.lower(): v for k, v in request.headers.items()}
-        return (
-            headers.get("authorization") == f"Bearer {self.api_key}"
-            or headers.get("x-api-key") == self.api_key
-        )
+        return headers.get("authorization") == f"Bearer {self.api_key}" or headers.get("x-api-key") == self.api_key
 
     def _dispatch(self, handler: BaseHTTPRequestHandler) -> None:
         request = self._record(handler)
@@ -301,9 +298,7 @@ class AnthropicStandIn:
             return
         _send_json(handler, status, payload, headers)
 
-    def _render(
-        self, reply: Reply, body: dict[str, Any]
-    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+    def _render(self, reply: Reply, body: dict[str, Any]) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
         """The status, JSON payload (None for a malformed body) and headers for one reply."""
         retry = {"retry-after": reply.retry_after} if reply.retry_after is not None else {}
         if reply.kind == "rate_limited":
@@ -368,21 +363,15 @@ class AnthropicStandIn:
             _send_error(handler, 400, "invalid_request_error", "requests: must be a non-empty list")
             return
         ids = [r.get("custom_id") for r in requests]
-        if len(set(ids)) != len(ids) or not all(
-            isinstance(i, str) and re.fullmatch(r"[\w-]{1,64}", i) for i in ids
-        ):
-            _send_error(
-                handler, 400, "invalid_request_error", "custom_id must be unique and match [\\w-]{1,64}"
-            )
+        if len(set(ids)) != len(ids) or not all(isinstance(i, str) and re.fullmatch(r"[\w-]{1,64}", i) for i in ids):
+            _send_error(handler, 400, "invalid_request_error", "custom_id must be unique and match [\\w-]{1,64}")
             return
         for item in requests:
             problem = self._invalid_params(item.get("params"))
             if problem:
                 _send_error(handler, 400, "invalid_request_error", f"requests.{item['custom_id']}: {problem}")
                 return
-        batch = _Batch(
-            f"msgbatch_{next(self._ids):06d}", requests, datetime.now(UTC), self.batch_polls_before_end
-        )
+        batch = _Batch(f"msgbatch_{next(self._ids):06d}", requests, datetime.now(UTC), self.batch_polls_before_end)
         with self._lock:
             self._batches[batch.id] = batch
         _send_json(handler, 200, self._batch_json(batch))
@@ -466,9 +455,7 @@ def _send_error(handler: BaseHTTPRequestHandler, status: int, error_type: str, m
 def _send_json(
     handler: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[str, str] | None = None
 ) -> None:
-    _send_raw(
-        handler, status, json.dumps(payload).encode(), {"content-type": "application/json", **(headers or {})}
-    )
+    _send_raw(handler, status, json.dumps(payload).encode(), {"content-type": "application/json", **(headers or {})})
 
 
 def _send_raw(handler: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str]) -> None:

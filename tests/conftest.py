@@ -41,9 +41,7 @@ def run_cli(args: list[str], env: dict[str, str], timeout: int = 600) -> subproc
     result = subprocess.run(
         [str(BIN / "gleaner"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
-    assert result.returncode == 0, (
-        f"gleaner {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
-    )
+    assert result.returncode == 0, f"gleaner {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
     return result
 
 

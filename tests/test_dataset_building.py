@@ -22,9 +22,7 @@ def test_splits_are_deterministic_stratified_and_never_empty():
 
 
 def test_balance_caps_the_majority_deterministically():
-    rows = [{"id": str(i), "label": "p"} for i in range(30)] + [
-        {"id": f"n{i}", "label": "n"} for i in range(10)
-    ]
+    rows = [{"id": str(i), "label": "p"} for i in range(30)] + [{"id": f"n{i}", "label": "n"} for i in range(10)]
     kept = balance(rows, "label", "id", 1.5)
     assert imbalance_ratio([r["label"] for r in kept]) == 1.5
     assert kept == balance(list(reversed(rows)), "label", "id", 1.5)

@@ -562,9 +562,7 @@ def test_dedup_parquet_round_trip(tmp_path):
     assert (summary.input_rows, summary.kept_rows) == (400, len(expected.kept_ids))
     assert summary.exact_removed + summary.near_removed == near.height
 
-    again = dedup_parquet(
-        summary.kept_path, tmp_path / "again", id_col="url", text_col="body", time_col="fetched"
-    )
+    again = dedup_parquet(summary.kept_path, tmp_path / "again", id_col="url", text_col="body", time_col="fetched")
     assert again.kept_rows == summary.kept_rows and again.exact_removed == again.near_removed == 0
 
 

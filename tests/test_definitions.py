@@ -34,8 +34,7 @@ def test_graph_snapshot():
         "training_data",
     }
     parents = {
-        k.to_user_string(): {p.to_user_string() for p in graph.get(k).parent_keys}
-        for k in graph.get_all_asset_keys()
+        k.to_user_string(): {p.to_user_string() for p in graph.get(k).parent_keys} for k in graph.get_all_asset_keys()
     }
     assert parents["canonical_records"] == {"raw_pages"}
     assert parents["deduped_records"] == {"canonical_records"}

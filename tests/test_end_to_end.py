@@ -63,10 +63,7 @@ def test_counts_reconcile_from_stage_to_stage(demo):
     summary = json.loads((root / "labeled_dataset" / "summary.json").read_text())
     candidate = _count(con, "SELECT count(*) FROM labeled_dataset")
     assert (
-        candidate
-        + summary["pending_review"]
-        + summary["balanced_away"]
-        + summary["dedup"]["global_pass_removed"]
+        candidate + summary["pending_review"] + summary["balanced_away"] + summary["dedup"]["global_pass_removed"]
         == deduped
     )
     # the failed-records table explains what went wrong, never silently

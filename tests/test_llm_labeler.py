@@ -76,9 +76,7 @@ def calls_for(api: AnthropicStandIn, needle: str) -> int:
 # -- success and early stopping --------------------------------------------------------------------
 
 
-def test_two_agreeing_votes_settle_a_record(
-    api: AnthropicStandIn, make_labeler: Callable[..., LLMLabeler]
-) -> None:
+def test_two_agreeing_votes_settle_a_record(api: AnthropicStandIn, make_labeler: Callable[..., LLMLabeler]) -> None:
     labeler = make_labeler()
     [result] = labeler.label_many([("r1", POSITIVE)])
 
@@ -118,9 +116,7 @@ def test_request_is_a_forced_tool_call_without_sampling_parameters(
     assert request.headers["anthropic-version"]
 
 
-def test_disagreement_asks_a_third_vote(
-    api: AnthropicStandIn, make_labeler: Callable[..., LLMLabeler]
-) -> None:
+def test_disagreement_asks_a_third_vote(api: AnthropicStandIn, make_labeler: Callable[..., LLMLabeler]) -> None:
     api.on("mixed", ok("positive"), ok("negative"), ok("positive", confidence=0.95))
     [result] = make_labeler().label_many([("r1", "mixed feelings about this one")])
 
@@ -132,9 +128,7 @@ def test_disagreement_asks_a_third_vote(
     assert result.resolution.status == "auto"
 
 
-def test_all_votes_disagree_goes_to_review(
-    api: AnthropicStandIn, make_labeler: Callable[..., LLMLabeler]
-) -> None:
+def test_all_votes_disagree_goes_to_review(api: AnthropicStandIn, make_labeler: Callable[..., LLMLabeler]) -> None:
     api.on("torn", ok("positive"), ok("negative"), ok("neutral"))
     labeler = make_labeler(labels=("positive", "negative", "neutral"))
     [result] = labeler.label_many([("r1", "torn between the two")])
@@ -334,9 +328,7 @@ def test_records_with_the_same_scrubbed_text_share_votes(
 # -- privacy ---------------------------------------------------------------------------------------
 
 
-def test_pii_is_scrubbed_before_the_request(
-    api: AnthropicStandIn, make_labeler: Callable[..., LLMLabeler]
-) -> None:
+def test_pii_is_scrubbed_before_the_request(api: AnthropicStandIn, make_labeler: Callable[..., LLMLabeler]) -> None:
     text = (
         "Terrible! Email jane.doe@example.com or call (555) 123-4567. They charged 4111 1111 1111 1111 "
         "and shipped to 1600 Pennsylvania Avenue NW."
@@ -397,9 +389,7 @@ def test_wrong_key_stops_the_run_without_leaking_it(tmp_path: Path) -> None:
 # -- concurrency -----------------------------------------------------------------------------------
 
 
-def test_concurrent_labelling_keeps_input_order(
-    api: AnthropicStandIn, make_labeler: Callable[..., LLMLabeler]
-) -> None:
+def test_concurrent_labelling_keeps_input_order(api: AnthropicStandIn, make_labeler: Callable[..., LLMLabeler]) -> None:
     for i in range(0, 40, 3):
         api.on(f"item {i}:", slow(0.05), slow(0.05))  # early records finish last
     items = [(f"id-{i}", f"item {i}: " + (POSITIVE if i % 2 else NEGATIVE)) for i in range(40)]
@@ -430,9 +420,7 @@ def test_batches_mode_votes_in_waves(api: AnthropicStandIn, make_labeler: Callab
 
     usage = labeler.usage
     assert usage.batch_jobs == 2 and usage.calls == 7
-    assert usage.estimated_cost_usd == pytest.approx(
-        0.5 * (usage.input_tokens * 1.0 + usage.output_tokens * 5.0) / 1e6
-    )
+    assert usage.estimated_cost_usd == pytest.approx(0.5 * (usage.input_tokens * 1.0 + usage.output_tokens * 5.0) / 1e6)
 
     rerun = make_labeler(use_batches=True)
     assert [r.resolution for r in rerun.label_many(items)] == [r.resolution for r in results]

@@ -118,8 +118,7 @@ def test_counts_and_mixed_text() -> None:
     assert result.counts == {EMAIL: 1, PHONE: 2, CARD: 1, ADDRESS: 1}
     assert result.total == 5
     assert result.text == (
-        "Terrible. Email [EMAIL] or call [PHONE] / [PHONE]. "
-        "They charged [CARD] and shipped to [ADDRESS] instead. 1/5"
+        "Terrible. Email [EMAIL] or call [PHONE] / [PHONE]. They charged [CARD] and shipped to [ADDRESS] instead. 1/5"
     )
 
 

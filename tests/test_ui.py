@@ -18,8 +18,16 @@ from conftest import BIN, ROOT, chromium_executable, free_port, isolated_environ
 pytestmark = pytest.mark.e2e
 
 ASSETS = [
-    "raw_pages", "canonical_records", "failed_records", "deduped_records", "near_duplicates",
-    "human_labels", "labels", "review_tasks", "labeled_dataset", "training_data",
+    "raw_pages",
+    "canonical_records",
+    "failed_records",
+    "deduped_records",
+    "near_duplicates",
+    "human_labels",
+    "labels",
+    "review_tasks",
+    "labeled_dataset",
+    "training_data",
 ]
 SCREENSHOT_FOR_README = ROOT / "docs" / "asset-graph.png"
 
@@ -87,7 +95,11 @@ def dagster_dev(tmp_path):
     with DemoSiteServer(host="127.0.0.1", port=site_port), log.open("w") as out:
         process = subprocess.Popen(
             [str(BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(ui_port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         base = f"http://127.0.0.1:{ui_port}"
         try:
@@ -112,16 +124,20 @@ def test_ui_lists_every_asset_and_runs_a_partition(dagster_dev):
     from playwright.sync_api import sync_playwright
 
     base, tmp_path = dagster_dev
-    launched = _graphql(base, LAUNCH, {
-        "params": {
-            "selector": {
-                "repositoryLocationName": "gleaner",
-                "repositoryName": "__repository__",
-                "jobName": "ingest_partition",
-            },
-            "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "2026-11-20|acme"}]},
-        }
-    })["data"]["launchRun"]
+    launched = _graphql(
+        base,
+        LAUNCH,
+        {
+            "params": {
+                "selector": {
+                    "repositoryLocationName": "gleaner",
+                    "repositoryName": "__repository__",
+                    "jobName": "ingest_partition",
+                },
+                "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "2026-11-20|acme"}]},
+            }
+        },
+    )["data"]["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
     run_id = launched["run"]["runId"]
     deadline, status = time.monotonic() + 300, None
