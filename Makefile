@@ -28,7 +28,7 @@ test: setup
 	$(BIN)/pytest
 
 dev: setup
-	@mkdir -p $(DAGSTER_HOME)
+	@$(BIN)/python -m dagster_project.instance $(DAGSTER_HOME) >/dev/null
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 label-studio:  # Label Studio in its own cached virtualenv, on 127.0.0.1:8080 (docs/label-studio.md)

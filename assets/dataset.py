@@ -6,9 +6,9 @@ import dagster as dg
 import polars as pl
 
 from assets.labels import agreement_metadata
-from assets.specs import stage
+from assets.specs import DATASET_POOL, stage
 from gleaner.balancing import balance_split
-from gleaner.candidate import global_dedup_pass
+from gleaner.candidate import global_dedup
 from gleaner.gate import run_gate
 from gleaner.labeling.agreement import cohen_rows
 from gleaner.labeling.source_agreement import source_agreement
@@ -38,6 +38,7 @@ def _require(frame: pl.DataFrame | None, asset: str) -> pl.DataFrame:
 
 
 @dg.asset(
+    pool=DATASET_POOL,  # one candidate build / publish at a time (dagster_project/instance.py)
     deps=["deduped_records", "labels", "near_duplicates", "canonical_records"],
     description="The candidate dataset: resolved labels joined to deduped records of every partition "
     "(pending review left out), a global dedup pass, per-cluster splits and class balancing. Blocking "
@@ -57,7 +58,15 @@ def labeled_dataset(
     canonical = _require(warehouse.read_all("canonical_records"), "canonical_records")
     removals = warehouse.read_all("near_duplicates")
 
-    survivors, global_removed = global_dedup_pass(deduped, policy.dedup_threshold, canonical=canonical)
+    settled = global_dedup(deduped, policy.dedup_threshold, canonical)
+    survivors, global_removed = settled.survivors, settled.removed
+    if settled.reinstated_ids:  # kept globally, removed by their partition in favour of a now-stale copy
+        where = canonical.filter(pl.col("record_id").is_in(settled.reinstated_ids))
+        keys = sorted({f"{r['partition_date']}|{r['source']}" for r in where.iter_rows(named=True)})
+        context.log.warning(
+            f"{len(settled.reinstated_ids)} records the global pass keeps were removed by their own partition "
+            f"when it ran; re-materialize {', '.join(keys)} to bring them into the candidate"
+        )
     # A review re-scraped on another day has the same record_id in both partitions: the survivor's label is
     # the one its own partition resolved, so the join keys on the partition too.
     resolved = votes.filter(pl.col("annotator_kind") == "resolved").select(
@@ -132,6 +141,7 @@ def labeled_dataset(
             "dagster/row_count": frame.height,
             "pending_review": pending.height,
             "global_pass_removed": global_removed,
+            "reinstated_pending_rerun": len(settled.reinstated_ids),
             "balanced_away": summary["balanced_away"],
             "oversampled": oversampled,
             **{f"split_{s}": int((frame["split"] == s).sum()) for s in SPLITS},

@@ -7,7 +7,7 @@ import dagster as dg
 import polars as pl
 
 from assets.dataset import SUMMARY_KEY
-from assets.specs import stage
+from assets.specs import DATASET_POOL, stage
 from gleaner.card import render_card
 from gleaner.code_version import source_fingerprint
 from gleaner.gate import run_gate
@@ -42,6 +42,7 @@ TRAINING_COLUMNS = [
 
 
 @dg.asset(
+    pool=DATASET_POOL,  # one candidate build / publish at a time (dagster_project/instance.py)
     deps=["labeled_dataset"],
     description="Published, immutable training_data_vN: Parquet per split, manifest.json (written last, "
     "exclusively) and a dataset card. Unchanged content publishes nothing new.",

@@ -9,6 +9,8 @@ its materializations stale.
 from resources.warehouse import default_root
 
 OWNERS = ["team:data-engineering"]
+# labeled_dataset and training_data: one run at a time holds this pool (limit set in dagster_project/instance.py)
+DATASET_POOL = "dataset"
 
 
 def storage_kind() -> str:

@@ -15,11 +15,9 @@ DEFAULT_DEMO_URL = "http://127.0.0.1:8765"
 def _instance():
     import dagster as dg
 
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".gleaner/dagster").resolve())))
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    from dagster_project.instance import ensure_instance_config
+
+    ensure_instance_config(os.environ.setdefault("DAGSTER_HOME", str(Path(".gleaner/dagster").resolve())))
     return dg.DagsterInstance.get()
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.instance import ensure_instance_config
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -18,7 +20,7 @@ def free_port() -> int:
 
 def isolated_environment(root: Path, demo_port: int | None = None) -> dict[str, str]:
     """Environment for a subprocess that runs the real code location against its own warehouse, drops,
-    Dagster instance (telemetry off) and demo-site port, with no API key, all under ``root``."""
+    Dagster instance (the project's instance settings) and demo-site port, with no API key, all under ``root``."""
     env = dict(os.environ)
     env.update(
         GLEANER_WAREHOUSE=str(root / "warehouse"),
@@ -27,8 +29,7 @@ def isolated_environment(root: Path, demo_port: int | None = None) -> dict[str, 
         GLEANER_DEMO_URL=f"http://127.0.0.1:{demo_port or free_port()}",
     )
     env.pop("ANTHROPIC_API_KEY", None)
-    (root / "dagster").mkdir(parents=True)
-    (root / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    ensure_instance_config(root / "dagster")
     return env
 
 

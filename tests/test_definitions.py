@@ -94,3 +94,19 @@ def test_an_s3_warehouse_shows_as_the_s3_kind(monkeypatch):
     assert stage("records", {"polars"}, "1")["kinds"] == {"polars", "s3"}
     monkeypatch.setenv("GLEANER_WAREHOUSE", "/tmp/warehouse")
     assert stage("records", {"polars"}, "1")["kinds"] == {"polars", "parquet"}
+
+
+def test_one_candidate_build_or_publish_runs_at_a_time(tmp_path):
+    import yaml
+
+    from dagster_project.definitions import defs
+    from dagster_project.instance import ensure_instance_config
+
+    graph = defs.resolve_asset_graph()
+    pools = {k.to_user_string(): graph.get(k).pools for k in graph.get_all_asset_keys()}
+    assert pools["labeled_dataset"] == pools["training_data"] == {"dataset"}
+    config = yaml.safe_load(ensure_instance_config(tmp_path / "home").read_text())
+    assert config["concurrency"]["pools"] == {"granularity": "run", "default_limit": 1}
+    with dg.DagsterInstance.from_config(str(tmp_path / "home")) as instance:  # Dagster reads the file
+        pool_config = instance.get_concurrency_config().pool_config
+        assert (pool_config.default_pool_limit, str(pool_config.pool_granularity)) == (1, "PoolGranularity.RUN")
