@@ -1,7 +1,8 @@
 """The code location: assets, checks, jobs, schedule and sensors, with resources for the environment.
 
-`GLEANER_ENV` picks the resources (only `local` so far); `GLEANER_WAREHOUSE` puts the warehouse in a folder
-(default `.gleaner/warehouse`) or on S3 (`s3://bucket/prefix`, docs/storage.md).
+`GLEANER_ENV` picks the resources (`local`, or `prod`, which requires S3 and the servers);
+`GLEANER_WAREHOUSE` puts the warehouse in a folder (default `.gleaner/warehouse`) or on S3
+(`s3://bucket/prefix`, docs/storage.md).
 """
 
 from __future__ import annotations

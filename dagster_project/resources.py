@@ -32,16 +32,46 @@ def _label_studio(exports: str | None) -> LabelStudioResource:
     return LabelStudioResource(export_paths=exports.split(os.pathsep) if exports else [str(BUNDLED_SAMPLE)])
 
 
+# What a production deployment must say about itself. `local` falls back to a folder warehouse, the bundled
+# demo annotations and no LLM; in `prod` each of those fallbacks would be a silent mistake (a dataset
+# labelled by a demo sample, a warehouse on one container's disk), so a missing variable stops the load.
+PROD_REQUIRED = {
+    "GLEANER_WAREHOUSE": "s3://bucket/prefix of the warehouse",
+    "GLEANER_DROPS_S3": "s3://bucket/prefix where scrape drops land",
+    "ANTHROPIC_API_KEY": "the LLM labeler's key",
+    "LABEL_STUDIO_URL": "the Label Studio server for human review",
+    "LABEL_STUDIO_API_KEY": "its API token",
+}
+
+
+def check_prod_environment() -> None:
+    problems = [f"{name} ({what})" for name, what in PROD_REQUIRED.items() if not os.environ.get(name)]
+    warehouse = os.environ.get("GLEANER_WAREHOUSE", "")
+    if warehouse and not warehouse.startswith("s3://"):
+        problems.append(f"GLEANER_WAREHOUSE={warehouse!r} is not an s3:// URL")
+    if problems:
+        raise ValueError("GLEANER_ENV=prod needs: " + "; ".join(problems))
+
+
 def resources_for_env(env: str | None = None) -> dict[str, object]:
     env = env or os.environ.get("GLEANER_ENV", "local")
-    if env != "local":
-        raise ValueError(f"GLEANER_ENV={env!r}: only 'local' is available in this build")
+    if env not in ("local", "prod"):
+        raise ValueError(f"GLEANER_ENV={env!r}: expected 'local' or 'prod'")
     exports = os.environ.get("GLEANER_HUMAN_LABEL_EXPORTS")
+    if env == "prod":
+        check_prod_environment()
+        label_studio = LabelStudioResource(  # never the bundled demo sample
+            export_paths=exports.split(os.pathsep) if exports else [],
+            url=dg.EnvVar("LABEL_STUDIO_URL"),
+            api_key=dg.EnvVar("LABEL_STUDIO_API_KEY"),
+        )
+    else:
+        label_studio = _label_studio(exports)
     return {
         "warehouse": warehouse_from_env(),
         "browser": BrowserResource(),
         "drops": drops_from_env(),
         "llm": _llm(),
-        "label_studio": _label_studio(exports),
+        "label_studio": label_studio,
         "policy": PolicyResource(),
     }
