@@ -5,6 +5,7 @@ files; this module only reads the partition, writes the two tables and reports.
 """
 
 from collections import Counter
+from collections.abc import Iterator
 
 import dagster as dg
 
@@ -14,6 +15,7 @@ from assets.partitions import SOURCES, source_day_partitions
 from assets.specs import stage
 from gleaner.extract import ExtractionSpec, StoredPage
 from gleaner.extract_batch import FAILED_SCHEMA, RECORD_SCHEMA, extract_batch, failures_frame, records_frame
+from gleaner.progress import Progress
 from gleaner.schemas import ProductReview
 from resources.warehouse import WarehouseResource
 
@@ -69,9 +71,11 @@ def canonical_records(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     if pages is None:
         raise dg.Failure(f"raw_pages has no data for {partition}; materialize it first")
 
-    batch = extract_batch(
-        (
-            StoredPage(
+    progress = Progress(context.log.info, f"{partition['source']}: pages extracted", pages.height)
+
+    def stored_pages() -> Iterator[StoredPage]:
+        for row in pages.sort("canonical_url").iter_rows(named=True):
+            yield StoredPage(
                 source=partition["source"],
                 url=row["canonical_url"],
                 status=row["status"],
@@ -79,10 +83,9 @@ def canonical_records(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                 error=row["error"],
                 fetched_at=row["fetched_at"],
             )
-            for row in pages.sort("canonical_url").iter_rows(named=True)
-        ),
-        ExtractionSpec.of(source),
-    )
+            progress.advance()
+
+    batch = extract_batch(stored_pages(), ExtractionSpec.of(source))
 
     canonical = records_frame(batch.records.values())
     failed = failures_frame(batch.failures)
