@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 
 from assets.labels import agreement_metadata
+from assets.metadata import table_metadata
 from assets.specs import DATASET_POOL, stage
 from gleaner.balancing import balance_split
 from gleaner.candidate import global_dedup
@@ -138,7 +139,7 @@ def labeled_dataset(
     )
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": frame.height,
+            **table_metadata(frame, ["record_id", "split", "label", "label_status", "oversampled", "text"]),
             "pending_review": pending.height,
             "global_pass_removed": global_removed,
             "reinstated_pending_rerun": len(settled.reinstated_ids),

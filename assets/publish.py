@@ -7,6 +7,7 @@ import dagster as dg
 import polars as pl
 
 from assets.dataset import SUMMARY_KEY
+from assets.metadata import table_metadata
 from assets.specs import DATASET_POOL, stage
 from gleaner.card import render_card
 from gleaner.code_version import source_fingerprint
@@ -93,7 +94,7 @@ def training_data(
             "published_new_version": outcome.created,
             "outcome": note,
             "path": dg.MetadataValue.path(str(outcome.path)),
-            "dagster/row_count": frame.height,
+            **table_metadata(frame, ["record_id", "split", "label", "text"]),
             **{f"rows_{s}": sum(per_split[s].values()) for s in SPLITS},
             "card": dg.MetadataValue.md(render_card(outcome.manifest)),
         }

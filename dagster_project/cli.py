@@ -127,10 +127,14 @@ def cmd_versions(args: argparse.Namespace) -> int:
 def cmd_dedup(args: argparse.Namespace) -> int:
     from gleaner.dedup_file import dedup_parquet
 
-    summary = dedup_parquet(
-        Path(args.input), Path(args.outdir), args.id_col, args.text_col, args.time_col, args.threshold
-    )
-    print(json.dumps(summary if isinstance(summary, dict) else summary.__dict__, default=str, sort_keys=True))
+    try:
+        summary = dedup_parquet(
+            Path(args.input), Path(args.outdir), args.id_col, args.text_col, args.time_col, args.threshold
+        )
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"gleaner dedup: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary.__dict__, default=str, sort_keys=True))
     return 0
 
 

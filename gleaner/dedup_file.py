@@ -53,6 +53,14 @@ def dedup_parquet(
         raise ValueError(f"{os.fspath(input_path)} has no column(s) {', '.join(missing)}; found {frame.columns}")
     if frame.schema[text_col] not in (pl.String, pl.Null):
         raise ValueError(f"text column {text_col!r} is {frame.schema[text_col]}, not a string column")
+    repeated = frame[id_col].filter(frame[id_col].is_duplicated()).unique().sort()
+    if repeated.len():
+        raise ValueError(
+            f"id column {id_col!r} repeats {repeated.len()} value(s), e.g. {repeated.head(3).to_list()}: "
+            "each row needs its own id (the removal log refers to rows by it)"
+        )
+    if frame[id_col].null_count():
+        raise ValueError(f"id column {id_col!r} has {frame[id_col].null_count()} empty value(s)")
     result = dedup(frame[id_col], frame[text_col], frame[time_col] if time_col else None, threshold)
 
     kept_ids = pl.Series(id_col, result.kept_ids, dtype=frame.schema[id_col])

@@ -571,3 +571,23 @@ def test_dedup_parquet_names_a_missing_column(tmp_path):
     pl.DataFrame({"id": ["a"], "text": ["x"]}).write_parquet(source)
     with pytest.raises(ValueError, match="body"):
         dedup_parquet(source, tmp_path / "out", id_col="id", text_col="body")
+
+
+def test_the_dedup_command_writes_both_files_and_refuses_repeated_ids_with_a_clear_message(tmp_path, capsys):
+    from dagster_project.cli import main
+
+    text = "the blender is loud but it crushes ice in seconds every single time"
+    source = tmp_path / "in.parquet"
+    pl.DataFrame(
+        {"id": ["a", "b", "c"], "text": [text, text.upper(), "a different review entirely here"]}
+    ).write_parquet(source)
+    assert main(["dedup", str(source), str(tmp_path / "out"), "--id-col", "id", "--text-col", "text"]) == 0
+    assert pl.read_parquet(tmp_path / "out" / "kept.parquet")["id"].to_list() == ["a", "c"]
+    near = pl.read_parquet(tmp_path / "out" / "near_duplicates.parquet")
+    assert near.select("removed_id", "kept_id", "jaccard").rows() == [("b", "a", 1.0)]
+    assert '"kept_rows": 2' in capsys.readouterr().out
+
+    pl.DataFrame({"id": ["a", "a", "b"], "text": ["x y z", "p q r", "s t u"]}).write_parquet(source)
+    assert main(["dedup", str(source), str(tmp_path / "again"), "--id-col", "id", "--text-col", "text"]) == 2
+    assert "id column 'id' repeats 1 value(s), e.g. ['a']" in capsys.readouterr().err
+    assert not (tmp_path / "again" / "kept.parquet").exists()
