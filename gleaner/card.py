@@ -41,6 +41,19 @@ def _balancing(manifest: dict[str, Any]) -> str:
     return "- Balanced by deterministic undersampling; the rows left out are the same on every run."
 
 
+def _agreement(manifest: dict[str, Any]) -> list[str]:
+    """One line per source pair; the pairs the gate checks say so, with their threshold."""
+    policy = manifest.get("label_policy") or {}
+    gated = {" ~ ".join(sorted(pair)) for pair in policy.get("kappa_pairs", [])}
+    lines = []
+    for row in manifest["agreement"]:
+        kappa = "undefined (one label only on the shared records)" if row["kappa"] is None else row["kappa"]
+        pair = " ~ ".join(sorted(row["pair"].split(" ~ ")))
+        gate = f", gated: >= {policy.get('kappa_threshold')}" if pair in gated else ""
+        lines.append(f"- {row['pair']}: {kappa} (n={row['n_shared']}{gate})")
+    return lines
+
+
 def render_card(manifest: dict[str, Any]) -> str:
     name = manifest["name"]
     counts = manifest["rows_per_split_and_class"]
@@ -68,7 +81,7 @@ def render_card(manifest: dict[str, Any]) -> str:
         lines.append(f"| {split} | " + " | ".join(row) + f" | {sum(per_class.values())} |")
     lines += ["", "## Class distribution", "", *_pie(f"{name} ({total} rows)", classes)]
     lines += ["", "## Agreement (Cohen's kappa on shared records)", ""]
-    lines += [f"- {a['pair']}: {a['kappa']} (n={a['n_shared']})" for a in manifest["agreement"]] or ["- none"]
+    lines += _agreement(manifest) or ["- none"]
     dedup = manifest["dedup"]
     before = dedup["canonical_records"]
     lines += [

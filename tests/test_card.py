@@ -1,0 +1,49 @@
+"""The dataset card a version ships with: what a reader of training_data/vN/README.md learns from it."""
+
+from gleaner.card import render_card
+
+MANIFEST = {
+    "name": "training_data_v3",
+    "rows_per_split_and_class": {
+        "train": {"negative": 20, "positive": 30},
+        "validation": {"negative": 2, "positive": 3},
+        "test": {"negative": 2, "positive": 3},
+    },
+    "class_distribution": {"negative": 24, "positive": 36},
+    "input_partitions": {
+        "source=acme/date=2026-11-20": {"deduped_records": "a" * 64, "labels": "b" * 64},
+    },
+    "agreement": [
+        {"pair": "lf_lexicon ~ lf_rating", "kappa": 0.8285, "n_shared": 76},
+        {"pair": "lf_keywords ~ lf_rating", "kappa": None, "n_shared": 16},
+    ],
+    "label_policy": {"kappa_pairs": [["lf_rating", "lf_lexicon"]], "kappa_threshold": 0.8},
+    "dedup": {
+        "canonical_records": 200,
+        "exact_removed": 10,
+        "near_removed": 30,
+        "rescrapes_removed": 5,
+        "global_pass_removed": 2,
+    },
+    "pending_review": 8,
+    "oversampled_rows": 12,
+    "code_version": "cf2d865b322502e5",
+}
+
+
+def test_the_card_says_what_went_in_how_it_splits_and_what_to_watch_for():
+    card = render_card(MANIFEST)
+    assert card.startswith("# training_data_v3\n")
+    assert "- `source=acme/date=2026-11-20`: deduped_records `aaaaaaaaaaaa`, labels `bbbbbbbbbbbb`" in card
+    assert "| train | 20 | 30 | 50 |" in card and "| test | 2 | 3 | 5 |" in card
+    assert (
+        '```mermaid\npie showData title training_data_v3 (60 rows)\n    "negative" : 24\n    "positive" : 36\n```'
+        in card
+    )
+    assert "- lf_lexicon ~ lf_rating: 0.8285 (n=76, gated: >= 0.8)" in card
+    assert "- lf_keywords ~ lf_rating: undefined (one label only on the shared records) (n=16)" in card
+    assert "- exact duplicates removed: 10 (5.0%)" in card and "- near duplicates removed: 30 (15.0%)" in card
+    assert "(same review on another day): 5" in card
+    assert "8 records still waiting for human review are left out" in card
+    assert "oversampling of train (12 repeated rows, marked `oversampled`)" in card
+    assert card.rstrip().endswith("Code version `cf2d865b322502e5`.")
