@@ -14,21 +14,10 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, ROOT, chromium_executable, free_port, isolated_environment
+from test_definitions import ASSETS
 
 pytestmark = pytest.mark.e2e
 
-ASSETS = [
-    "raw_pages",
-    "canonical_records",
-    "failed_records",
-    "deduped_records",
-    "near_duplicates",
-    "human_labels",
-    "labels",
-    "review_tasks",
-    "labeled_dataset",
-    "training_data",
-]
 SCREENSHOT_FOR_README = ROOT / "docs" / "asset-graph.png"
 
 LAUNCH = """
