@@ -79,3 +79,43 @@ def assert_no_browser_left() -> None:
     while (browser_processes() or zombie_children()) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert browser_processes() == [] and zombie_children() == []
+
+
+class BrowserMemory:
+    """Peak proportional set size (shared pages split between sharers, so the sum is not inflated) of the
+    marked browser processes, sampled every ``interval`` seconds while the block runs."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        import threading
+
+        self.interval = interval
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak_bytes / 2**20
+
+    def _sample(self) -> None:
+        import psutil
+
+        total = 0
+        for pid in browser_processes():
+            try:
+                total += psutil.Process(pid).memory_full_info().pss
+            except (psutil.Error, OSError):
+                continue
+        self.peak_bytes = max(self.peak_bytes, total)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self) -> BrowserMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
