@@ -9,6 +9,7 @@ behind its back. Fetchers know nothing about crawling policy: they never retry, 
 from __future__ import annotations
 
 import http.client
+import http.cookiejar
 import time
 import urllib.error
 import urllib.request
@@ -95,6 +96,7 @@ class HttpFetcher:
     """urllib, no JavaScript, no redirects: the bytes the server sent, decoded by `decode_html`'s rules.
 
     Thread-safe (each call builds its own connection), so an event loop can run several in a thread pool.
+    Cookies the site sets are kept for the fetcher's lifetime (one crawl) and sent back.
     ``timeout`` bounds the whole fetch, not just each socket read.
     """
 
@@ -102,7 +104,10 @@ class HttpFetcher:
         self.timeout = timeout
         self.max_body_bytes = max_body_bytes
         self.clock = clock
-        self._opener = urllib.request.build_opener(_NoRedirects())
+        # One cookie jar per fetcher, i.e. per crawl: a session or consent cookie set by one page is sent
+        # with the next, as a browser would (CookieJar locks itself, so the thread pool may share it).
+        self.cookies = http.cookiejar.CookieJar()
+        self._opener = urllib.request.build_opener(_NoRedirects(), urllib.request.HTTPCookieProcessor(self.cookies))
 
     def fetch(self, url: str) -> FetchResult:
         request = urllib.request.Request(
