@@ -29,6 +29,7 @@ from gleaner.llm_protocol import (
 )
 from gleaner.llm_usage import UsageMeter
 from gleaner.llm_votes import Vote, next_vote_indices
+from gleaner.progress import Progress
 
 _Ask = tuple[str, int]  # (text sha256, vote index)
 
@@ -100,7 +101,7 @@ class BatchVoter:
         self._meter.add_batch_job()
         self._log(f"llm batch {batch.id} submitted with {len(asks)} requests")
 
-        if not self._wait_until_ended(batch.id):
+        if not self._wait_until_ended(batch.id, len(asks)):
             self._cancel(batch.id)
             error = f"batch_timeout: {batch.id} did not end within {self._config.batch_max_wait_seconds}s"
             return {ask: Vote.failure(ask[1], error) for ask in asks}
@@ -118,11 +119,16 @@ class BatchVoter:
         missing = f"batch_missing_result: {batch.id} returned no result for this request"
         return {ask: answered.get(ask) or Vote.failure(ask[1], missing) for ask in asks}
 
-    def _wait_until_ended(self, batch_id: str) -> bool:
+    def _wait_until_ended(self, batch_id: str, requests: int) -> bool:
         deadline = time.monotonic() + self._config.batch_max_wait_seconds
+        progress = Progress(self._log, f"llm batch {batch_id}: requests done", requests)
         while True:
             try:
-                status = self._client.messages.batches.retrieve(batch_id).processing_status
+                batch = self._client.messages.batches.retrieve(batch_id)
+                status = batch.processing_status
+                counts = getattr(batch, "request_counts", None)
+                if counts is not None:  # a batch can run for hours: say how far it got
+                    progress.advance(max(0, requests - counts.processing - progress.done))
             except FATAL_ERRORS as exc:
                 raise LabelerConfigurationError(describe_error(exc, self._secret)) from None
             except CALL_ERRORS as exc:
