@@ -54,8 +54,10 @@ def _require(frame: pl.DataFrame | None, asset: str) -> pl.DataFrame:
 def labeled_dataset(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, policy: PolicyResource
 ) -> dg.MaterializeResult:
-    deduped = _require(warehouse.read_all("deduped_records"), "deduped_records")
-    votes = _require(warehouse.read_all("labels"), "labels")
+    deduped, deduped_versions = warehouse.read_all_with_versions("deduped_records")
+    deduped = _require(deduped, "deduped_records")
+    votes, votes_versions = warehouse.read_all_with_versions("labels")
+    votes = _require(votes, "labels")
     canonical = _require(warehouse.read_all("canonical_records"), "canonical_records")
     removals = warehouse.read_all("near_duplicates")
 
@@ -108,8 +110,7 @@ def labeled_dataset(
     warehouse.write("labeled_dataset", frame)
     kinds = Counter(removals["kind"].to_list()) if removals is not None else Counter()
     # Each input partition with its data version: sha256 of its Parquet bytes (same rows, same bytes).
-    inputs = {"deduped_records": warehouse.partition_data_versions("deduped_records")}
-    inputs["labels"] = warehouse.partition_data_versions("labels")
+    inputs = {"deduped_records": deduped_versions, "labels": votes_versions}
     partitions = {
         partition: {asset: versions.get(partition) for asset, versions in inputs.items()}
         for partition in sorted(inputs["deduped_records"])

@@ -30,11 +30,13 @@ REMOVAL_SCHEMA = {
 }
 
 
-def _prior_records(warehouse: WarehouseResource, ids: list[str], partition: dict[str, str]) -> pl.DataFrame:
-    """Text and time of earlier-kept candidates, read by id from the other partitions' files."""
-    empty = pl.DataFrame(schema={"record_id": pl.String, "text": pl.String, "scraped_at": pl.Datetime("us", "UTC")})
+KEPT_SCHEMA = {"record_id": pl.String, "text": pl.String, "scraped_at": pl.Datetime("us", "UTC")}
+
+
+def _kept_elsewhere(warehouse: WarehouseResource, ids: list[str], partition: dict[str, str]) -> pl.DataFrame:
+    """The rows other partitions kept for these ids (text and time), read by id from their files only."""
     if not ids or not warehouse.has_data("deduped_records"):
-        return empty
+        return pl.DataFrame(schema=KEPT_SCHEMA)
     own = warehouse.partition_location("deduped_records", partition) + "/"
     with warehouse.query() as con:
         found = con.execute(
@@ -42,25 +44,23 @@ def _prior_records(warehouse: WarehouseResource, ids: list[str], partition: dict
             "WHERE record_id IN (SELECT unnest(?)) AND NOT starts_with(filename, ?)",
             [warehouse.asset_glob("deduped_records"), ids, own],
         ).fetchall()
-    frame = pl.DataFrame(found, schema=empty.schema, orient="row")
-    return frame.unique("record_id").sort("record_id") if frame.height else empty
+    return pl.DataFrame(found, schema=KEPT_SCHEMA, orient="row")
+
+
+def _prior_records(warehouse: WarehouseResource, ids: list[str], partition: dict[str, str]) -> pl.DataFrame:
+    """Text and time of earlier-kept candidates, one row per id."""
+    return _kept_elsewhere(warehouse, ids, partition).unique("record_id").sort("record_id")
 
 
 def _rescrapes(warehouse: WarehouseResource, records: pl.DataFrame, partition: dict[str, str]) -> pl.DataFrame:
     """This partition's records that another partition already kept, sighted no later than here: the same
     review scraped again on another day (a backfill, a recrawl). Their record_id is the same, so they are
     neither new records nor near duplicates of another one; they leave as kind `rescrape`."""
-    schema = {"record_id": pl.String, "first_seen": pl.Datetime("us", "UTC")}
-    if records.is_empty() or not warehouse.has_data("deduped_records"):
-        return pl.DataFrame(schema=schema)
-    own = warehouse.partition_location("deduped_records", partition) + "/"
-    with warehouse.query() as con:
-        found = con.execute(
-            "SELECT record_id, min(scraped_at) FROM read_parquet(?, filename = true) "
-            "WHERE record_id IN (SELECT unnest(?)) AND NOT starts_with(filename, ?) GROUP BY record_id",
-            [warehouse.asset_glob("deduped_records"), records["record_id"].to_list(), own],
-        ).fetchall()
-    seen = pl.DataFrame(found, schema=schema, orient="row")
+    seen = (
+        _kept_elsewhere(warehouse, records["record_id"].to_list(), partition)
+        .group_by("record_id")
+        .agg(pl.col("scraped_at").min().alias("first_seen"))
+    )
     return (
         records.select("record_id", "scraped_at")
         .join(seen, on="record_id")

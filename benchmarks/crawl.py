@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import threading
 import time
 from collections import deque
 from pathlib import Path
@@ -33,6 +32,8 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from process_memory import MemorySampler  # noqa: E402  (beside this script)
 
 from gleaner.browser import find_chromium  # noqa: E402
 from gleaner.crawl import CrawlStats, crawl, extract_links  # noqa: E402
@@ -42,43 +43,6 @@ from gleaner.sources import SourceConfig  # noqa: E402
 from gleaner.urls import canonicalize_url, is_allowed  # noqa: E402
 
 WAIT_FOR = "#reviews[data-loaded], body:not(:has(#reviews))"
-
-
-class MemorySampler:
-    """Peak PSS of this process tree, and of its Chromium processes, while running."""
-
-    def __init__(self, interval: float = 0.05) -> None:
-        self.interval = interval
-        self.peak_tree = self.peak_chromium = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _sample(self) -> None:
-        me = psutil.Process()
-        tree = chromium = 0
-        for process in [me, *me.children(recursive=True)]:
-            try:
-                pss = process.memory_full_info().pss
-                name = process.name()
-            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-                continue
-            tree += pss
-            if "chrom" in name:
-                chromium += pss
-        self.peak_tree = max(self.peak_tree, tree)
-        self.peak_chromium = max(self.peak_chromium, chromium)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self._sample()
-
-    def __enter__(self) -> MemorySampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def source(server: DemoSiteServer, render: str, concurrency: int) -> SourceConfig:

@@ -13,40 +13,39 @@ from collections import Counter, defaultdict
 from gleaner.splitting import stable_rank
 
 
-def balance(rows: list[dict], label_key: str, id_key: str, max_ratio: float = 1.5) -> list[dict]:
-    """Keep every row of the smallest class and at most `max_ratio` times as many of each other class."""
+def _classes_in_hash_order(rows: list[dict], label_key: str, id_key: str, salt: str, max_ratio: float):
+    """Each label with its rows ordered by a hash of their id (salted per use), labels sorted."""
     if max_ratio < 1:
         raise ValueError("max_ratio must be at least 1")
-    counts = Counter(r[label_key] for r in rows)
-    if len(counts) < 2:
-        return list(rows)
-    cap = int(min(counts.values()) * max_ratio)
     by_label: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_label[row[label_key]].append(row)
-    kept: list[dict] = []
-    for label, members in sorted(by_label.items()):
-        members = sorted(members, key=lambda r: stable_rank(str(r[id_key]), f"balance:{label}"))
-        kept.extend(members[:cap])
+    return [
+        (label, sorted(members, key=lambda r: stable_rank(str(r[id_key]), f"{salt}:{label}")))
+        for label, members in sorted(by_label.items())
+    ]
+
+
+def balance(rows: list[dict], label_key: str, id_key: str, max_ratio: float = 1.5) -> list[dict]:
+    """Keep every row of the smallest class and at most `max_ratio` times as many of each other class."""
+    classes = _classes_in_hash_order(rows, label_key, id_key, "balance", max_ratio)
+    if len(classes) < 2:
+        return list(rows)
+    cap = int(min(len(members) for _, members in classes) * max_ratio)
+    kept = [row for _, members in classes for row in members[:cap]]
     return sorted(kept, key=lambda r: str(r[id_key]))
 
 
 def oversample(rows: list[dict], label_key: str, id_key: str, max_ratio: float = 1.5) -> list[dict]:
     """Keep every row, and repeat rows of each smaller class until it is at least 1/`max_ratio` of the
     largest; copies are taken in hash order, cycling, and marked ``oversampled``."""
-    if max_ratio < 1:
-        raise ValueError("max_ratio must be at least 1")
+    classes = _classes_in_hash_order(rows, label_key, id_key, "oversample", max_ratio)
     out = [{**r, "oversampled": False} for r in rows]
-    counts = Counter(r[label_key] for r in rows)
-    if len(counts) < 2:
+    if len(classes) < 2:
         return out
-    floor = math.ceil(max(counts.values()) / max_ratio)
-    by_label: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:
-        by_label[row[label_key]].append(row)
-    for label, members in sorted(by_label.items()):
-        order = sorted(members, key=lambda r: stable_rank(str(r[id_key]), f"oversample:{label}"))
-        out.extend({**order[n % len(order)], "oversampled": True} for n in range(max(0, floor - len(members))))
+    floor = math.ceil(max(len(members) for _, members in classes) / max_ratio)
+    for _, order in classes:
+        out.extend({**order[n % len(order)], "oversampled": True} for n in range(max(0, floor - len(order))))
     return sorted(out, key=lambda r: (str(r[id_key]), r["oversampled"]))
 
 

@@ -53,11 +53,3 @@ def global_dedup(deduped: pl.DataFrame, threshold: float, canonical: pl.DataFram
     )
     reinstated = kept.filter(~kept.is_in(deduped["record_id"].implode())).to_list()
     return GlobalDedup(result.kept_ids, survivors, deduped.height - survivors.height, reinstated)
-
-
-def global_dedup_pass(
-    deduped: pl.DataFrame, threshold: float, canonical: pl.DataFrame | None = None
-) -> tuple[pl.DataFrame, int]:
-    """Survivors of the global pass (see ``global_dedup``), with cluster ids from it; and how many went."""
-    result = global_dedup(deduped, threshold, canonical)
-    return result.survivors, result.removed

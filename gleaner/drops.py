@@ -428,12 +428,25 @@ def _basics(record: Any, fallback_time: datetime) -> tuple[str, str, datetime, l
     return target, h.get_header(H_REQUESTED) or target, fetched_at, notes
 
 
+def _page(basics: tuple[str, str, datetime, list[str]], **fields: Any) -> FetchedPage:
+    """A page with the URLs, time and notes ``_basics`` read (notes added since included)."""
+    target, requested, fetched_at, notes = basics
+    return FetchedPage(
+        requested_url=requested,
+        final_url=target,
+        canonical_url=canonicalize_url(target),
+        fetched_at=fetched_at,
+        notes=tuple(notes),
+        **fields,
+    )
+
+
 def _document_page(record: Any, block: bytes, fallback_time: datetime) -> FetchedPage | None:
     """A page from a ``response`` (HTTP envelope) or ``resource`` (bare document) record."""
     basics = _basics(record, fallback_time)
     if basics is None:
         return None
-    target, requested, fetched_at, notes = basics
+    notes = basics[3]  # appended to below; _page reads them from basics
     h = record.rec_headers
     status: int | None = None
     if record.rec_type == "response":
@@ -461,15 +474,11 @@ def _document_page(record: Any, block: bytes, fallback_time: datetime) -> Fetche
                 notes.append(note)
         else:
             notes.append(f"non-HTML content ({media_type(payload_type) or 'undeclared'}) not kept")
-    return FetchedPage(
-        requested_url=requested,
-        final_url=target,
-        canonical_url=canonicalize_url(target),
+    return _page(
+        basics,
         status=status,
-        fetched_at=fetched_at,
         content_type=content_type,
         html=html,
-        notes=tuple(notes),
         renderer=(h.get_header(H_RENDERER) or None) if html is not None else None,
     )
 
@@ -479,18 +488,7 @@ def _failure_page(record: Any, error: str, fallback_time: datetime) -> FetchedPa
     basics = _basics(record, fallback_time)
     if basics is None:
         return None
-    target, requested, fetched_at, notes = basics
-    return FetchedPage(
-        requested_url=requested,
-        final_url=target,
-        canonical_url=canonicalize_url(target),
-        status=None,
-        fetched_at=fetched_at,
-        content_type=None,
-        html=None,
-        error=error,
-        notes=tuple(notes),
-    )
+    return _page(basics, status=None, content_type=None, html=None, error=error)
 
 
 def _error_of(block: bytes) -> str | None:

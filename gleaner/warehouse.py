@@ -14,7 +14,6 @@ cannot be written on S3: with an S3 warehouse the catalog file is local (see `ca
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import time
@@ -26,7 +25,7 @@ import duckdb
 import polars as pl
 
 from gleaner.storage import LocalStore, Store, as_store
-from gleaner.versioning import published_versions, read_manifest
+from gleaner.versioning import published_versions, read_manifest, sha256_bytes
 
 CATALOG = "catalog.duckdb"
 CATALOG_SQL = "catalog.sql"
@@ -88,21 +87,31 @@ def has_data(root: Store | Path, asset: str) -> bool:
 def read_all(root: Store | Path, asset: str) -> pl.DataFrame | None:
     """Every materialized partition of an asset; partition columns come from the files themselves."""
     store = as_store(root)
-    keys = parquet_keys(store, asset)
-    if not keys:
-        return None
-    return pl.concat([store.read_parquet(k) for k in keys], how="diagonal_relaxed")
+    frames = [store.read_parquet(k) for k in parquet_keys(store, asset)]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else None
+
+
+def read_all_with_versions(root: Store | Path, asset: str) -> tuple[pl.DataFrame | None, dict[str, str]]:
+    """`read_all` plus each partition's data version (see `partition_data_versions`), from one read of
+    each file: the candidate needs both, and reading the warehouse twice costs twice on S3."""
+    store = as_store(root)
+    frames, versions = [], {}
+    for key in parquet_keys(store, asset):
+        data = store.read_bytes(key)
+        versions[_partition_of(asset, key)] = sha256_bytes(data)
+        frames.append(pl.read_parquet(io.BytesIO(data)))
+    return (pl.concat(frames, how="diagonal_relaxed") if frames else None), versions
 
 
 def partition_data_versions(root: Store | Path, asset: str) -> dict[str, str]:
     """`source=x/date=y` -> sha256 of the partition's Parquet bytes: its data version, the same on any backend
     because the same rows are always written as the same bytes."""
     store = as_store(root)
-    versions = {}
-    for key in parquet_keys(store, asset):
-        partition = key[len(asset) + 1 :].rsplit("/", 1)[0]
-        versions[partition] = hashlib.sha256(store.read_bytes(key)).hexdigest()
-    return versions
+    return {_partition_of(asset, k): sha256_bytes(store.read_bytes(k)) for k in parquet_keys(store, asset)}
+
+
+def _partition_of(asset: str, key: str) -> str:
+    return key[len(asset) + 1 :].rsplit("/", 1)[0]
 
 
 @contextmanager

@@ -90,6 +90,9 @@ class WarehouseResource(dg.ConfigurableResource):
     def partition_location(self, asset: str, partition: dict[str, str] | None) -> str:
         return str(warehouse.partition_dir(self.store, asset, partition))
 
+    def read_all_with_versions(self, asset: str) -> tuple[pl.DataFrame | None, dict[str, str]]:
+        return warehouse.read_all_with_versions(self.store, asset)
+
     def partition_data_versions(self, asset: str) -> dict[str, str]:
         return warehouse.partition_data_versions(self.store, asset)
 

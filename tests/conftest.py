@@ -9,6 +9,7 @@ import pytest
 from dagster_project.instance import ensure_instance_config
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))  # measuring tools the benchmarks and tests share (process_memory)
 BIN = Path(sys.executable).parent
 
 

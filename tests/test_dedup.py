@@ -15,7 +15,7 @@ from datasketch import MinHash
 from gleaner import dedup as dedup_module
 from gleaner import lsh
 from gleaner import sketch as sketch_module
-from gleaner.candidate import global_dedup, global_dedup_pass
+from gleaner.candidate import global_dedup
 from gleaner.dedup import PriorCandidates, band_table, content_hash, dedup, normalize_text, sketch
 from gleaner.dedup_file import dedup_parquet
 from gleaner.jaccard import ShingleSets
@@ -535,7 +535,8 @@ def test_global_pass_over_every_record_settles_stale_partitions():
     # A record seen in two partitions (same id) counts once, with its first sighting.
     again = deduped.filter(pl.col("record_id") == "x").with_columns(scraped_at=pl.lit(9, pl.Int64))
     twice = pl.concat([deduped, again])
-    survivors, removed = global_dedup_pass(twice, 0.8, pl.concat([frame, twice.tail(1)]))
+    once = global_dedup(twice, 0.8, pl.concat([frame, twice.tail(1)]))
+    survivors, removed = once.survivors, once.removed
     assert survivors["record_id"].to_list() == ["a", "x"] and survivors["scraped_at"].to_list() == [1, 4]
     assert removed == 2
 

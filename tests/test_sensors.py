@@ -118,11 +118,6 @@ def test_the_cursor_stays_small_however_many_drops_arrive() -> None:
 # ------------------------------------------------------------------------------------------------- S3
 
 
-@pytest.fixture
-def s3_endpoint(s3_server: str) -> str:
-    return s3_server  # conftest's moto server, shared by the session; each test here uses its own bucket
-
-
 def s3_drops(endpoint: str, bucket: str, mirror: Path) -> S3DropsResource:
     s3 = S3Resource(
         endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1",
@@ -137,9 +132,9 @@ def upload(client, bucket: str, local_drop: Path, key_prefix: str, *, marker: bo
         client.put_object(Bucket=bucket, Key=f"{key_prefix}/{MARKER}", Body=(local_drop / MARKER).read_bytes())
 
 
-def test_s3_drops_start_one_run_each_and_escaping_keys_are_refused(s3_endpoint: str, tmp_path: Path, caplog) -> None:
+def test_s3_drops_start_one_run_each_and_escaping_keys_are_refused(s3_server: str, tmp_path: Path, caplog) -> None:
     bucket = "gleaner-drops"
-    drops = s3_drops(s3_endpoint, bucket, tmp_path / "mirror")
+    drops = s3_drops(s3_server, bucket, tmp_path / "mirror")
     client = drops.s3.get_client()
     client.create_bucket(Bucket=bucket)
     local = tmp_path / "made"
@@ -174,11 +169,11 @@ def test_s3_drops_start_one_run_each_and_escaping_keys_are_refused(s3_endpoint: 
 
 
 def test_a_crawled_drop_is_kept_in_the_bucket_and_read_back_elsewhere_byte_for_byte(
-    s3_endpoint: str, tmp_path: Path
+    s3_server: str, tmp_path: Path
 ) -> None:
     """A crawl on one machine, a re-materialization on another: the second reads the first's drop."""
     bucket = "gleaner-crawls"
-    here = s3_drops(s3_endpoint, bucket, tmp_path / "here")
+    here = s3_drops(s3_server, bucket, tmp_path / "here")
     client = here.s3.get_client()
     client.create_bucket(Bucket=bucket)
     made = write_drop(here.local_root, "acme", "2026-11-20", "crawl-001", [page("http://shop.example/crawled")])
@@ -187,7 +182,7 @@ def test_a_crawled_drop_is_kept_in_the_bucket_and_read_back_elsewhere_byte_for_b
     assert sorted(keys) == [f"incoming/acme/2026-11-20/crawl-001/{n}" for n in sorted([MARKER, WARC_NAME])]
     here.keep_crawled("acme", "2026-11-20", "crawl-001")  # again: a drop is immutable, nothing re-uploaded
 
-    elsewhere = s3_drops(s3_endpoint, bucket, tmp_path / "elsewhere")
+    elsewhere = s3_drops(s3_server, bucket, tmp_path / "elsewhere")
     (found,) = elsewhere.complete_drops("acme", "2026-11-20")
     assert (found.path / WARC_NAME).read_bytes() == (made / WARC_NAME).read_bytes()
     assert [p.canonical_url for p in read_drop(found)] == ["http://shop.example/crawled"]
