@@ -103,9 +103,6 @@ class DemoSite:
         key = self.resolve_key(target)
         return None if key is None else self.pages[key]
 
-    def reviews_for(self, shop: str) -> list[DemoReview]:
-        return [r for r in self.reviews if r.shop == shop]
-
     def summary(self) -> dict[str, object]:
         return {
             "pages": len(self.pages),
