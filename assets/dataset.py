@@ -8,12 +8,12 @@ import polars as pl
 from assets.labels import agreement_metadata
 from assets.metadata import table_metadata
 from assets.specs import DATASET_POOL, stage
-from gleaner.balancing import balance_split
-from gleaner.candidate import global_dedup
-from gleaner.gate import run_gate
+from gleaner.dataset.balancing import balance_split
+from gleaner.dataset.gate import run_gate
+from gleaner.dataset.splitting import SPLITS, assign_splits
+from gleaner.dedup.global_pass import global_dedup
 from gleaner.labeling.agreement import cohen_rows
 from gleaner.labeling.source_agreement import source_agreement
-from gleaner.splitting import SPLITS, assign_splits
 from resources.policy import PolicyResource
 from resources.warehouse import WarehouseResource
 

@@ -12,9 +12,9 @@ from assets.metadata import table_metadata
 from assets.partitioning import partition_of, with_partition
 from assets.partitions import source_day_partitions
 from assets.specs import stage
-from gleaner.dedup import PriorCandidates, content_hash, dedup
-from gleaner.lsh import band_table, find_prior_candidates
-from gleaner.sketch import sketch
+from gleaner.dedup.lsh import band_table, find_prior_candidates
+from gleaner.dedup.partition import PriorCandidates, content_hash, dedup
+from gleaner.dedup.sketch import sketch
 from resources.policy import PolicyResource
 from resources.warehouse import WarehouseResource
 

@@ -11,7 +11,7 @@ from assets.partitions import source_day_partitions
 from assets.specs import stage
 from gleaner.labeling.analysis import lf_summary
 from gleaner.labeling.functions import RecordView, apply_functions
-from gleaner.labeling.label_studio_export import build_import_tasks, parse_export, read_export
+from gleaner.labeling.label_studio.export import build_import_tasks, parse_export, read_export
 from gleaner.labeling.registry import functions_for
 from gleaner.labeling.resolution import Vote, resolve
 from gleaner.labeling.source_agreement import source_agreement

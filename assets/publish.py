@@ -9,12 +9,12 @@ import polars as pl
 from assets.dataset import SUMMARY_KEY
 from assets.metadata import table_metadata
 from assets.specs import DATASET_POOL, stage
-from gleaner.card import render_card
 from gleaner.code_version import source_fingerprint
-from gleaner.gate import run_gate
-from gleaner.splitting import SPLITS
-from gleaner.versioning import publish, published_versions, verify_versions
-from gleaner.warehouse import parquet_bytes
+from gleaner.dataset.card import render_card
+from gleaner.dataset.gate import run_gate
+from gleaner.dataset.splitting import SPLITS
+from gleaner.dataset.versioning import publish, published_versions, verify_versions
+from gleaner.storage.warehouse import parquet_bytes
 from resources.policy import PolicyResource
 from resources.warehouse import WarehouseResource
 

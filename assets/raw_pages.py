@@ -10,9 +10,9 @@ from assets.metadata import table_metadata
 from assets.partitioning import markdown_table, partition_of, with_partition
 from assets.partitions import SOURCES, source_day_partitions
 from assets.specs import stage
-from gleaner.crawl import CrawlStats
-from gleaner.crawl_drop import crawl_to_drop
-from gleaner.drops import read_drop
+from gleaner.crawl.crawler import CrawlStats
+from gleaner.crawl.to_drop import crawl_to_drop
+from gleaner.drops.local import read_drop
 from resources.browser import BrowserResource
 from resources.drops import DropsResource
 from resources.warehouse import WarehouseResource

@@ -1,6 +1,6 @@
 """canonical_records and failed_records: every stored page ends as records, a counted 'none', or a failure.
 
-The per-page work is `gleaner.extract_batch.extract_batch`, the same code `gleaner extract` runs on local
+The per-page work is `gleaner.extract.batch.extract_batch`, the same code `gleaner extract` runs on local
 files; this module only reads the partition, writes the two tables and reports.
 """
 
@@ -13,8 +13,8 @@ from assets.metadata import table_metadata
 from assets.partitioning import markdown_table, partition_of, with_partition
 from assets.partitions import SOURCES, source_day_partitions
 from assets.specs import stage
-from gleaner.extract import ExtractionSpec, StoredPage
-from gleaner.extract_batch import FAILED_SCHEMA, RECORD_SCHEMA, extract_batch, failures_frame, records_frame
+from gleaner.extract.batch import FAILED_SCHEMA, RECORD_SCHEMA, extract_batch, failures_frame, records_frame
+from gleaner.extract.page import ExtractionSpec, StoredPage
 from gleaner.progress import Progress
 from gleaner.schemas import ProductReview
 from resources.warehouse import WarehouseResource

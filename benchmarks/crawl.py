@@ -2,8 +2,8 @@
 
 1. naive: the sequential Playwright loop tutorials show: one page at a time, a new tab per URL,
    ``goto`` with the default ``load`` wait, nothing blocked, nothing reused, then a wait for the content;
-2. browser: ``gleaner.crawl`` with every page rendered in Chromium;
-3. adaptive: ``gleaner.crawl`` rendering only the page types whose served HTML lacks the content.
+2. browser: ``gleaner.crawl.crawler`` with every page rendered in Chromium;
+3. adaptive: ``gleaner.crawl.crawler`` rendering only the page types whose served HTML lacks the content.
 
 All three start from both shops' home pages, follow the same in-scope links, skip what robots.txt
 disallows and wait for the same content (the JavaScript-rendered reviews), so they fetch the same pages;
@@ -35,10 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from process_memory import MemorySampler  # noqa: E402  (beside this script)
 
-from gleaner.browser import find_chromium  # noqa: E402
-from gleaner.crawl import CrawlStats, crawl, extract_links  # noqa: E402
+from gleaner.crawl.browser import find_chromium  # noqa: E402
+from gleaner.crawl.crawler import CrawlStats, crawl, extract_links  # noqa: E402
+from gleaner.crawl.robots import fetch_robots  # noqa: E402
 from gleaner.demo_site import DemoSiteServer, build_site  # noqa: E402
-from gleaner.robots import fetch_robots  # noqa: E402
 from gleaner.sources import SourceConfig  # noqa: E402
 from gleaner.urls import canonicalize_url, is_allowed  # noqa: E402
 

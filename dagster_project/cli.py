@@ -125,7 +125,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_dedup(args: argparse.Namespace) -> int:
-    from gleaner.dedup_file import dedup_parquet
+    from gleaner.dedup.parquet_file import dedup_parquet
 
     try:
         summary = dedup_parquet(
@@ -152,7 +152,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from gleaner.extract_local import run_extract, summary_lines
+    from gleaner.extract.local_files import run_extract, summary_lines
 
     try:
         batch = run_extract(args.source, Path(args.path), Path(args.out))

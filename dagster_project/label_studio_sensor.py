@@ -1,7 +1,7 @@
 """The Label Studio sensor: newly completed annotations re-run `human_labels` and `labels` for their partitions.
 
 Polling works on its own (no webhook needed). Each tick reads the project's export once, keeps the
-annotations newer than the cursor (`gleaner.labeling.review_sync`), finds each record's partition in the
+annotations newer than the cursor (`gleaner.labeling.label_studio.review_sync`), finds each record's partition in the
 warehouse and asks for one run per partition. A server that is down or slow is one skipped tick with the
 reason; the cursor does not move, so the next tick picks everything up.
 """
@@ -9,8 +9,8 @@ reason; the cursor does not move, so the next tick picks everything up.
 import dagster as dg
 
 from assets.partitions import SOURCES, date_partitions, partition_key
-from gleaner.labeling.label_studio_api import LabelStudioError
-from gleaner.labeling.review_sync import AnnotationCursor, new_annotations, record_partitions
+from gleaner.labeling.label_studio.api import LabelStudioError
+from gleaner.labeling.label_studio.review_sync import AnnotationCursor, new_annotations, record_partitions
 from resources.label_studio import LabelStudioResource
 from resources.warehouse import WarehouseResource
 

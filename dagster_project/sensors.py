@@ -4,7 +4,7 @@ The drops resource says where drops arrive (the local folder, or an S3 prefix in
 complete once its `_COMPLETE` marker exists; incomplete drops simply wait for a later tick, and so does a
 drop dated today, until its partition exists. A drop whose name or paths lead outside the drop root is
 refused with an error in the log, once, and the others go ahead. The run key names the drop, so even a
-lost cursor cannot start a drop twice; the cursor (`gleaner.drop_cursor`) keeps each tick's listing cheap
+lost cursor cannot start a drop twice; the cursor (`gleaner.drops.cursor`) keeps each tick's listing cheap
 to compare and stays small however many drops have ever arrived.
 """
 
@@ -13,9 +13,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from assets.partitions import SOURCES, date_partitions, partition_key
 from dagster_project.jobs import ingest_partition
-from gleaner.drop_cursor import DropCursor
-from gleaner.drop_scan import DropSighting, RefusedDrop
-from gleaner.drops import DropError
+from gleaner.drops.cursor import DropCursor
+from gleaner.drops.local import DropError
+from gleaner.drops.scan import DropSighting, RefusedDrop
 from resources.drops import DropsResource
 
 

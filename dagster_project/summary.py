@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gleaner.versioning import published_versions, read_manifest, verify_versions
+from gleaner.dataset.versioning import published_versions, read_manifest, verify_versions
 from resources.warehouse import WarehouseResource, warehouse_from_env
 
 STAGES = [

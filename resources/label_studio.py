@@ -13,9 +13,9 @@ from typing import Any
 
 import dagster as dg
 
-from gleaner.labeling.label_studio_api import LabelStudioClient, LabelStudioError
-from gleaner.labeling.label_studio_export import labeling_config
-from gleaner.pii import scrub
+from gleaner.labeling.label_studio.api import LabelStudioClient, LabelStudioError
+from gleaner.labeling.label_studio.export import labeling_config
+from gleaner.labeling.pii import scrub
 from gleaner.schemas import LABELS
 
 BUNDLED_SAMPLE = Path(__file__).resolve().parent.parent / "gleaner" / "data" / "demo_human_annotations.json"

@@ -15,9 +15,9 @@ import dagster as dg
 from pydantic import Field
 
 from gleaner.labeling.functions import RecordView
-from gleaner.llm_cache import ParquetLabelCache
-from gleaner.llm_config import LLMLabelerConfig, ModelPrice
-from gleaner.llm_labeler import LLMLabeler
+from gleaner.labeling.llm.cache import ParquetLabelCache
+from gleaner.labeling.llm.config import LLMLabelerConfig, ModelPrice
+from gleaner.labeling.llm.labeler import LLMLabeler
 
 
 def annotator_name(model: str, vote_index: int) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from gleaner.gate import GatePolicy
+from gleaner.dataset.gate import GatePolicy
+from gleaner.dataset.splitting import SplitRatios
 from gleaner.labeling.resolution import LabelPolicy
-from gleaner.splitting import SplitRatios
 
 
 class PolicyResource(dg.ConfigurableResource):

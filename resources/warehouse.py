@@ -22,9 +22,9 @@ import polars as pl
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
-from gleaner import warehouse
-from gleaner.storage import LocalStore, S3Settings, S3Store, Store, parse_s3_url
-from gleaner.versioning import warehouse_versions
+from gleaner.dataset.versioning import warehouse_versions
+from gleaner.storage import warehouse
+from gleaner.storage.backends import LocalStore, S3Settings, S3Store, Store, parse_s3_url
 
 DEFAULT_ROOT = ".gleaner/warehouse"
 DEFAULT_STATE = ".gleaner/state"

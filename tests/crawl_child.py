@@ -7,7 +7,7 @@ fetches the same pages writes the same bytes whenever it runs.
 import sys
 from datetime import UTC, datetime
 
-from gleaner.crawl_drop import crawl_to_drop
+from gleaner.crawl.to_drop import crawl_to_drop
 from gleaner.sources import SourceConfig
 
 PINNED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

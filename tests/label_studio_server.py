@@ -17,7 +17,7 @@ from pathlib import Path
 
 from conftest import ROOT, free_port
 
-from gleaner.labeling.label_studio_api import LabelStudioClient
+from gleaner.labeling.label_studio.api import LabelStudioClient
 
 SCRIPT = ROOT / "scripts" / "label-studio.sh"
 TOKEN = "gleaner0test0token00000000000000000000000"

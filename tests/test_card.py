@@ -1,6 +1,6 @@
 """The dataset card a version ships with: what a reader of training_data/vN/README.md learns from it."""
 
-from gleaner.card import render_card
+from gleaner.dataset.card import render_card
 
 MANIFEST = {
     "name": "training_data_v3",

@@ -14,10 +14,10 @@ from browser_procs import assert_no_browser_left, browser_processes, marked_brow
 from parsel import Selector
 from process_memory import MemorySampler  # benchmarks/, on the path through conftest
 
-from gleaner.browser import BrowserSettings
-from gleaner.crawl import CrawlStats, FetchedPage, crawl, extract_links
+from gleaner.crawl.browser import BrowserSettings
+from gleaner.crawl.crawler import CrawlStats, FetchedPage, crawl, extract_links
+from gleaner.crawl.politeness import HostGate
 from gleaner.demo_site import DemoPage, DemoSite, DemoSiteServer, build_site
-from gleaner.politeness import HostGate
 from gleaner.sources import SourceConfig
 
 WAIT_FOR = "#reviews[data-loaded], body:not(:has(#reviews))"

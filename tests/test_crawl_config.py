@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gleaner.adaptive import RenderPlanner, url_shape
+from gleaner.crawl.adaptive import RenderPlanner, url_shape
 from gleaner.sources import SourceConfig, SourceConfigError, load_sources
 
 BASE = "sources:\n  - name: shop\n    start_urls: [http://shop.example/]\n    allowed_domains: [shop.example]\n"

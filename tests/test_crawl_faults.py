@@ -15,7 +15,7 @@ import pytest
 from browser_procs import assert_no_browser_left, chromium_browser_processes, marked_browsers
 from parsel import Selector
 
-from gleaner.crawl import CrawlStats, FetchedPage, crawl
+from gleaner.crawl.crawler import CrawlStats, FetchedPage, crawl
 from gleaner.sources import SourceConfig
 
 BIG = 10_000_000

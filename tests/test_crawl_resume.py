@@ -12,12 +12,12 @@ from pathlib import Path
 from browser_procs import assert_no_browser_left, marked_browsers
 from crawl_child import PINNED
 
-from gleaner.crawl import CrawlStats
-from gleaner.crawl_drop import crawl_to_drop
+from gleaner.crawl.crawler import CrawlStats
+from gleaner.crawl.spool import SPOOL_DIR, SPOOL_FILE, Spool
+from gleaner.crawl.to_drop import crawl_to_drop
 from gleaner.demo_site import DemoSiteServer, build_site
-from gleaner.drops import MARKER, WARC_NAME, list_complete_drops
+from gleaner.drops.local import MARKER, WARC_NAME, list_complete_drops
 from gleaner.sources import SourceConfig
-from gleaner.spool import SPOOL_DIR, SPOOL_FILE, Spool
 
 DAY, DROP = "2026-11-20", "crawl-001"
 CHILD = Path(__file__).with_name("crawl_child.py")

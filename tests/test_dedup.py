@@ -12,17 +12,17 @@ import polars as pl
 import pytest
 from datasketch import MinHash
 
-from gleaner import dedup as dedup_module
-from gleaner import lsh
-from gleaner import sketch as sketch_module
-from gleaner.candidate import global_dedup
-from gleaner.dedup import PriorCandidates, band_table, content_hash, dedup, normalize_text, sketch
-from gleaner.dedup_file import dedup_parquet
-from gleaner.jaccard import ShingleSets
-from gleaner.lsh import candidate_pairs, find_prior_candidates, write_band_index
-from gleaner.minhash import EMPTY, band_hashes, signatures
-from gleaner.shingles import seq_hash_reference, shingle_batch, shingles_reference
-from gleaner.unionfind import components
+from gleaner.dedup import lsh
+from gleaner.dedup import partition as dedup_module
+from gleaner.dedup import sketch as sketch_module
+from gleaner.dedup.global_pass import global_dedup
+from gleaner.dedup.jaccard import ShingleSets
+from gleaner.dedup.lsh import candidate_pairs, find_prior_candidates, write_band_index
+from gleaner.dedup.minhash import EMPTY, band_hashes, signatures
+from gleaner.dedup.parquet_file import dedup_parquet
+from gleaner.dedup.partition import PriorCandidates, band_table, content_hash, dedup, normalize_text, sketch
+from gleaner.dedup.shingles import seq_hash_reference, shingle_batch, shingles_reference
+from gleaner.dedup.unionfind import components
 
 
 def words(prefix: str, n: int) -> list[str]:

@@ -16,8 +16,8 @@ from test_dedup import chain, words  # chain: a ~ b ~ c at Jaccard >= 0.8, a and
 
 from assets.dedup import deduped_records
 from dagster_project.partitions import partition_key
-from gleaner.candidate import GlobalDedup, global_dedup
-from gleaner.dedup import dedup
+from gleaner.dedup.global_pass import GlobalDedup, global_dedup
+from gleaner.dedup.partition import dedup
 from resources.policy import PolicyResource
 from resources.warehouse import WarehouseResource
 

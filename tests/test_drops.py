@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gleaner.crawl import crawl
+from gleaner.crawl.crawler import crawl
 from gleaner.demo_site import DemoSiteServer, build_site
-from gleaner.drops import (
+from gleaner.drops.local import (
     MARKER,
     WARC_NAME,
     DropExistsError,
@@ -27,7 +27,7 @@ from gleaner.drops import (
     read_marker,
     write_drop,
 )
-from gleaner.fetched import FetchedPage
+from gleaner.pages import FetchedPage
 from gleaner.sources import SourceConfig
 
 WHEN = datetime(2026, 11, 20, 9, 30, 15, 123456, tzinfo=UTC)

@@ -6,9 +6,9 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gleaner.drops import WARC_NAME, read_drop, write_drop
-from gleaner.fetched import FetchedPage
-from gleaner.spool import SPOOL_FILE, Spool
+from gleaner.crawl.spool import SPOOL_FILE, Spool
+from gleaner.drops.local import WARC_NAME, read_drop, write_drop
+from gleaner.pages import FetchedPage
 
 WHEN = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 

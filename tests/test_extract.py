@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gleaner.extract import ExtractionSpec, StoredPage, extract_page
+from gleaner.extract.page import ExtractionSpec, StoredPage, extract_page
 from gleaner.sources import load_sources
 
 WHEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

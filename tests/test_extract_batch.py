@@ -3,8 +3,8 @@
 import json
 from datetime import UTC, datetime
 
-from gleaner.extract import ExtractionSpec, StoredPage
-from gleaner.extract_batch import extract_batch, failures_frame, records_frame
+from gleaner.extract.batch import extract_batch, failures_frame, records_frame
+from gleaner.extract.page import ExtractionSpec, StoredPage
 
 WHEN = datetime(2026, 11, 20, tzinfo=UTC)
 

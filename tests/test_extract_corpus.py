@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gleaner.extract import ExtractionSpec, StoredPage, extract_page
-from gleaner.selectors import ReviewSelectors
+from gleaner.extract.page import ExtractionSpec, StoredPage, extract_page
+from gleaner.extract.selectors import ReviewSelectors
 
 WHEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 URL = "https://shop.test/p/kettle"

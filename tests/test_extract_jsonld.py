@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gleaner.jsonld_repair import JsonLdError, parse_json_ld
+from gleaner.extract.jsonld_repair import JsonLdError, parse_json_ld
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gleaner.extract import ExtractionSpec, StoredPage, extract_page
+from gleaner.extract.page import ExtractionSpec, StoredPage, extract_page
 from gleaner.sources import SourceConfigError, load_sources
 
 BASE = "sources:\n  - name: shop\n    start_urls: [https://shop.test/]\n    allowed_domains: [shop.test]\n"

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from gleaner.fetchers import HttpFetcher
+from gleaner.crawl.fetchers import HttpFetcher
 
 PAGE = b"<!DOCTYPE html><html><body><p>ok</p></body></html>"
 

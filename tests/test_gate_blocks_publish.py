@@ -18,7 +18,7 @@ import pytest
 from assets.dataset import GATE_CHECKS, labeled_dataset
 from assets.partitioning import with_partition
 from assets.publish import training_data
-from gleaner.versioning import published_versions, read_manifest
+from gleaner.dataset.versioning import published_versions, read_manifest
 from resources.policy import PolicyResource
 from resources.warehouse import WarehouseResource
 

@@ -14,9 +14,9 @@ from conftest import free_port
 from assets.labels import human_labels, review_tasks
 from dagster_project.label_studio_sensor import label_studio_sensor
 from dagster_project.partitions import partition_key
-from gleaner.labeling.label_studio_api import LabelStudioClient, LabelStudioUnavailable
-from gleaner.labeling.label_studio_export import build_import_tasks, parse_export
-from gleaner.labeling.review_sync import AnnotationCursor, new_annotations, record_partitions
+from gleaner.labeling.label_studio.api import LabelStudioClient, LabelStudioUnavailable
+from gleaner.labeling.label_studio.export import build_import_tasks, parse_export
+from gleaner.labeling.label_studio.review_sync import AnnotationCursor, new_annotations, record_partitions
 from resources.label_studio import LabelStudioResource
 from resources.warehouse import WarehouseResource
 

@@ -15,8 +15,8 @@ from label_studio_server import LabelStudioServer, start_server
 from assets.labels import human_labels, labels, review_tasks
 from dagster_project.label_studio_sensor import label_studio_sensor
 from dagster_project.partitions import partition_key
-from gleaner.labeling.label_studio_api import LabelStudioClient, LabelStudioError, LabelStudioUnavailable
-from gleaner.labeling.label_studio_export import FROM_NAME, TO_NAME
+from gleaner.labeling.label_studio.api import LabelStudioClient, LabelStudioError, LabelStudioUnavailable
+from gleaner.labeling.label_studio.export import FROM_NAME, TO_NAME
 from resources.label_studio import LabelStudioResource
 from resources.llm import LLMLabelerResource
 from resources.policy import PolicyResource

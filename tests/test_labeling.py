@@ -1,11 +1,11 @@
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from gleaner.gate import GatePolicy, check_kappa
+from gleaner.dataset.gate import GatePolicy, check_kappa
 from gleaner.labeling.agreement import pairwise_cohen
 from gleaner.labeling.analysis import lf_summary
 from gleaner.labeling.functions import RecordView, apply_functions
-from gleaner.labeling.label_studio_export import build_import_tasks, labeling_config, parse_export
+from gleaner.labeling.label_studio.export import build_import_tasks, labeling_config, parse_export
 from gleaner.labeling.product_reviews import keyword_rules, lexicon_vader, rating_rule
 from gleaner.labeling.registry import functions_for
 from gleaner.labeling.resolution import LabelPolicy, Vote, resolve

@@ -22,11 +22,11 @@ from anthropic_standin import (
     text_block,
 )
 
-from gleaner.llm_cache import CacheKey, ParquetLabelCache
-from gleaner.llm_config import LLMLabelerConfig, ModelPrice
-from gleaner.llm_labeler import LLMLabeler
-from gleaner.llm_protocol import Answer, LabelerConfigurationError
-from gleaner.llm_votes import Vote, next_vote_indices, resolve
+from gleaner.labeling.llm.cache import CacheKey, ParquetLabelCache
+from gleaner.labeling.llm.config import LLMLabelerConfig, ModelPrice
+from gleaner.labeling.llm.labeler import LLMLabeler
+from gleaner.labeling.llm.protocol import Answer, LabelerConfigurationError
+from gleaner.labeling.llm.votes import Vote, next_vote_indices, resolve
 
 KEY = "sk-ant-test-7Hq2ZxSECRETvalue0123456789"
 MODEL = "claude-haiku-4-5"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gleaner.pii import ADDRESS, CARD, EMAIL, PHONE, luhn_valid, scrub, scrub_text
+from gleaner.labeling.pii import ADDRESS, CARD, EMAIL, PHONE, luhn_valid, scrub, scrub_text
 
 
 @pytest.mark.parametrize(

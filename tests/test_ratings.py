@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gleaner.ratings import RatingError, normalize_rating, split_rating_text
+from gleaner.extract.ratings import RatingError, normalize_rating, split_rating_text
 
 
 @pytest.mark.parametrize(

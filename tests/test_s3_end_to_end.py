@@ -16,7 +16,7 @@ from dagster_aws.s3 import S3Resource
 from test_definitions import ASSETS as GRAPH_ASSETS
 
 from assets.publish import versions_untampered
-from gleaner.storage import S3Settings, load_httpfs, s3_secret_sql
+from gleaner.storage.backends import S3Settings, load_httpfs, s3_secret_sql
 from resources.warehouse import S3WarehouseResource
 
 pytestmark = pytest.mark.e2e

@@ -14,9 +14,9 @@ from conftest import free_port
 from dagster_aws.s3 import S3Resource
 
 from dagster_project.sensors import drop_sensor
-from gleaner.drop_cursor import GRACE_SEC, DropCursor
-from gleaner.drops import MARKER, WARC_NAME, read_drop, write_drop
-from gleaner.fetched import FetchedPage
+from gleaner.drops.cursor import GRACE_SEC, DropCursor
+from gleaner.drops.local import MARKER, WARC_NAME, read_drop, write_drop
+from gleaner.pages import FetchedPage
 from resources.drops import DropsResource, S3DropsResource
 
 TODAY = datetime.now(UTC).date().isoformat()  # its partition does not exist until the day is over

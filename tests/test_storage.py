@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from dagster_aws.s3 import S3Resource
 
-from gleaner import warehouse as wh
-from gleaner.storage import LocalStore, S3Settings, S3Store, Store, s3_secret_sql
-from gleaner.versioning import VersionConflict, publish, published_versions, read_manifest, verify_versions
+from gleaner.dataset.versioning import VersionConflict, publish, published_versions, read_manifest, verify_versions
+from gleaner.storage import warehouse as wh
+from gleaner.storage.backends import LocalStore, S3Settings, S3Store, Store, s3_secret_sql
 from resources.warehouse import S3WarehouseResource, WarehouseResource
 
 PARTITION = {"source": "acme", "date": "2026-11-20"}
@@ -113,7 +113,7 @@ def test_versions_publish_once_refuse_a_second_writer_and_detect_tampering(resou
     # A second publisher that looked before v2's manifest existed: its exclusive manifest write is refused.
     late = resource.versions
     late.exists = lambda key: False  # type: ignore[method-assign]
-    import gleaner.versioning as versioning
+    import gleaner.dataset.versioning as versioning
 
     original = versioning.published_versions
     versioning.published_versions = lambda root: [1]

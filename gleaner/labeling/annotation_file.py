@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from gleaner.labeling.label_studio_export import parse_export
+from gleaner.labeling.label_studio.export import parse_export
 
 COLUMNS = ("item", "annotator", "label")
 

@@ -3,7 +3,7 @@
 Order of trust: humans, then a confident LLM majority, then agreeing rules if the policy allows it.
 Anything else is `needs_review`; pending records are never guessed into a training set.
 
-The LLM rule is the labeler's own (`gleaner.llm_votes.resolve`): at least `llm_majority` votes (a strict
+The LLM rule is the labeler's own (`gleaner.labeling.llm.votes.resolve`): at least `llm_majority` votes (a strict
 majority of the votes configured) agree and their mean confidence clears the threshold. With three votes
 that is two agreeing votes, whether they came first or after a tie-breaker.
 """

@@ -1,0 +1,139 @@
+"""The checks a candidate dataset must pass before it may become a version.
+
+Pure functions so the same verdict is given where the candidate is built (as blocking asset checks)
+and again at publish time, whoever triggers the publish.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from gleaner.dataset.balancing import imbalance_ratio
+from gleaner.dataset.splitting import SPLITS
+from gleaner.dedup.partition import dedup
+from gleaner.schemas import ProductReview, validate_candidate
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    kappa_pairs: tuple[tuple[str, str], ...] = (("lf_rating", "lf_lexicon"),)
+    kappa_threshold: float = 0.8
+    kappa_min_shared: int = 10
+    max_class_ratio: float = 1.5
+    near_duplicate_threshold: float = 0.8
+
+
+@dataclass(frozen=True)
+class CheckVerdict:
+    name: str
+    passed: bool
+    description: str
+    details: dict[str, object] = field(default_factory=dict)
+
+
+def check_schema(rows: list[dict]) -> CheckVerdict:
+    fields = set(ProductReview.model_fields)
+    bad = []
+    for row in rows:
+        _, reason = validate_candidate({k: v for k, v in row.items() if k in fields})
+        if reason:
+            bad.append(f"{row.get('record_id')}: {reason}")
+    return CheckVerdict(
+        "schema",
+        not bad,
+        "every row validates against the ProductReview model",
+        {"invalid_rows": len(bad), "examples": bad[:5]},
+    )
+
+
+def check_kappa(agreement: list[dict], policy: GatePolicy) -> CheckVerdict:
+    wanted = {tuple(sorted(p)) for p in policy.kappa_pairs}
+    found = {tuple(sorted((a["left"], a["right"]))): a for a in agreement if a["n_shared"] >= policy.kappa_min_shared}
+    failing = {}
+    for pair in sorted(wanted):
+        row = found.get(pair)
+        if row is None:
+            failing[" ~ ".join(pair)] = f"fewer than {policy.kappa_min_shared} shared records"
+        elif row["kappa"] is None:
+            failing[" ~ ".join(pair)] = "kappa undefined: one label only on the shared records"
+        elif row["kappa"] < policy.kappa_threshold:
+            failing[" ~ ".join(pair)] = row["kappa"]
+    kappas = {" ~ ".join(p): found[p]["kappa"] for p in sorted(wanted) if p in found}
+    return CheckVerdict(
+        "kappa",
+        not failing,
+        f"Cohen's kappa >= {policy.kappa_threshold} for each gated source pair",
+        {"kappa": kappas, "failing": failing},
+    )
+
+
+def check_class_balance(rows: list[dict], policy: GatePolicy) -> CheckVerdict:
+    ratios = {}
+    for split in SPLITS:
+        labels = [r["label"] for r in rows if r["split"] == split]
+        if labels:
+            ratios[split] = round(imbalance_ratio(labels), 4)
+    passed = bool(ratios) and all(r <= policy.max_class_ratio for r in ratios.values())
+    return CheckVerdict(
+        "class_balance",
+        passed,
+        f"largest class at most {policy.max_class_ratio}x the smallest in every split, with two classes or more",
+        {"ratios": ratios},
+    )
+
+
+def check_no_split_leak(rows: list[dict], policy: GatePolicy | None = None) -> CheckVerdict:
+    """A duplicate cluster, an identical text or a near-duplicate text in two splits would leak test data
+    into training. Near duplicates are looked for afresh over the candidate's own texts (the same MinHash +
+    verified Jaccard as dedup), not taken from ``cluster_id``: the check must not trust the step it checks."""
+    leaks = []
+    for key in ("cluster_id", "content_hash"):
+        splits_of: dict[str, set[str]] = {}
+        for row in rows:
+            splits_of.setdefault(row[key], set()).add(row["split"])
+        leaks.extend(f"{key} {k}" for k, s in splits_of.items() if len(s) > 1)
+    threshold = (policy or GatePolicy()).near_duplicate_threshold
+    leaks.extend(_near_duplicate_leaks(rows, threshold))
+    return CheckVerdict(
+        "no_split_leak",
+        not leaks,
+        f"no duplicate cluster, identical text or near-duplicate text (Jaccard >= {threshold}) in two splits",
+        {"leaks": len(leaks), "examples": leaks[:5]},
+    )
+
+
+def _near_duplicate_leaks(rows: list[dict], threshold: float) -> list[str]:
+    unique = {r["record_id"]: r for r in rows}  # an oversampled row repeats its record; it is no leak
+    if len(unique) < 2:
+        return []
+    ids = sorted(unique)
+    result = dedup(ids, [unique[i].get("text") or "" for i in ids], threshold=threshold)
+    split_of = {i: unique[i]["split"] for i in ids}
+    return [
+        f"near duplicates {row['removed_id']} ({split_of[row['removed_id']]}) ~ {row['kept_id']} "
+        f"({split_of[row['kept_id']]}), Jaccard {row['jaccard']:.3f}"
+        for row in result.removals.iter_rows(named=True)
+        if split_of[row["removed_id"]] != split_of[row["kept_id"]]
+    ]
+
+
+def check_no_empty_split(rows: list[dict]) -> CheckVerdict:
+    counts = Counter(r["split"] for r in rows)
+    empty = [s for s in SPLITS if counts[s] == 0]
+    return CheckVerdict(
+        "no_empty_split",
+        not empty,
+        "train, validation and test each hold rows",
+        {"rows_per_split": {s: counts[s] for s in SPLITS}, "empty": empty},
+    )
+
+
+def run_gate(rows: list[dict], agreement: list[dict], policy: GatePolicy) -> list[CheckVerdict]:
+    return [
+        check_schema(rows),
+        check_kappa(agreement, policy),
+        check_class_balance(rows, policy),
+        check_no_split_leak(rows, policy),
+        check_no_empty_split(rows),
+    ]

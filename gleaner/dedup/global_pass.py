@@ -1,0 +1,55 @@
+"""The global dedup pass of the candidate dataset, which needs every partition at once.
+
+Per-partition dedup only sees the records other partitions kept when it ran, so its decisions can go stale
+when partitions are materialized out of order (a later copy kept because its original had not arrived
+yet), or when a chain of near duplicates runs through a record another partition removed. The global pass
+runs the same ``gleaner.dedup.partition.dedup`` over every canonical record of every partition: its kept set and
+cluster ids are then a function of the records alone, identical whatever order the partitions ran in, and
+identical to ``gleaner dedup`` on a file holding all of them (see docs/dedup.md).
+
+Only records that a partition kept can be in the candidate (nothing else has labels). A record the global
+pass keeps but its partition removed (``reinstated``) is left out until that partition is materialized
+again, which, with every other partition now indexed, keeps it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from gleaner.dedup.partition import dedup
+
+
+@dataclass(frozen=True)
+class GlobalDedup:
+    kept_ids: list[str]  # the global kept set: a function of the records alone
+    survivors: pl.DataFrame  # the deduped rows of kept records, cluster_id from the global pass
+    removed: int  # deduped rows it removes (stale per-partition decisions, repeated record ids)
+    reinstated_ids: list[str]  # kept, but removed by their partition when it ran: re-run those partitions
+
+
+def _first_sightings(records: pl.DataFrame) -> pl.DataFrame:
+    """One row per record_id, the earliest scraped (a review seen on two days keeps its first sighting)."""
+    return records.sort(["record_id", "scraped_at"], nulls_last=True).unique("record_id", keep="first")
+
+
+def global_dedup(deduped: pl.DataFrame, threshold: float, canonical: pl.DataFrame | None = None) -> GlobalDedup:
+    """Dedup over ``canonical`` (every record of every partition) applied to the per-partition survivors.
+
+    Without ``canonical`` the pass runs over ``deduped`` alone: stale copies still go, but a record that a
+    partition removed in favour of a now-stale record cannot come back, so the result can depend on the
+    order partitions ran in.
+    """
+    universe = _first_sightings((deduped if canonical is None else canonical).select("record_id", "text", "scraped_at"))
+    universe = universe.sort("record_id")
+    result = dedup(universe["record_id"], universe["text"], universe["scraped_at"], threshold=threshold)
+    kept = pl.Series("record_id", result.kept_ids, dtype=pl.String)
+    survivors = (
+        _first_sightings(deduped)
+        .filter(pl.col("record_id").is_in(kept.implode()))
+        .with_columns(pl.col("record_id").replace_strict(result.cluster_of, return_dtype=pl.String).alias("cluster_id"))
+        .sort("record_id")
+    )
+    reinstated = kept.filter(~kept.is_in(deduped["record_id"].implode())).to_list()
+    return GlobalDedup(result.kept_ids, survivors, deduped.height - survivors.height, reinstated)

@@ -1,0 +1,139 @@
+"""Many pages of one source to two tables, with every page accounted for.
+
+Shared by the `canonical_records` asset and `gleaner extract`, so what an engineer sees while writing
+selectors on a local WARC is exactly what the pipeline will produce. A review that two pages of the batch
+both carry (the same product under two URLs) is kept once; the second copy becomes a failure row naming
+the first page, so the count of reviews seen still adds up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from gleaner.extract.page import ExtractionSpec, StoredPage, extract_page
+from gleaner.schemas import ProductReview
+
+FAILED_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.String(),
+    "page_url": pl.String(),
+    "stage": pl.String(),
+    "reason": pl.String(),
+    "offending": pl.String(),
+}
+RECORD_SCHEMA: dict[str, pl.DataType] = {
+    "record_id": pl.String(),
+    "review_id": pl.String(),
+    "product_id": pl.String(),
+    "source": pl.String(),
+    "page_url": pl.String(),
+    "scraped_at": pl.Datetime("us", "UTC"),
+    "text": pl.String(),
+    "rating": pl.Float64(),
+    "rating_scale": pl.Float64(),
+    "author": pl.String(),
+    "published": pl.String(),
+    "language": pl.String(),
+    "word_count": pl.Int64(),
+    "extraction": pl.String(),
+    "extraction_notes": pl.String(),
+    "page_text": pl.String(),
+}
+_REASON_SPECIFICS = (
+    (re.compile(r"\s*\(got .*?\)"), ""),
+    (re.compile(r"\s*at line \d+ column \d+"), ""),
+    (re.compile(r"https?://\S+"), "<url>"),
+    (re.compile(r"\b[0-9a-f]{20}\b"), "<id>"),
+)
+_NOTE_SPECIFICS = (
+    (re.compile(r"\s*\(p=[\d.]+\)"), ""),
+    (re.compile(r"block \d+"), "block"),
+    (re.compile(r"'[^']*'"), "'…'"),
+    (re.compile(r"declares \w+, text detected as \w+"), "declares one language, text detected as another"),
+)
+
+
+def reason_kind(reason: str) -> str:
+    """A failure reason without what varies from row to row, for counting."""
+    for pattern, replacement in (*_REASON_SPECIFICS, *_NOTE_SPECIFICS):
+        reason = pattern.sub(replacement, reason)
+    return reason.strip()[:160]
+
+
+def note_kind(note: str) -> str:
+    """A note without its specifics, for counting: "JSON-LD block repaired: removed trailing commas"."""
+    for pattern, replacement in _NOTE_SPECIFICS:
+        note = pattern.sub(replacement, note)
+    return note.strip()
+
+
+@dataclass
+class BatchExtraction:
+    records: dict[str, ProductReview] = field(default_factory=dict)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    no_record_reasons: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)
+    pages_in: int = 0
+
+    @property
+    def reconciles(self) -> bool:
+        return self.outcomes["yielded"] + self.outcomes["no_records"] + self.outcomes["failed"] == self.pages_in
+
+    def failure_reasons(self) -> Counter[str]:
+        """Failures grouped by stage and the reason without its specifics (values, positions, ids)."""
+        return Counter(f"{f['stage']}: {reason_kind(f['reason'])}" for f in self.failures)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "pages_in": self.pages_in,
+            "pages_yielded": self.outcomes["yielded"],
+            "pages_no_records": self.outcomes["no_records"],
+            "pages_failed": self.outcomes["failed"],
+            "records": len(self.records),
+            "failed_rows": len(self.failures),
+        }
+
+
+def extract_batch(pages: Iterable[StoredPage], spec: ExtractionSpec) -> BatchExtraction:
+    """Run `extract_page` over pages (sort them first for reproducible output) and gather the results."""
+    batch = BatchExtraction()
+    for page in pages:
+        batch.pages_in += 1
+        result = extract_page(page, spec)
+        batch.outcomes[result.outcome] += 1
+        if result.outcome == "no_records":
+            batch.no_record_reasons[result.reason] += 1
+        batch.failures.extend(result.failures)
+        batch.notes.update(note_kind(n) for n in result.notes)
+        for record in result.records:
+            kept = batch.records.get(record.record_id)
+            if kept is None:
+                batch.records[record.record_id] = record
+                batch.notes.update(note_kind(n) for n in (record.extraction_notes or "").split("; ") if n)
+                continue
+            batch.failures.append(
+                {
+                    "source": page.source,
+                    "page_url": page.url,
+                    "stage": "validate",
+                    "reason": f"duplicate record_id {record.record_id}: the same review already came from "
+                    f"{kept.page_url}",
+                    "offending": record.review_id,
+                }
+            )
+    return batch
+
+
+def records_frame(records: Iterable[ProductReview]) -> pl.DataFrame:
+    rows = [r.model_dump() for r in records]
+    return pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row").sort("record_id")
+
+
+def failures_frame(failures: list[dict[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(failures, schema=FAILED_SCHEMA, orient="row").sort(["page_url", "stage", "reason"])

@@ -1,0 +1,278 @@
+"""From one stored page to validated records plus a reason for everything that did not make it.
+
+Every page ends in exactly one outcome (`yielded`, `no_records`, `failed`) so the stage reconciles:
+pages in = pages that yielded records + pages with none (and why) + pages that failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from parsel import Selector
+
+from gleaner.extract.language import choose_language, declared_language, detect_language
+from gleaner.extract.main_text import main_text
+from gleaner.extract.ratings import RatingError, normalize_rating, parse_number, split_rating_text
+from gleaner.extract.selectors import ReviewSelectors, select_candidates
+from gleaner.extract.structured_data import StructuredReviews, extract_structured_reviews
+from gleaner.extract.text_clean import clean_text, word_count
+from gleaner.schemas import ProductReview, stable_record_id, validate_candidate
+from gleaner.urls import canonicalize_url
+
+if TYPE_CHECKING:
+    from gleaner.sources import SourceConfig
+
+Outcome = Literal["yielded", "no_records", "failed"]
+BUILTIN_EXTRACTORS = ("schema_org_reviews",)
+OFFENDING_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """The columns of `raw_pages` that extraction needs."""
+
+    source: str
+    url: str  # canonical
+    status: int | None
+    html: str | None
+    error: str | None
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class ExtractionSpec:
+    """How a source's pages are read; a configured source or a built-in extractor usable on any site."""
+
+    extractor: str = "schema_org_reviews"
+    selectors: ReviewSelectors | None = None
+    body_text: bool = False
+
+    @classmethod
+    def of(cls, source: ExtractionSpec | SourceConfig | str) -> ExtractionSpec:
+        if isinstance(source, ExtractionSpec):
+            return source
+        if isinstance(source, str):
+            if source not in BUILTIN_EXTRACTORS:
+                raise ValueError(f"unknown extractor {source!r}; built in: {', '.join(BUILTIN_EXTRACTORS)}")
+            return cls(source)
+        return cls(source.extractor, source.selectors, source.body_text)
+
+
+@dataclass
+class PageExtraction:
+    outcome: Outcome
+    reason: str
+    records: list[ProductReview] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _offending(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+    return text[:OFFENDING_LIMIT]
+
+
+def _failure(page: StoredPage, stage: str, reason: str, offending: Any) -> dict[str, Any]:
+    return {
+        "source": page.source,
+        "page_url": page.url,
+        "stage": stage,
+        "reason": reason,
+        "offending": _offending(offending),
+    }
+
+
+def _failed(page: StoredPage, stage: str, reason: str, offending: Any) -> PageExtraction:
+    return PageExtraction("failed", reason, failures=[_failure(page, stage, reason, offending)])
+
+
+def _weak_id(review_id: str) -> bool:
+    """Ids only unique within one page ("#r1", "3"), which would collide across a source's products."""
+    return review_id.startswith("#") or len(review_id) <= 3
+
+
+def _canonical_id(review_id: str) -> str:
+    """URL-shaped ids (``https://shop/p/1?utm_source=x#review-3``) lose tracking noise but keep the fragment."""
+    if not review_id.lower().startswith(("http://", "https://")):
+        return review_id
+    address, _, fragment = review_id.partition("#")
+    try:
+        address = canonicalize_url(address)
+    except ValueError:
+        return review_id
+    return f"{address}#{fragment}" if fragment else address
+
+
+def _natural_key(raw_id: str | None, product_id: str, author: str | None, published: str | None, text: str) -> str:
+    if raw_id:
+        return f"{product_id}#{raw_id.lstrip('#')}" if _weak_id(raw_id) else _canonical_id(raw_id)
+    basis = f"{product_id}|{author}|{published}|{text[:200]}"
+    return hashlib.sha256(basis.encode()).hexdigest()[:16]
+
+
+def _rating(raw: dict[str, Any]) -> tuple[Any, float, str | None]:
+    """(rating on 1-5 or None, published scale, problem) from however the page wrote it."""
+    value, best, worst = raw.get("rating_value"), raw.get("best_rating"), raw.get("worst_rating")
+    value, text_best, text_worst = split_rating_text(value)
+    best = best if best not in (None, "") else text_best
+    worst = worst if worst not in (None, "") else text_worst
+    try:
+        rating, scale = normalize_rating(value, best, worst)
+        return rating, scale, None
+    except RatingError as exc:
+        try:
+            scale = parse_number(best) if best not in (None, "") else 5.0
+        except RatingError:
+            scale = 5.0
+        return None, scale, str(exc)
+
+
+def _shared_ids(candidates: list[dict[str, Any]], texts: list[str]) -> set[str]:
+    """Ids a page gives to more than one different review (every review's @id = the page URL, say)."""
+    contents: dict[str, set[tuple[str, str]]] = {}
+    for raw, text in zip(candidates, texts, strict=True):
+        if review_id := clean_text(raw.get("review_id")):
+            contents.setdefault(review_id, set()).add((text, clean_text(raw.get("author"))))
+    return {rid for rid, seen in contents.items() if len(seen) > 1}
+
+
+class _PageContext:
+    """What every candidate of one page shares: the page, its declared language and its main text."""
+
+    def __init__(self, page: StoredPage, declared: str | None, texts: list[str], body: str | None) -> None:
+        self.page, self.declared, self.body = page, declared, body
+        joined = " ".join(t for t in texts if t)
+        self.detected = detect_language(joined) if joined and declared is None else None
+
+
+def _shape(ctx: _PageContext, raw: dict[str, Any], text: str, shared: set[str]) -> tuple[dict, dict[str, str | None]]:
+    """Shape a loose candidate into the model's fields; problems found on the way are returned by field."""
+    page = ctx.page
+    notes = list(raw.get("notes") or [])
+    problems: dict[str, str | None] = {}
+    product_id = clean_text(raw.get("product_id"))
+    if not product_id:
+        product_id = page.url
+        notes.append("product_id taken from the page url")
+    raw_id = clean_text(raw.get("review_id")) or None
+    if raw_id in shared:
+        notes.append(f"review id {raw_id!r} is shared by different reviews on the page, so it was ignored")
+        raw_id = None
+    author, published = clean_text(raw.get("author")) or None, clean_text(raw.get("published")) or None
+    natural_key = _natural_key(raw_id, product_id, author, published, text)
+    rating, scale, rating_problem = _rating(raw)
+    if rating_problem:
+        problems["rating"] = rating_problem
+    words = word_count(text)
+    if not text:
+        problems.update(text="review has no text", word_count=None)
+    language, language_note = choose_language(
+        raw.get("language"), ctx.declared, detect_language(text), ctx.detected, words
+    )
+    if language_note:
+        notes.append(language_note)
+    shaped = {
+        "record_id": stable_record_id(page.source, natural_key),
+        "review_id": natural_key,
+        "product_id": product_id,
+        "source": page.source,
+        "page_url": page.url,
+        "scraped_at": page.fetched_at,
+        "text": text,
+        "rating": rating,
+        "rating_scale": scale,
+        "author": author,
+        "published": published,
+        "language": language,
+        "word_count": words,
+        "extraction": raw.get("syntax"),
+        "extraction_notes": "; ".join(dict.fromkeys(notes)) or None,
+        "page_text": ctx.body,
+    }
+    return shaped, problems
+
+
+def _candidates(
+    page: StoredPage, selector: Selector, spec: ExtractionSpec
+) -> tuple[list[dict[str, Any]], StructuredReviews]:
+    structured = extract_structured_reviews(page.html or "", page.url, selector)
+    if spec.extractor == "selectors" and spec.selectors is not None:
+        selected = select_candidates(selector, spec.selectors)
+        if selected:
+            return selected, structured
+    return structured.reviews, structured
+
+
+def _empty_reason(spec: ExtractionSpec, structured: StructuredReviews) -> tuple[Outcome, str]:
+    if structured.unreadable_reviews:
+        return "failed", f"review markup unreadable: {structured.errors[0][0]}"
+    if structured.aggregate_ratings:
+        return "no_records", "aggregate rating only, no individual reviews"
+    if spec.extractor == "selectors":
+        return "no_records", "selectors matched no review and no schema.org review markup"
+    return "no_records", "no schema.org review markup"
+
+
+def extract_page(page: StoredPage, spec: ExtractionSpec | SourceConfig | str) -> PageExtraction:
+    """Extract with the source's extractor; never raises for anything a page can contain."""
+    spec = ExtractionSpec.of(spec)
+    if page.error:
+        return _failed(page, "fetch", page.error, page.status)
+    if page.status is not None and page.status >= 400:
+        return _failed(page, "fetch", f"http {page.status}", page.status)
+    if page.html is None:
+        if page.status is None:
+            return _failed(page, "fetch", "no response and no error recorded", None)
+        return PageExtraction("no_records", "no HTML body (non-HTML content)")
+    if not page.html.strip():
+        return PageExtraction("no_records", "empty page")
+    try:
+        selector = Selector(text=page.html, type="html")
+        candidates, structured = _candidates(page, selector, spec)
+        body = main_text(page.html, page.url) if spec.body_text else None
+        declared = declared_language(selector)
+    except Exception as exc:  # a parser crash on hostile markup is a failed page, not a failed run
+        reason = f"unparseable page: {type(exc).__name__}: {exc}"
+        return _failed(page, "extract", reason, page.html[:500])
+
+    result = PageExtraction("no_records", "")
+    result.failures.extend(_failure(page, "extract", reason, block) for reason, block in structured.errors)
+    whole_page = body if spec.selectors is not None and spec.selectors.text is None else None
+    texts = [
+        clean_text(raw.get("text")) or (whole_page or "" if raw.get("syntax") == "selectors" else "")
+        for raw in candidates
+    ]
+    ctx = _PageContext(page, declared, texts, body)
+    shared = _shared_ids(candidates, texts)
+    seen_ids: set[str] = set()
+    seen_content: dict[tuple[str, str, str], str] = {}
+    for raw, text in zip(candidates, texts, strict=True):
+        try:
+            shaped, problems = _shape(ctx, raw, text, shared)
+        except Exception as exc:  # one hostile candidate must not cost the partition; it is a failure row
+            reason = f"candidate could not be shaped: {type(exc).__name__}: {exc}"
+            result.failures.append(_failure(page, "extract", reason, raw))
+            continue
+        content = (text, str(shaped["author"]), str(shaped["rating"]))
+        syntax = str(raw.get("syntax"))
+        if shaped["record_id"] in seen_ids or (text and seen_content.get(content, syntax) != syntax):
+            result.notes.append(f"same review marked up twice ({syntax} copy skipped)")
+            continue  # one review in JSON-LD and microdata (or twice in one syntax) is one review
+        seen_ids.add(shaped["record_id"])
+        seen_content.setdefault(content, syntax)
+        record, reason = validate_candidate(shaped, problems)
+        if record is None:
+            result.failures.append(_failure(page, "validate", reason or "invalid", raw))
+        else:
+            result.records.append(record)
+    if result.records:
+        result.outcome, result.reason = "yielded", f"{len(result.records)} records"
+    elif candidates:
+        result.outcome, result.reason = "failed", "every candidate record failed validation"
+    else:
+        result.outcome, result.reason = _empty_reason(spec, structured)
+    return result

@@ -1,0 +1,195 @@
+"""Label records with an LLM by majority vote, paying for each distinct question at most once.
+
+Per record: scrub PII, hash the scrubbed text, then collect votes (from the cache when possible) until the
+majority is settled, and resolve them into a label that is either accepted automatically or sent to review.
+Records with identical scrubbed text share one set of votes.
+
+Failure policy: the SDK owns retrying (429, 529, 5xx, timeouts, with `retry-after` honoured); there is no
+retry loop here to multiply it. A call that still fails becomes a failed vote, an answer that breaks the
+tool contract becomes a failed vote, and only errors that every further call would repeat (bad key, no
+access, unknown model) stop the run, as `LabelerConfigurationError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+import anthropic
+
+from gleaner.labeling.llm.batches import BatchVoter
+from gleaner.labeling.llm.cache import CacheKey, LabelCache, text_sha256
+from gleaner.labeling.llm.config import LLMLabelerConfig
+from gleaner.labeling.llm.protocol import (
+    CALL_ERRORS,
+    FATAL_ERRORS,
+    LabelerConfigurationError,
+    describe_error,
+    judge_message,
+    request_params,
+)
+from gleaner.labeling.llm.usage import LLMUsage, UsageMeter
+from gleaner.labeling.llm.votes import LLMResult, Vote, next_vote_indices, resolve
+from gleaner.labeling.pii import scrub_text
+from gleaner.progress import Progress
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    record_id: str
+    sha: str
+
+
+class LLMLabeler:
+    """Thread-safe; one instance (one HTTP connection pool) should serve a whole run.
+
+    `usage` accumulates over the labeler's lifetime, across `label_many` calls.
+    """
+
+    def __init__(
+        self,
+        config: LLMLabelerConfig,
+        cache: LabelCache,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.config = config
+        self._cache = cache
+        self._log = log or (lambda _message: None)
+        self._secret = config.api_key.get_secret_value()
+        self._meter = UsageMeter(config.price, config.batch_discount)
+        self._client = anthropic.Anthropic(
+            api_key=self._secret,
+            base_url=config.base_url,
+            max_retries=config.max_retries,
+            timeout=config.timeout_seconds,
+            middleware=[self._count_attempt],
+        )
+
+    def __repr__(self) -> str:
+        return f"LLMLabeler(model={self.config.model!r}, prompt_version={self.config.prompt_version!r})"
+
+    def __enter__(self) -> LLMLabeler:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    @property
+    def usage(self) -> LLMUsage:
+        return self._meter.snapshot()
+
+    def _count_attempt(self, request: anthropic.APIRequest, call_next: anthropic.CallNext) -> Any:
+        # Middleware runs once per HTTP attempt inside the SDK's retry loop, so this sees every retry.
+        self._meter.add_attempt()
+        return call_next(request)
+
+    def _key(self, vote_index: int, sha: str) -> CacheKey:
+        return CacheKey(self.config.model, self.config.prompt_version, vote_index, sha)
+
+    # -- public --------------------------------------------------------------------------------------------
+
+    def label_many(self, items: Sequence[tuple[str, str]]) -> list[LLMResult]:
+        """Label `(record_id, text)` pairs; results come back in input order whatever the concurrency."""
+        prepared, unique, redactions = self._prepare(items)
+        self._meter.add_records(len(prepared), redactions)
+        mode = "batch" if self.config.use_batches else "live"
+        self._log(
+            f"llm labeling {len(prepared)} records ({len(unique)} distinct texts) with {self.config.model}, "
+            f"prompt {self.config.prompt_version}, {mode} mode, up to {self.config.votes} votes"
+        )
+        try:
+            if self.config.use_batches:
+                voter = BatchVoter(self._client, self.config, self._cache, self._meter, self._log)
+                votes_by_sha = voter.votes(unique)
+            else:
+                votes_by_sha = self._votes_live(unique)
+        finally:
+            self._cache.flush()
+
+        results = [
+            LLMResult(
+                record_id=p.record_id,
+                text_sha256=p.sha,
+                model=self.config.model,
+                prompt_version=self.config.prompt_version,
+                votes=votes_by_sha[p.sha],
+                resolution=resolve(votes_by_sha[p.sha], self.config.majority, self.config.confidence_threshold),
+            )
+            for p in prepared
+        ]
+        auto = sum(r.resolution.status == "auto" for r in results)
+        usage = self.usage
+        self._log(
+            f"llm labeling done: {auto}/{len(results)} auto, {len(results) - auto} need review; "
+            f"{usage.calls} calls, {usage.http_attempts} http attempts, {usage.cache_hits} cache hits, "
+            f"{usage.failed_votes} failed votes so far"
+        )
+        return results
+
+    # -- internals ------------------------------------------------------------------------------------------
+
+    def _prepare(self, items: Sequence[tuple[str, str]]) -> tuple[list[_Prepared], dict[str, str], int]:
+        prepared: list[_Prepared] = []
+        unique: dict[str, str] = {}
+        redactions = 0
+        for record_id, text in items:
+            scrubbed = scrub_text(text)
+            redactions += scrubbed.total
+            sha = text_sha256(scrubbed.text)
+            unique.setdefault(sha, scrubbed.text)
+            prepared.append(_Prepared(record_id, sha))
+        return prepared, unique, redactions
+
+    def _votes_live(self, unique: dict[str, str]) -> dict[str, tuple[Vote, ...]]:
+        executor = ThreadPoolExecutor(max_workers=self.config.max_concurrency, thread_name_prefix="llm-label")
+        futures: dict[Future[tuple[Vote, ...]], str] = {}
+        progress = Progress(self._log, "llm labeling: distinct texts voted", len(unique))
+        votes: dict[str, tuple[Vote, ...]] = {}
+        try:
+            for sha, text in unique.items():
+                futures[executor.submit(self._votes_for, sha, text)] = sha
+            for future in as_completed(futures):  # as they finish, so progress is real; order restored below
+                votes[futures[future]] = future.result()
+                progress.advance()
+            return {sha: votes[sha] for sha in unique}
+        finally:
+            # On a fatal error, do not start the calls still queued; the ones in flight finish.
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def _votes_for(self, sha: str, text: str) -> tuple[Vote, ...]:
+        votes: list[Vote] = []
+        while indices := next_vote_indices(votes, self.config.votes, self.config.majority):
+            votes.extend(self._vote(index, sha, text) for index in indices)
+        return tuple(votes)
+
+    def _vote(self, index: int, sha: str, text: str) -> Vote:
+        key = self._key(index, sha)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._meter.add_cache_hit()
+            vote = Vote.from_answer(index, cached, cached=True)
+        else:
+            vote = self._ask(index, key, text)
+        if not vote.ok:
+            self._meter.add_failed_vote()
+            self._log(f"llm vote failed: text {sha[:12]} vote {index}: {vote.error}")
+        return vote
+
+    def _ask(self, index: int, key: CacheKey, text: str) -> Vote:
+        try:
+            message = self._client.messages.create(**request_params(self.config, text))
+        except FATAL_ERRORS as exc:
+            self._meter.add_call(0, 0)
+            raise LabelerConfigurationError(describe_error(exc, self._secret)) from None
+        except CALL_ERRORS as exc:
+            self._meter.add_call(0, 0)
+            return Vote.failure(index, describe_error(exc, self._secret))
+        answer = judge_message(self.config, message)
+        self._meter.add_call(answer.input_tokens, answer.output_tokens)
+        self._cache.put(key, answer)
+        return Vote.from_answer(index, answer, cached=False)

@@ -1,0 +1,160 @@
+"""The wire contract with the model: what one labelling request looks like and how its answer is judged.
+
+Structured output comes from a single forced tool call, so a well-behaved answer is one `tool_use` block
+whose input matches the schema. Anything else (a refusal, prose instead of the tool, a label outside the
+set, a confidence outside [0, 1]) is a paid-for but unusable answer: it becomes a failed vote with a reason,
+because one odd response must not stop a partition from being labelled.
+
+The same request parameters are used live and inside a Message Batch, so both paths share this module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import anthropic
+
+from gleaner.labeling.llm.config import LLMLabelerConfig
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one completed model response said; this is the unit the label cache stores."""
+
+    label: str | None
+    confidence: float | None
+    reason: str
+    error: str | None
+    input_tokens: int
+    output_tokens: int
+
+
+def label_tool(config: LLMLabelerConfig) -> dict[str, Any]:
+    # Not `strict`: strict tool schemas cannot express minimum/maximum, and the range check below is needed
+    # either way because it is what turns a bad answer into a failed vote.
+    return {
+        "name": config.tool_name,
+        "description": "Record the label for the review, with a calibrated confidence and a short reason.",
+        "input_schema": {
+            "type": "object",
+            "properties": {
+                "label": {"type": "string", "enum": list(config.labels)},
+                "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                "reason": {"type": "string"},
+            },
+            "required": ["label", "confidence", "reason"],
+            "additionalProperties": False,
+        },
+    }
+
+
+def request_params(config: LLMLabelerConfig, scrubbed_text: str) -> dict[str, Any]:
+    """Keyword arguments for `messages.create`, and the `params` of a batch request."""
+    return {
+        "model": config.model,
+        "max_tokens": config.max_tokens,
+        "system": config.system_prompt,
+        "messages": [{"role": "user", "content": scrubbed_text}],
+        "tools": [label_tool(config)],
+        "tool_choice": {"type": "tool", "name": config.tool_name, "disable_parallel_tool_use": True},
+    }
+
+
+def _tokens(message: Any) -> tuple[int, int]:
+    usage = getattr(message, "usage", None)
+    input_tokens = getattr(usage, "input_tokens", 0)
+    output_tokens = getattr(usage, "output_tokens", 0)
+    return (
+        input_tokens if isinstance(input_tokens, int) else 0,
+        output_tokens if isinstance(output_tokens, int) else 0,
+    )
+
+
+def _judge_tool_input(config: LLMLabelerConfig, tool_input: Any) -> tuple[str | None, float | None, str, str | None]:
+    if not isinstance(tool_input, dict):
+        return None, None, "", f"invalid_tool_input: expected an object, got {type(tool_input).__name__}"
+    label, confidence, reason = (
+        tool_input.get("label"),
+        tool_input.get("confidence"),
+        tool_input.get("reason"),
+    )
+    reason_text = reason if isinstance(reason, str) else ""
+    missing = [name for name in ("label", "confidence", "reason") if name not in tool_input]
+    if missing:
+        return None, None, reason_text, f"invalid_tool_input: missing {', '.join(missing)}"
+    if label not in config.labels:
+        return None, None, reason_text, f"invalid_label: {label!r:.40} is not one of {list(config.labels)}"
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not math.isfinite(confidence):
+        return None, None, reason_text, f"invalid_confidence: {confidence!r:.40} is not a number"
+    if not 0 <= confidence <= 1:
+        return None, None, reason_text, f"invalid_confidence: {confidence!r} is outside [0, 1]"
+    if not isinstance(reason, str):
+        return None, None, "", f"invalid_tool_input: reason is {type(reason).__name__}, not a string"
+    return label, float(confidence), reason, None
+
+
+def judge_message(config: LLMLabelerConfig, message: Any) -> Answer:
+    """Turn a Messages API response into an Answer; never raises on a malformed or unexpected response.
+
+    The response object is read defensively because the SDK builds it without validation: a body of the
+    wrong shape arrives as a model with missing attributes rather than as an error.
+    """
+    input_tokens, output_tokens = _tokens(message)
+
+    def failed(error: str, reason: str = "") -> Answer:
+        return Answer(None, None, reason, error, input_tokens, output_tokens)
+
+    stop_reason = getattr(message, "stop_reason", None)
+    if stop_reason == "refusal":
+        details = getattr(message, "stop_details", None)
+        explanation = getattr(details, "explanation", None) or getattr(details, "category", None) or "no detail"
+        return failed(f"refusal: {explanation}")
+    if stop_reason == "max_tokens":
+        return failed("max_tokens: the answer was cut off before the tool call completed")
+
+    content = getattr(message, "content", None)
+    blocks = content if isinstance(content, list) else []
+    calls = [
+        b for b in blocks if getattr(b, "type", None) == "tool_use" and getattr(b, "name", None) == config.tool_name
+    ]
+    if not calls:
+        kinds = sorted({str(getattr(b, "type", "?")) for b in blocks}) or ["nothing"]
+        return failed(f"no_tool_use: the model answered with {', '.join(kinds)} (stop_reason={stop_reason})")
+    if len(calls) > 1:
+        return failed(f"ambiguous_tool_use: {len(calls)} {config.tool_name} calls in one answer")
+
+    label, confidence, reason, error = _judge_tool_input(config, getattr(calls[0], "input", None))
+    if error:
+        return failed(error, reason)
+    return Answer(label, confidence, reason, None, input_tokens, output_tokens)
+
+
+class LabelerConfigurationError(RuntimeError):
+    """A failure that every further call would repeat (bad key, no access, unknown model): stop the run."""
+
+
+# Errors that say the request could never succeed from this configuration. Per-record problems (a 400 for an
+# over-long review, a 413) stay failed votes; retryable ones were already retried by the SDK.
+FATAL_ERRORS: tuple[type[BaseException], ...] = (
+    anthropic.AuthenticationError,
+    anthropic.PermissionDeniedError,
+    anthropic.PaymentRequiredError,
+    anthropic.NotFoundError,
+)
+# What a call can raise once the SDK has given up: its own error family, plus the JSON decoder's error for a
+# response body that is not JSON (the SDK lets that one through unwrapped).
+CALL_ERRORS: tuple[type[BaseException], ...] = (anthropic.AnthropicError, json.JSONDecodeError)
+
+
+def describe_error(exc: BaseException, secret: str, limit: int = 300) -> str:
+    """`Class: message`, with the API key scrubbed out in case a proxy or server echoed it back."""
+    message = getattr(exc, "message", None) or str(exc) or "no message"
+    text = redact(f"{type(exc).__name__}: {message}", secret)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def redact(text: str, secret: str) -> str:
+    return text.replace(secret, "[REDACTED]") if secret else text

@@ -1,0 +1,207 @@
+"""The warehouse layout: Hive-style Parquet per asset and partition, plus a DuckDB catalog of views.
+
+`canonical_records/source=acme/date=2026-11-20/part-0.parquet`, under a local folder or an S3 prefix
+(`gleaner.storage.backends`). Files are written whole (a temporary name renamed into place; one S3 PUT), so a
+reader never sees half a file, and rows are written in a fixed order so the same partition always gives
+the same bytes.
+
+The catalog is a DuckDB file with a view per asset folder holding Parquet and one per published version
+(`training_data_v1`, ...). It is rebuilt from the warehouse's contents on every refresh, so a run on a
+fresh machine (a container, a CI job) still leaves a complete catalog. The same statements are written to
+`catalog.sql` at the warehouse root, so any DuckDB can recreate the views with `.read`. A DuckDB file
+cannot be written on S3: with an S3 warehouse the catalog file is local (see `catalog_path`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from gleaner.dataset.versioning import published_versions, read_manifest, sha256_bytes
+from gleaner.storage.backends import LocalStore, Store, as_store
+
+CATALOG = "catalog.duckdb"
+CATALOG_SQL = "catalog.sql"
+PART = "part-0.parquet"
+VERSIONS_DIR = "training_data"
+NOT_ASSETS = {VERSIONS_DIR, "llm_cache"}  # folders of the root that are no asset's Parquet
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def partition_key_path(asset: str, partition: dict[str, str] | None) -> str:
+    """`asset/source=x/date=y`: source first, then the other keys."""
+    parts = [asset]
+    for key, value in sorted((partition or {}).items(), key=lambda kv: kv[0] != "source"):
+        parts.append(f"{key}={value}")
+    return "/".join(parts)
+
+
+def partition_dir(root: Store | Path, asset: str, partition: dict[str, str] | None) -> Path | str:
+    """The partition's folder: a Path for a local warehouse, a URL on S3."""
+    store = as_store(root)
+    key = partition_key_path(asset, partition)
+    return store.root / key if isinstance(store, LocalStore) else store.location(key)
+
+
+def parquet_bytes(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd", statistics=True)
+    return buffer.getvalue()
+
+
+def write_frame(root: Store | Path, asset: str, frame: pl.DataFrame, partition: dict[str, str] | None = None):
+    """Returns where it went: a Path locally, an s3:// URL on S3."""
+    store = as_store(root)
+    written = store.write_bytes(f"{partition_key_path(asset, partition)}/{PART}", parquet_bytes(frame))
+    return Path(written) if isinstance(store, LocalStore) else written
+
+
+def read_frame(root: Store | Path, asset: str, partition: dict[str, str] | None = None) -> pl.DataFrame | None:
+    store = as_store(root)
+    key = f"{partition_key_path(asset, partition)}/{PART}"
+    try:
+        return store.read_parquet(key)
+    except FileNotFoundError:
+        return None
+
+
+def asset_glob(root: Store | Path, asset: str) -> str:
+    return as_store(root).location(f"{asset}/**/*.parquet")
+
+
+def parquet_keys(root: Store | Path, asset: str) -> list[str]:
+    return [k for k in as_store(root).list_keys(asset) if k.endswith(".parquet")]
+
+
+def has_data(root: Store | Path, asset: str) -> bool:
+    return as_store(root).has_suffix_under(asset, ".parquet")
+
+
+def read_all(root: Store | Path, asset: str) -> pl.DataFrame | None:
+    """Every materialized partition of an asset; partition columns come from the files themselves."""
+    store = as_store(root)
+    frames = [store.read_parquet(k) for k in parquet_keys(store, asset)]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else None
+
+
+def read_all_with_versions(root: Store | Path, asset: str) -> tuple[pl.DataFrame | None, dict[str, str]]:
+    """`read_all` plus each partition's data version (see `partition_data_versions`), from one read of
+    each file: the candidate needs both, and reading the warehouse twice costs twice on S3."""
+    store = as_store(root)
+    frames, versions = [], {}
+    for key in parquet_keys(store, asset):
+        data = store.read_bytes(key)
+        versions[_partition_of(asset, key)] = sha256_bytes(data)
+        frames.append(pl.read_parquet(io.BytesIO(data)))
+    return (pl.concat(frames, how="diagonal_relaxed") if frames else None), versions
+
+
+def partition_data_versions(root: Store | Path, asset: str) -> dict[str, str]:
+    """`source=x/date=y` -> sha256 of the partition's Parquet bytes: its data version, the same on any backend
+    because the same rows are always written as the same bytes."""
+    store = as_store(root)
+    return {_partition_of(asset, k): sha256_bytes(store.read_bytes(k)) for k in parquet_keys(store, asset)}
+
+
+def _partition_of(asset: str, key: str) -> str:
+    return key[len(asset) + 1 :].rsplit("/", 1)[0]
+
+
+@contextmanager
+def query(root: Store | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection that can read the warehouse's globs (no lock on the catalog file)."""
+    con = duckdb.connect()
+    try:
+        as_store(root).configure_duckdb(con)
+        yield con
+    finally:
+        con.close()
+
+
+def default_catalog_path(root: Store | Path) -> Path:
+    store = as_store(root)
+    if isinstance(store, LocalStore):
+        return store.root / CATALOG
+    raise ValueError("an S3 warehouse keeps its catalog file locally: pass catalog_path")
+
+
+def connect_catalog(
+    root: Store | Path, attempts: int = 50, catalog_path: Path | None = None, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """DuckDB allows one writer process; runs in parallel wait their turn instead of failing.
+
+    The connection can read the warehouse (httpfs and a session-only secret on S3)."""
+    store = as_store(root)
+    path = catalog_path or default_catalog_path(store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(attempts):
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
+    store.configure_duckdb(con)
+    return con
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def catalog_statements(root: Store | Path) -> dict[str, str]:
+    """view -> CREATE VIEW statement, for every asset folder with Parquet and every published version."""
+    store = as_store(root)
+    statements = {}
+    for asset in store.top_level():
+        if asset in NOT_ASSETS or not _IDENTIFIER.match(asset) or not has_data(store, asset):
+            continue
+        statements[asset] = (
+            f"CREATE OR REPLACE VIEW {asset} AS SELECT * FROM read_parquet("
+            f"{_literal(asset_glob(store, asset))}, hive_partitioning = false, union_by_name = true);"
+        )
+    versions = store.sub(VERSIONS_DIR)
+    for version in published_versions(versions):
+        files = sorted(n for n in read_manifest(versions, version).get("files", {}) if n.endswith(".parquet"))
+        paths = ", ".join(_literal(store.location(f"{VERSIONS_DIR}/v{version}/{n}")) for n in files)
+        statements[f"training_data_v{version}"] = (
+            f"CREATE OR REPLACE VIEW training_data_v{version} AS SELECT * FROM "
+            f"read_parquet([{paths}], union_by_name = true);"
+        )
+    return statements
+
+
+def catalog_sql(root: Store | Path, statements: dict[str, str]) -> str:
+    store = as_store(root)
+    header = [f"-- Gleaner catalog: one view per asset and per published version of {store.url}."]
+    if store.url.startswith("s3://"):
+        header.append("-- Needs httpfs and an S3 secret in the session first (docs/storage.md).")
+        header.append("LOAD httpfs;")
+    return "\n".join([*header, *statements.values()]) + "\n"
+
+
+def refresh_views(
+    root: Store | Path,
+    assets: list[str] | None = None,
+    versions: dict[str, list[str]] | None = None,
+    catalog_path: Path | None = None,
+) -> list[str]:
+    """(Re)create every view from what the warehouse holds now; returns the view names.
+
+    `assets` and `versions` name what the caller just wrote; they are found by listing anyway, and an asset
+    named here without data yet gets no view."""
+    store = as_store(root)
+    statements = catalog_statements(store)
+    with connect_catalog(store, catalog_path=catalog_path) as con:
+        for statement in statements.values():
+            con.execute(statement)
+    store.write_bytes(CATALOG_SQL, catalog_sql(store, statements).encode())
+    return list(statements)
