@@ -37,6 +37,7 @@ label-studio:  # Label Studio in its own cached virtualenv, on 127.0.0.1:8080 (d
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/dg check defs
 
 clean:
 	rm -rf .gleaner

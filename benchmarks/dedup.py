@@ -1,4 +1,4 @@
-"""Benchmark: gleaner.dedup.partition against the datasketch recipe most tutorials show, on a synthetic corpus.
+"""Benchmark: gleaner.dedup.kernel against the datasketch recipe most tutorials show, on a synthetic corpus.
 
 The corpus is documents of 80-150 words drawn from a Zipf vocabulary, of which a fifth are near-duplicates
 of another document made by 1-6 random word edits (substitute, insert or delete), shuffled, with a fixed
@@ -13,7 +13,7 @@ Figures, all at Jaccard >= threshold:
   find a pair at exactly 0.8 with probability 0.95, at 0.85 with 0.99.
 * precision: the share of removed records that truly are duplicates of a record that is kept: the removed
   record and its ``kept_id`` are at or above the threshold by exact Jaccard of Python 5-gram sets, and
-  ``kept_id`` is among the kept records. Removal is greedy in survival order (see ``gleaner.dedup.partition``), so a
+  ``kept_id`` is among the kept records. Removal is greedy in survival order (see ``gleaner.dedup.kernel``), so a
   chain A~B~C never removes C in favour of A.
 * removal_recall: the share of the records that the same greedy rule removes when run over the true
   pairs that dedup removes too.
@@ -22,7 +22,7 @@ Figures, all at Jaccard >= threshold:
 
 Speed: the datasketch recipe (MinHash.update per shingle, MinHashLSH query-then-insert) runs on the first
 ``--baseline-docs`` documents, as its rate barely depends on the corpus size (at a million documents it
-would take about twenty minutes); gleaner.dedup.partition runs ``--repeat`` times on the whole corpus, from raw
+would take about twenty minutes); gleaner.dedup.kernel runs ``--repeat`` times on the whole corpus, from raw
 text to kept set, and the median run is the headline figure. The first run also loads the numba kernels
 from their on-disk cache (compiling them once per checkout), which a pipeline step, a fresh process,
 pays too: it is reported separately. Peak RSS is the process's, corpus included.
@@ -50,8 +50,8 @@ from datasketch import MinHash, MinHashLSH
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from gleaner.dedup.kernel import dedup  # noqa: E402
 from gleaner.dedup.lsh import candidate_pairs, write_band_index  # noqa: E402
-from gleaner.dedup.partition import dedup  # noqa: E402
 from gleaner.dedup.sketch import sketch  # noqa: E402
 
 VOCABULARY = 30_000
@@ -221,7 +221,7 @@ def main() -> None:
     rate = args.docs / statistics.median(timings)
     first = args.docs / timings[0]
     print(
-        f"(b) gleaner.dedup.partition: {rate:,.0f} docs/s (median of {len(timings)} runs: "
+        f"(b) gleaner.dedup.kernel: {rate:,.0f} docs/s (median of {len(timings)} runs: "
         f"{', '.join(f'{t:.2f}s' for t in timings)}), speedup {rate / base_rate:.0f}x; "
         f"first run {first:,.0f} docs/s, {first / base_rate:.0f}x"
     )

@@ -22,7 +22,7 @@ def _instance():
 
 
 def _run_ingest(defs, instance, source: str, date: str) -> None:
-    from dagster_project.partitions import partition_key
+    from dagster_project.lib.partitions import partition_key
 
     job = defs.resolve_job_def("ingest_partition")
     result = job.execute_in_process(partition_key=partition_key(source, date), instance=instance)
@@ -45,7 +45,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with DemoSiteServer(host="127.0.0.1", port=port) as server:
         print(f"demo site serving at {server.base_url}")
         from dagster_project.definitions import defs
-        from dagster_project.partitions import DEMO_DATE, SOURCES
+        from dagster_project.lib.partitions import DEMO_DATE, SOURCES
 
         instance = _instance()
         for source in sorted(SOURCES):
@@ -80,7 +80,7 @@ def days_between(first: str, last: str) -> list[str]:
 def cmd_backfill(args: argparse.Namespace) -> int:
     """Each source-day of the range in date order, one run each, like a UI backfill without the daemon."""
     from dagster_project.definitions import defs
-    from dagster_project.partitions import SOURCES
+    from dagster_project.lib.partitions import SOURCES
 
     sources = args.source or sorted(SOURCES)
     unknown = sorted(set(sources) - set(SOURCES))
@@ -125,7 +125,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_dedup(args: argparse.Namespace) -> int:
-    from gleaner.dedup.parquet_file import dedup_parquet
+    from gleaner.dedup import dedup_parquet
 
     try:
         summary = dedup_parquet(
@@ -139,8 +139,7 @@ def cmd_dedup(args: argparse.Namespace) -> int:
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
-    from gleaner.labeling.agreement import agreement_report
-    from gleaner.labeling.annotation_file import read_annotations
+    from gleaner.labeling import agreement_report, read_annotations
 
     try:
         votes = read_annotations(Path(args.file))
@@ -152,7 +151,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from gleaner.extract.local_files import run_extract, summary_lines
+    from gleaner.extract import run_extract, summary_lines
 
     try:
         batch = run_extract(args.source, Path(args.path), Path(args.out))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gleaner.dataset.versioning import published_versions, read_manifest, verify_versions
-from resources.warehouse import WarehouseResource, warehouse_from_env
+from dagster_project.resources.warehouse import WarehouseResource, warehouse_from_env
+from gleaner.storage import published_versions, read_manifest, verify_versions
 
 STAGES = [
     "raw_pages",

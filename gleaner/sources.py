@@ -17,7 +17,7 @@ from cssselect import ExpressionError, SelectorError
 from parsel.csstranslator import HTMLTranslator
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gleaner.extract.selectors import ReviewSelectors
+from gleaner.selector_config import ReviewSelectors
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _ENV_REF = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?::-(?P<default>[^}]*))?\}")

@@ -7,7 +7,7 @@ import pytest
 from gleaner.dataset.balancing import balance, balance_split, imbalance_ratio, oversample
 from gleaner.dataset.gate import GatePolicy, run_gate
 from gleaner.dataset.splitting import SplitRatios, assign_splits
-from gleaner.dataset.versioning import VersionConflict, publish, published_versions, verify_versions
+from gleaner.storage.versions import VersionConflict, publish, published_versions, verify_versions
 
 
 def test_splits_are_deterministic_stratified_and_never_empty():
@@ -136,7 +136,7 @@ def test_a_half_written_version_is_not_a_version_and_races_are_refused(tmp_path)
     (tmp_path / "v2").mkdir()
     (tmp_path / "v2" / "manifest.json").write_text("{}")  # another publisher won v2 after we looked
     with pytest.raises(VersionConflict):
-        import gleaner.dataset.versioning as versioning
+        import gleaner.storage.versions as versioning
 
         original = versioning.published_versions
         versioning.published_versions = lambda root: [1]

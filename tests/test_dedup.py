@@ -12,15 +12,15 @@ import polars as pl
 import pytest
 from datasketch import MinHash
 
+from gleaner.dedup import edges as edges_module
 from gleaner.dedup import lsh
-from gleaner.dedup import partition as dedup_module
 from gleaner.dedup import sketch as sketch_module
 from gleaner.dedup.global_pass import global_dedup
 from gleaner.dedup.jaccard import ShingleSets
+from gleaner.dedup.kernel import PriorCandidates, band_table, content_hash, dedup, normalize_text, sketch
 from gleaner.dedup.lsh import candidate_pairs, find_prior_candidates, write_band_index
 from gleaner.dedup.minhash import EMPTY, band_hashes, signatures
 from gleaner.dedup.parquet_file import dedup_parquet
-from gleaner.dedup.partition import PriorCandidates, band_table, content_hash, dedup, normalize_text, sketch
 from gleaner.dedup.shingles import seq_hash_reference, shingle_batch, shingles_reference
 from gleaner.dedup.unionfind import components
 
@@ -373,7 +373,7 @@ def test_every_removal_is_verified_against_a_kept_record_and_kept_records_are_ap
 def test_verifying_in_chunks_changes_nothing(monkeypatch):
     ids, texts, times = corpus(500, 22)
     whole = dedup(ids, texts, times)
-    monkeypatch.setattr(dedup_module, "VERIFY_CHUNK", 7)
+    monkeypatch.setattr(edges_module, "VERIFY_CHUNK", 7)
     assert_same_result(whole, dedup(ids, texts, times))
 
 

@@ -14,12 +14,12 @@ import polars as pl
 import pytest
 from test_dedup import chain, words  # chain: a ~ b ~ c at Jaccard >= 0.8, a and c below it
 
-from assets.dedup import deduped_records
-from dagster_project.partitions import partition_key
+from dagster_project.defs.dedup.assets import deduped_records
+from dagster_project.lib.partitions import partition_key
+from dagster_project.resources.policy import PolicyResource
+from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.dedup.global_pass import GlobalDedup, global_dedup
-from gleaner.dedup.partition import dedup
-from resources.policy import PolicyResource
-from resources.warehouse import WarehouseResource
+from gleaner.dedup.kernel import dedup
 
 DAY1, DAY2 = "2026-11-20", "2026-11-21"
 START = datetime(2026, 11, 20, tzinfo=UTC)

@@ -63,7 +63,7 @@ def test_graph_snapshot():
 def test_partition_of_accepts_both_key_forms():
     import dagster as dg
 
-    from assets.partitioning import partition_of
+    from dagster_project.lib.partitions import partition_of
 
     expected = {"source": "acme", "date": "2026-11-20"}
     as_string = dg.build_asset_context(partition_key="2026-11-20|acme")
@@ -90,7 +90,7 @@ def test_every_asset_says_who_owns_it_what_it_runs_on_and_where_it_lives():
 
 
 def test_an_s3_warehouse_shows_as_the_s3_kind(monkeypatch):
-    from assets.specs import stage
+    from dagster_project.lib.specs import stage
 
     monkeypatch.setenv("GLEANER_WAREHOUSE", "s3://bucket/prefix")
     assert stage("records", {"polars"}, "1")["kinds"] == {"polars", "s3"}

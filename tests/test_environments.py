@@ -2,9 +2,9 @@
 
 import pytest
 
-from dagster_project.resources import PROD_REQUIRED, resources_for_env
-from resources.drops import S3DropsResource
-from resources.warehouse import S3WarehouseResource
+from dagster_project.resources.drops import S3DropsResource
+from dagster_project.resources.environments import PROD_REQUIRED, resources_for_env
+from dagster_project.resources.warehouse import S3WarehouseResource
 
 PROD = {
     "GLEANER_WAREHOUSE": "s3://gleaner-prod/warehouse",

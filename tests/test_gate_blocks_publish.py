@@ -15,12 +15,12 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from assets.dataset import GATE_CHECKS, labeled_dataset
-from assets.partitioning import with_partition
-from assets.publish import training_data
-from gleaner.dataset.versioning import published_versions, read_manifest
-from resources.policy import PolicyResource
-from resources.warehouse import WarehouseResource
+from dagster_project.defs.dataset.candidate import GATE_CHECKS, labeled_dataset
+from dagster_project.defs.dataset.publish import training_data
+from dagster_project.lib.partitions import with_partition
+from dagster_project.resources.policy import PolicyResource
+from dagster_project.resources.warehouse import WarehouseResource
+from gleaner.storage.versions import published_versions, read_manifest
 
 PARTITION = {"source": "acme", "date": "2026-11-20"}
 

@@ -11,14 +11,14 @@ import polars as pl
 import pytest
 from conftest import free_port
 
-from assets.labels import human_labels, review_tasks
-from dagster_project.label_studio_sensor import label_studio_sensor
-from dagster_project.partitions import partition_key
+from dagster_project.defs.labels.assets import human_labels, review_tasks
+from dagster_project.defs.labels.sensors import label_studio_sensor
+from dagster_project.lib.partitions import partition_key
+from dagster_project.resources.label_studio import LabelStudioResource
+from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.labeling.label_studio.api import LabelStudioClient, LabelStudioUnavailable
 from gleaner.labeling.label_studio.export import build_import_tasks, parse_export
 from gleaner.labeling.label_studio.review_sync import AnnotationCursor, new_annotations, record_partitions
-from resources.label_studio import LabelStudioResource
-from resources.warehouse import WarehouseResource
 
 PARTITION = {"source": "acme", "date": "2026-11-20"}
 
@@ -160,7 +160,7 @@ def test_server_down_fails_assets_cleanly_and_sensor_skips(tmp_path: Path):
 
 
 def test_without_a_server_the_file_path_is_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from dagster_project.resources import resources_for_env
+    from dagster_project.resources.environments import resources_for_env
 
     monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
     files_only = resources_for_env("local")["label_studio"]

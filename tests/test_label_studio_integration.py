@@ -12,15 +12,15 @@ import pytest
 from anthropic_standin import AnthropicStandIn, ok
 from label_studio_server import LabelStudioServer, start_server
 
-from assets.labels import human_labels, labels, review_tasks
-from dagster_project.label_studio_sensor import label_studio_sensor
-from dagster_project.partitions import partition_key
+from dagster_project.defs.labels.assets import human_labels, labels, review_tasks
+from dagster_project.defs.labels.sensors import label_studio_sensor
+from dagster_project.lib.partitions import partition_key
+from dagster_project.resources.label_studio import LabelStudioResource
+from dagster_project.resources.llm import LLMLabelerResource
+from dagster_project.resources.policy import PolicyResource
+from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.labeling.label_studio.api import LabelStudioClient, LabelStudioError, LabelStudioUnavailable
 from gleaner.labeling.label_studio.export import FROM_NAME, TO_NAME
-from resources.label_studio import LabelStudioResource
-from resources.llm import LLMLabelerResource
-from resources.policy import PolicyResource
-from resources.warehouse import WarehouseResource
 
 KEY = "sk-ant-label-studio-test-0123456789abcdef"
 PARTITION = {"source": "acme", "date": "2026-11-20"}

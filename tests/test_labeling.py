@@ -8,7 +8,7 @@ from gleaner.labeling.functions import RecordView, apply_functions
 from gleaner.labeling.label_studio.export import build_import_tasks, labeling_config, parse_export
 from gleaner.labeling.product_reviews import keyword_rules, lexicon_vader, rating_rule
 from gleaner.labeling.registry import functions_for
-from gleaner.labeling.resolution import LabelPolicy, Vote, resolve
+from gleaner.labeling.resolution import LabelPolicy, SourceVote, resolve_record
 
 
 def test_rating_rule_abstains_on_three():
@@ -37,50 +37,52 @@ def test_functions_are_registered_per_dataset():
 
 
 def test_resolution_order_human_then_llm_then_rules():
-    rules = [Vote("lf_rating", "lf", "positive"), Vote("lf_lexicon", "lf", "positive")]
-    assert resolve(rules).status == "auto" and resolve(rules).basis == "rule consensus"
-    assert resolve(rules, LabelPolicy(allow_rule_consensus=False)).status == "needs_review"
-    human = resolve([*rules, Vote("human:1", "human", "negative")])
+    rules = [SourceVote("lf_rating", "lf", "positive"), SourceVote("lf_lexicon", "lf", "positive")]
+    assert resolve_record(rules).status == "auto" and resolve_record(rules).basis == "rule consensus"
+    assert resolve_record(rules, LabelPolicy(allow_rule_consensus=False)).status == "needs_review"
+    human = resolve_record([*rules, SourceVote("human:1", "human", "negative")])
     assert (human.status, human.label) == ("human", "negative")
-    llm = [Vote("llm:0", "llm", "negative", 0.97), Vote("llm:1", "llm", "negative", 0.95)]
-    assert resolve([*rules, *llm]).label == "negative"
-    unsure = [Vote("llm:0", "llm", "negative", 0.6), Vote("llm:1", "llm", "negative", 0.7)]
-    assert resolve(unsure, LabelPolicy(allow_rule_consensus=False)).status == "needs_review"
-    assert resolve([*rules, *unsure]).basis == "rule consensus"
+    llm = [SourceVote("llm:0", "llm", "negative", 0.97), SourceVote("llm:1", "llm", "negative", 0.95)]
+    assert resolve_record([*rules, *llm]).label == "negative"
+    unsure = [SourceVote("llm:0", "llm", "negative", 0.6), SourceVote("llm:1", "llm", "negative", 0.7)]
+    assert resolve_record(unsure, LabelPolicy(allow_rule_consensus=False)).status == "needs_review"
+    assert resolve_record([*rules, *unsure]).basis == "rule consensus"
 
 
 def test_llm_majority_is_the_labelers_rule_two_of_three_with_mean_confidence():
     # Two agreeing votes out of three (after a tie-breaker) are a majority; confidence is their mean.
     votes = [
-        Vote("v0", "llm", "positive", 0.95),
-        Vote("v1", "llm", "negative", 0.99),
-        Vote("v2", "llm", "positive", 0.93),
+        SourceVote("v0", "llm", "positive", 0.95),
+        SourceVote("v1", "llm", "negative", 0.99),
+        SourceVote("v2", "llm", "positive", 0.93),
     ]
-    outcome = resolve(votes, LabelPolicy(allow_rule_consensus=False))
+    outcome = resolve_record(votes, LabelPolicy(allow_rule_consensus=False))
     assert (outcome.status, outcome.label, outcome.confidence) == ("auto", "positive", 0.94)
-    assert resolve(votes, LabelPolicy(llm_confidence_threshold=0.95, allow_rule_consensus=False)).status == (
+    assert resolve_record(votes, LabelPolicy(llm_confidence_threshold=0.95, allow_rule_consensus=False)).status == (
         "needs_review"
     )
     # One vote answered, two failed: a single vote is no majority, however confident.
-    lone = [Vote("v0", "llm", "positive", 0.99), Vote("v1", "llm", None), Vote("v2", "llm", None)]
-    outcome = resolve(lone, LabelPolicy(allow_rule_consensus=False))
+    lone = [SourceVote("v0", "llm", "positive", 0.99), SourceVote("v1", "llm", None), SourceVote("v2", "llm", None)]
+    outcome = resolve_record(lone, LabelPolicy(allow_rule_consensus=False))
     assert (outcome.status, outcome.guess) == ("needs_review", "positive")
     assert outcome.basis == "too few agreeing llm votes (1 of 2)"
-    five = [Vote(f"v{i}", "llm", "positive", 0.99) for i in range(2)]
-    assert resolve(five, LabelPolicy(llm_majority=3, allow_rule_consensus=False)).status == "needs_review"
+    five = [SourceVote(f"v{i}", "llm", "positive", 0.99) for i in range(2)]
+    assert resolve_record(five, LabelPolicy(llm_majority=3, allow_rule_consensus=False)).status == "needs_review"
 
 
 def test_conflicting_rules_go_to_review_with_a_guess():
-    outcome = resolve([Vote("lf_rating", "lf", "positive"), Vote("lf_lexicon", "lf", "negative")])
+    outcome = resolve_record([SourceVote("lf_rating", "lf", "positive"), SourceVote("lf_lexicon", "lf", "negative")])
     assert outcome.status == "needs_review" and outcome.label is None and outcome.basis == "rules conflict"
-    split_humans = resolve([Vote("human:1", "human", "positive"), Vote("human:2", "human", "negative")])
+    split_humans = resolve_record(
+        [SourceVote("human:1", "human", "positive"), SourceVote("human:2", "human", "negative")]
+    )
     assert split_humans.status == "needs_review" and split_humans.basis == "humans disagree"
 
 
 def test_pending_records_carry_no_label_only_a_guess():
-    outcome = resolve([Vote("v0", "llm", "positive", 0.5), Vote("v1", "llm", "positive", 0.6)])
+    outcome = resolve_record([SourceVote("v0", "llm", "positive", 0.5), SourceVote("v1", "llm", "positive", 0.6)])
     assert (outcome.status, outcome.label, outcome.guess) == ("needs_review", None, "positive")
-    assert resolve([]).basis == "no annotation source voted"
+    assert resolve_record([]).basis == "no annotation source voted"
 
 
 def test_cohen_matches_scikit_learn_on_shared_items_only():

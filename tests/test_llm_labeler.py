@@ -26,7 +26,7 @@ from gleaner.labeling.llm.cache import CacheKey, ParquetLabelCache
 from gleaner.labeling.llm.config import LLMLabelerConfig, ModelPrice
 from gleaner.labeling.llm.labeler import LLMLabeler
 from gleaner.labeling.llm.protocol import Answer, LabelerConfigurationError
-from gleaner.labeling.llm.votes import Vote, next_vote_indices, resolve
+from gleaner.labeling.llm.votes import LLMVote, llm_majority, next_vote_indices
 
 KEY = "sk-ant-test-7Hq2ZxSECRETvalue0123456789"
 MODEL = "claude-haiku-4-5"
@@ -494,10 +494,10 @@ def test_concurrent_writers_resolve_to_the_earliest_answer(tmp_path: Path) -> No
 # -- vote arithmetic -------------------------------------------------------------------------------
 
 
-def _vote(index: int, label: str | None, confidence: float = 0.95) -> Vote:
+def _vote(index: int, label: str | None, confidence: float = 0.95) -> LLMVote:
     if label is None:
-        return Vote.failure(index, "boom")
-    return Vote(index, label, confidence, "", None, 1, 1, False)
+        return LLMVote.failure(index, "boom")
+    return LLMVote(index, label, confidence, "", None, 1, 1, False)
 
 
 @pytest.mark.parametrize(
@@ -524,7 +524,7 @@ def test_next_vote_indices(labels: list[str | None], total: int, expected: list[
 
 def test_resolve_uses_only_the_majority_votes_confidence() -> None:
     votes = [_vote(0, "p", 0.99), _vote(1, "n", 0.10), _vote(2, "p", 0.93)]
-    resolution = resolve(votes, majority=2, threshold=0.92)
+    resolution = llm_majority(votes, majority=2, threshold=0.92)
     assert (resolution.label, resolution.status, resolution.agreeing) == ("p", "auto", 2)
     assert resolution.confidence == pytest.approx(0.96)
 

@@ -10,12 +10,12 @@ import polars as pl
 import pytest
 from anthropic_standin import AnthropicStandIn, bad_request, ok
 
-from assets.labels import labels
-from dagster_project.partitions import partition_key
+from dagster_project.defs.labels.assets import labels
+from dagster_project.lib.partitions import partition_key
+from dagster_project.resources.llm import LLMLabelerResource
+from dagster_project.resources.policy import PolicyResource
+from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.labeling.agreement import fleiss
-from resources.llm import LLMLabelerResource
-from resources.policy import PolicyResource
-from resources.warehouse import WarehouseResource
 
 KEY = "sk-ant-asset-test-9Zq4SECRETvalue876543210"
 PARTITION = {"source": "acme", "date": "2026-11-20"}

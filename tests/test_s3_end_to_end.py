@@ -15,9 +15,9 @@ from conftest import BIN, ROOT, isolated_environment, run_cli
 from dagster_aws.s3 import S3Resource
 from test_definitions import ASSETS as GRAPH_ASSETS
 
-from assets.publish import versions_untampered
+from dagster_project.defs.dataset.publish import versions_untampered
+from dagster_project.resources.warehouse import S3WarehouseResource
 from gleaner.storage.backends import S3Settings, load_httpfs, s3_secret_sql
-from resources.warehouse import S3WarehouseResource
 
 pytestmark = pytest.mark.e2e
 

@@ -10,14 +10,14 @@ import dagster as dg
 import pytest
 from browser_procs import assert_no_browser_left, marked_browsers
 
-from assets.partitions import SOURCES, partition_key
-from assets.raw_pages import raw_pages
 from dagster_project.definitions import defs
-from dagster_project.schedules import daily_ingest
+from dagster_project.defs.ingest.assets import raw_pages
+from dagster_project.defs.ingest.schedules import daily_ingest
+from dagster_project.lib.partitions import SOURCES, partition_key
+from dagster_project.resources.browser import BrowserResource
+from dagster_project.resources.drops import DropsResource
+from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.demo_site import DemoSiteServer, build_site
-from resources.browser import BrowserResource
-from resources.drops import DropsResource
-from resources.warehouse import WarehouseResource
 
 DATES = ("2026-11-20", "2026-11-21")
 

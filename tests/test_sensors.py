@@ -13,11 +13,11 @@ import pytest
 from conftest import free_port
 from dagster_aws.s3 import S3Resource
 
-from dagster_project.sensors import drop_sensor
+from dagster_project.defs.ingest.sensors import drop_sensor
+from dagster_project.resources.drops import DropsResource, S3DropsResource
 from gleaner.drops.cursor import GRACE_SEC, DropCursor
 from gleaner.drops.local import MARKER, WARC_NAME, read_drop, write_drop
 from gleaner.pages import FetchedPage
-from resources.drops import DropsResource, S3DropsResource
 
 TODAY = datetime.now(UTC).date().isoformat()  # its partition does not exist until the day is over
 

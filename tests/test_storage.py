@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from dagster_aws.s3 import S3Resource
 
-from gleaner.dataset.versioning import VersionConflict, publish, published_versions, read_manifest, verify_versions
+from dagster_project.resources.warehouse import S3WarehouseResource, WarehouseResource
 from gleaner.storage import warehouse as wh
 from gleaner.storage.backends import LocalStore, S3Settings, S3Store, Store, s3_secret_sql
-from resources.warehouse import S3WarehouseResource, WarehouseResource
+from gleaner.storage.versions import VersionConflict, publish, published_versions, read_manifest, verify_versions
 
 PARTITION = {"source": "acme", "date": "2026-11-20"}
 OTHER = {"source": "globex", "date": "2026-11-21"}
@@ -113,7 +113,7 @@ def test_versions_publish_once_refuse_a_second_writer_and_detect_tampering(resou
     # A second publisher that looked before v2's manifest existed: its exclusive manifest write is refused.
     late = resource.versions
     late.exists = lambda key: False  # type: ignore[method-assign]
-    import gleaner.dataset.versioning as versioning
+    import gleaner.storage.versions as versioning
 
     original = versioning.published_versions
     versioning.published_versions = lambda root: [1]
@@ -166,7 +166,7 @@ def _doc_lines(marker: str) -> list[str]:
 def test_the_documented_one_liners_read_a_version(resource: WarehouseResource, monkeypatch, tmp_path: Path) -> None:
     import duckdb
 
-    from resources.warehouse import warehouse_from_env
+    from dagster_project.resources.warehouse import warehouse_from_env
 
     if not isinstance(resource, S3WarehouseResource):  # the docs' relative .gleaner/warehouse
         monkeypatch.chdir(tmp_path)

@@ -1,0 +1,28 @@
+"""From labelled partitions to published versions: the candidate, its gate, and immutable `training_data_vN`.
+
+The public surface: `build_candidate` (global dedup, cluster splits, balancing, the gate's verdicts)
+and `release` (gate again, Parquet per split, manifest, card, publish into `gleaner.storage`'s immutable
+versions). Splitting, balancing, the checks and the card stay beneath.
+"""
+
+from gleaner.dataset.candidate import Candidate, CandidatePolicy, build_candidate
+from gleaner.dataset.card import render_card
+from gleaner.dataset.gate import CheckVerdict, GatePolicy, run_gate
+from gleaner.dataset.release import TRAINING_COLUMNS, GateFailed, release, training_frame
+from gleaner.dataset.splitting import SPLITS, SplitRatios
+
+__all__ = [
+    "SPLITS",
+    "TRAINING_COLUMNS",
+    "Candidate",
+    "CandidatePolicy",
+    "CheckVerdict",
+    "GateFailed",
+    "GatePolicy",
+    "SplitRatios",
+    "build_candidate",
+    "release",
+    "render_card",
+    "run_gate",
+    "training_frame",
+]

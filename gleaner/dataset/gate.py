@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from gleaner.dataset.balancing import imbalance_ratio
 from gleaner.dataset.splitting import SPLITS
-from gleaner.dedup.partition import dedup
+from gleaner.dedup.kernel import dedup
 from gleaner.schemas import ProductReview, validate_candidate
 
 

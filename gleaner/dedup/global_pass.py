@@ -3,7 +3,7 @@
 Per-partition dedup only sees the records other partitions kept when it ran, so its decisions can go stale
 when partitions are materialized out of order (a later copy kept because its original had not arrived
 yet), or when a chain of near duplicates runs through a record another partition removed. The global pass
-runs the same ``gleaner.dedup.partition.dedup`` over every canonical record of every partition: its kept set and
+runs the same ``gleaner.dedup.kernel.dedup`` over every canonical record of every partition: its kept set and
 cluster ids are then a function of the records alone, identical whatever order the partitions ran in, and
 identical to ``gleaner dedup`` on a file holding all of them (see docs/dedup.md).
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from gleaner.dedup.partition import dedup
+from gleaner.dedup.kernel import dedup
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from gleaner.dedup.arrays import maybe_repeated, ranges, unique
 from gleaner.dedup.minhash import BANDS
 
 # A bucket this large is a family of templated pages rather than a few near copies; it is verified in
-# rounds against one pivot at a time (see ``gleaner.dedup.partition``) instead of pair by pair.
+# rounds against one pivot at a time (see ``gleaner.dedup.kernel``) instead of pair by pair.
 MAX_BUCKET = 64
 
 BAND_COLUMNS = [f"band_{b}" for b in range(BANDS)]

@@ -1,4 +1,4 @@
-"""Dedup of any Parquet file through the same ``gleaner.dedup.partition.dedup`` the pipeline runs.
+"""Dedup of any Parquet file through the same ``gleaner.dedup.kernel.dedup`` the pipeline runs.
 
 This is what ``gleaner dedup INPUT.parquet OUTDIR ...`` calls, so a data engineer can check a dedup
 decision on an export, or on a file from somewhere else entirely, without the warehouse or Dagster.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from gleaner.dedup.partition import dedup
+from gleaner.dedup.kernel import dedup
 
 KEPT_FILE = "kept.parquet"
 NEAR_DUPLICATES_FILE = "near_duplicates.parquet"

@@ -128,7 +128,7 @@ class ShingledBatch:
 
     ``shingles[offsets[i]:offsets[i + 1]]`` are text ``i``'s shingle hashes in word order (duplicates kept).
     ``text_keys[i]`` is ``seq_hash`` of all the text's words: equal normalized texts have equal keys, so
-    exact-duplicate candidates are found without a sha256 per record (see ``gleaner.dedup.partition``).
+    exact-duplicate candidates are found without a sha256 per record (see ``gleaner.dedup.kernel``).
     """
 
     text_keys: np.ndarray  # (n,) uint64

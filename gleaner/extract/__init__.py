@@ -1,0 +1,27 @@
+"""From stored pages to validated records, with a reason for every page or review that did not make it.
+
+The public surface: `extract_partition` (the `canonical_records` step), `extract_batch` / `extract_page`
+for any pages, `run_extract` (`gleaner extract` on local files) and the two tables' schemas. Structured data
+(JSON-LD, microdata, RDFa), selectors, ratings, language and text cleaning stay beneath.
+"""
+
+from gleaner.extract.batch import FAILED_SCHEMA, RECORD_SCHEMA, BatchExtraction, extract_batch
+from gleaner.extract.local_files import run_extract, summary_lines
+from gleaner.extract.page import BUILTIN_EXTRACTORS, ExtractionSpec, PageExtraction, StoredPage, extract_page
+from gleaner.extract.partition import PartitionExtraction, extract_partition
+
+__all__ = [
+    "BUILTIN_EXTRACTORS",
+    "FAILED_SCHEMA",
+    "RECORD_SCHEMA",
+    "BatchExtraction",
+    "ExtractionSpec",
+    "PageExtraction",
+    "PartitionExtraction",
+    "StoredPage",
+    "extract_batch",
+    "extract_page",
+    "extract_partition",
+    "run_extract",
+    "summary_lines",
+]

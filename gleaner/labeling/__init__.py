@@ -1,1 +1,56 @@
-"""Annotation sources and how their votes become one label."""
+"""Annotation sources and how their votes become one label.
+
+The public surface: the partition step (`label_partition`, `human_labels`, `review_queue`), the label policy
+and per-record resolution, labeling functions and their registry, agreement between sources and
+Snorkel-style LF analysis. The LLM labeler (`gleaner.labeling.llm`) and Label Studio
+(`gleaner.labeling.label_studio`) are subpackages with their own surfaces, imported where used: the
+Anthropic SDK costs seconds to import and most commands never call it.
+"""
+
+from gleaner.labeling.agreement import agreement_report, cohen_rows
+from gleaner.labeling.analysis import lf_summary
+from gleaner.labeling.annotation_file import read_annotations
+from gleaner.labeling.functions import LabelingFunction, RecordView, apply_functions
+from gleaner.labeling.label_studio.export import read_export
+from gleaner.labeling.partition import (
+    HUMAN_SCHEMA,
+    LABEL_SCHEMA,
+    REVIEW_SCHEMA,
+    PartitionLabels,
+    human_labels,
+    label_partition,
+    record_views,
+    review_frame,
+    review_queue,
+)
+from gleaner.labeling.pii import scrub
+from gleaner.labeling.registry import functions_for
+from gleaner.labeling.resolution import LabelPolicy, ResolvedLabel, SourceVote, resolve_record
+from gleaner.labeling.source_agreement import source_agreement
+
+__all__ = [
+    "HUMAN_SCHEMA",
+    "LABEL_SCHEMA",
+    "REVIEW_SCHEMA",
+    "LabelPolicy",
+    "LabelingFunction",
+    "PartitionLabels",
+    "RecordView",
+    "ResolvedLabel",
+    "SourceVote",
+    "agreement_report",
+    "apply_functions",
+    "cohen_rows",
+    "functions_for",
+    "human_labels",
+    "label_partition",
+    "lf_summary",
+    "read_annotations",
+    "read_export",
+    "record_views",
+    "resolve_record",
+    "review_frame",
+    "review_queue",
+    "scrub",
+    "source_agreement",
+]

@@ -23,7 +23,7 @@ class LabelPolicy:
 
 
 @dataclass(frozen=True)
-class Vote:
+class SourceVote:
     annotator: str
     kind: str  # "lf" | "llm" | "human"
     label: str | None  # None: abstained or failed
@@ -31,7 +31,7 @@ class Vote:
 
 
 @dataclass(frozen=True)
-class Resolution:
+class ResolvedLabel:
     label: str | None
     confidence: float
     status: str  # "human" | "auto" | "needs_review"
@@ -56,8 +56,8 @@ def _llm_basis(label: str | None, count: int, confidence: float, policy: LabelPo
     return f"llm majority below threshold ({confidence:.2f})"
 
 
-def resolve(votes: list[Vote], policy: LabelPolicy = LabelPolicy()) -> Resolution:
-    by_kind: dict[str, list[Vote]] = {"lf": [], "llm": [], "human": []}
+def resolve_record(votes: list[SourceVote], policy: LabelPolicy = LabelPolicy()) -> ResolvedLabel:
+    by_kind: dict[str, list[SourceVote]] = {"lf": [], "llm": [], "human": []}
     for vote in votes:
         if vote.label is not None:
             by_kind.setdefault(vote.kind, []).append(vote)
@@ -65,7 +65,7 @@ def resolve(votes: list[Vote], policy: LabelPolicy = LabelPolicy()) -> Resolutio
     humans = [v.label for v in by_kind["human"]]
     human_label, human_count = _majority(humans)
     if human_label:
-        return Resolution(human_label, human_count / len(humans), "human", "human majority", human_label)
+        return ResolvedLabel(human_label, human_count / len(humans), "human", "human majority", human_label)
 
     llm = by_kind["llm"]
     llm_label, llm_count = _majority([v.label for v in llm])
@@ -74,7 +74,7 @@ def resolve(votes: list[Vote], policy: LabelPolicy = LabelPolicy()) -> Resolutio
         agreeing = [v.confidence or 0.0 for v in llm if v.label == llm_label]
         llm_conf = sum(agreeing) / len(agreeing)
         if llm_count >= policy.llm_majority and llm_conf >= policy.llm_confidence_threshold:
-            return Resolution(llm_label, round(llm_conf, 4), "auto", "llm majority", llm_label)
+            return ResolvedLabel(llm_label, round(llm_conf, 4), "auto", "llm majority", llm_label)
 
     rules = [v.label for v in by_kind["lf"]]
     rule_label, rule_count = _majority(rules)
@@ -85,7 +85,7 @@ def resolve(votes: list[Vote], policy: LabelPolicy = LabelPolicy()) -> Resolutio
         and rule_count >= policy.min_agreeing_rules
         and rule_count == len(rules)
     ):
-        return Resolution(rule_label, round(rule_conf, 4), "auto", "rule consensus", rule_label)
+        return ResolvedLabel(rule_label, round(rule_conf, 4), "auto", "rule consensus", rule_label)
 
     if humans:
         basis = "humans disagree"
@@ -97,4 +97,4 @@ def resolve(votes: list[Vote], policy: LabelPolicy = LabelPolicy()) -> Resolutio
         basis = "no annotation source voted"
     guess = llm_label or rule_label
     confidence = llm_conf if llm_label else rule_conf
-    return Resolution(None, round(confidence, 4), "needs_review", basis, guess)
+    return ResolvedLabel(None, round(confidence, 4), "needs_review", basis, guess)

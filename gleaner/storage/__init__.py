@@ -1,0 +1,31 @@
+"""Where the warehouse's bytes live (a folder or an S3 prefix, `backends`), how assets lay them out
+(Hive-style Parquet per asset and partition plus a DuckDB catalog of views, `warehouse`), and the immutable
+published versions (`versions`: a version exists once its manifest exists; nothing writes into one)."""
+
+from gleaner.storage import warehouse
+from gleaner.storage.backends import LocalStore, S3Settings, S3Store, Store, parse_s3_url
+from gleaner.storage.versions import (
+    PublishOutcome,
+    VersionConflict,
+    publish,
+    published_versions,
+    read_manifest,
+    verify_versions,
+    warehouse_versions,
+)
+
+__all__ = [
+    "LocalStore",
+    "PublishOutcome",
+    "S3Settings",
+    "S3Store",
+    "Store",
+    "VersionConflict",
+    "parse_s3_url",
+    "publish",
+    "published_versions",
+    "read_manifest",
+    "verify_versions",
+    "warehouse",
+    "warehouse_versions",
+]

@@ -24,8 +24,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from gleaner.dataset.versioning import published_versions, read_manifest, sha256_bytes
 from gleaner.storage.backends import LocalStore, Store, as_store
+from gleaner.storage.versions import published_versions, read_manifest, sha256_bytes
 
 CATALOG = "catalog.duckdb"
 CATALOG_SQL = "catalog.sql"

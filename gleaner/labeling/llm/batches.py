@@ -28,7 +28,7 @@ from gleaner.labeling.llm.protocol import (
     request_params,
 )
 from gleaner.labeling.llm.usage import UsageMeter
-from gleaner.labeling.llm.votes import Vote, next_vote_indices
+from gleaner.labeling.llm.votes import LLMVote, next_vote_indices
 from gleaner.progress import Progress
 
 _Ask = tuple[str, int]  # (text sha256, vote index)
@@ -50,8 +50,8 @@ class BatchVoter:
         self._log = log
         self._secret = config.api_key.get_secret_value()
 
-    def votes(self, texts: dict[str, str]) -> dict[str, tuple[Vote, ...]]:
-        votes: dict[str, list[Vote]] = {sha: [] for sha in texts}
+    def votes(self, texts: dict[str, str]) -> dict[str, tuple[LLMVote, ...]]:
+        votes: dict[str, list[LLMVote]] = {sha: [] for sha in texts}
         while True:
             wave = [
                 (sha, index)
@@ -71,8 +71,8 @@ class BatchVoter:
     def _key(self, ask: _Ask) -> CacheKey:
         return CacheKey(self._config.model, self._config.prompt_version, ask[1], ask[0])
 
-    def _wave(self, wave: list[_Ask], texts: dict[str, str]) -> dict[_Ask, Vote]:
-        answered: dict[_Ask, Vote] = {}
+    def _wave(self, wave: list[_Ask], texts: dict[str, str]) -> dict[_Ask, LLMVote]:
+        answered: dict[_Ask, LLMVote] = {}
         to_ask: list[_Ask] = []
         for ask in wave:
             cached = self._cache.get(self._key(ask))
@@ -80,13 +80,13 @@ class BatchVoter:
                 to_ask.append(ask)
             else:
                 self._meter.add_cache_hit()
-                answered[ask] = Vote.from_answer(ask[1], cached, cached=True)
+                answered[ask] = LLMVote.from_answer(ask[1], cached, cached=True)
         size = self._config.batch_max_requests
         for start in range(0, len(to_ask), size):
             answered.update(self._run_batch(to_ask[start : start + size], texts))
         return answered
 
-    def _run_batch(self, asks: list[_Ask], texts: dict[str, str]) -> dict[_Ask, Vote]:
+    def _run_batch(self, asks: list[_Ask], texts: dict[str, str]) -> dict[_Ask, LLMVote]:
         by_id = {f"q{n}": ask for n, ask in enumerate(asks)}
         requests: list[Any] = [
             {"custom_id": cid, "params": request_params(self._config, texts[sha])} for cid, (sha, _) in by_id.items()
@@ -97,16 +97,16 @@ class BatchVoter:
             raise LabelerConfigurationError(describe_error(exc, self._secret)) from None
         except CALL_ERRORS as exc:
             error = f"batch_not_created: {describe_error(exc, self._secret)}"
-            return {ask: Vote.failure(ask[1], error) for ask in asks}
+            return {ask: LLMVote.failure(ask[1], error) for ask in asks}
         self._meter.add_batch_job()
         self._log(f"llm batch {batch.id} submitted with {len(asks)} requests")
 
         if not self._wait_until_ended(batch.id, len(asks)):
             self._cancel(batch.id)
             error = f"batch_timeout: {batch.id} did not end within {self._config.batch_max_wait_seconds}s"
-            return {ask: Vote.failure(ask[1], error) for ask in asks}
+            return {ask: LLMVote.failure(ask[1], error) for ask in asks}
 
-        answered: dict[_Ask, Vote] = {}
+        answered: dict[_Ask, LLMVote] = {}
         try:
             for item in self._client.messages.batches.results(batch.id):
                 ask = by_id.get(item.custom_id)
@@ -117,7 +117,7 @@ class BatchVoter:
         except CALL_ERRORS as exc:
             self._log(f"llm batch {batch.id}: reading results failed: {describe_error(exc, self._secret)}")
         missing = f"batch_missing_result: {batch.id} returned no result for this request"
-        return {ask: answered.get(ask) or Vote.failure(ask[1], missing) for ask in asks}
+        return {ask: answered.get(ask) or LLMVote.failure(ask[1], missing) for ask in asks}
 
     def _wait_until_ended(self, batch_id: str, requests: int) -> bool:
         deadline = time.monotonic() + self._config.batch_max_wait_seconds
@@ -148,16 +148,16 @@ class BatchVoter:
         except CALL_ERRORS as exc:
             self._log(f"llm batch {batch_id}: cancel failed: {describe_error(exc, self._secret)}")
 
-    def _vote_from_result(self, ask: _Ask, result: Any) -> Vote:
+    def _vote_from_result(self, ask: _Ask, result: Any) -> LLMVote:
         kind = getattr(result, "type", None)
         if kind == "succeeded":
             answer = judge_message(self._config, getattr(result, "message", None))
             self._meter.add_call(answer.input_tokens, answer.output_tokens, batched=True)
             self._cache.put(self._key(ask), answer)
-            return Vote.from_answer(ask[1], answer, cached=False)
+            return LLMVote.from_answer(ask[1], answer, cached=False)
         self._meter.add_call(0, 0, batched=True)
         if kind == "errored":
             error = getattr(getattr(result, "error", None), "error", None)
             detail = f"{getattr(error, 'type', 'unknown')}: {getattr(error, 'message', '')}"
-            return Vote.failure(ask[1], redact(f"batch_errored: {detail}", self._secret))
-        return Vote.failure(ask[1], f"batch_{kind or 'unknown'}: the request was not processed")
+            return LLMVote.failure(ask[1], redact(f"batch_errored: {detail}", self._secret))
+        return LLMVote.failure(ask[1], f"batch_{kind or 'unknown'}: the request was not processed")

@@ -31,7 +31,7 @@ from gleaner.labeling.llm.protocol import (
     request_params,
 )
 from gleaner.labeling.llm.usage import LLMUsage, UsageMeter
-from gleaner.labeling.llm.votes import LLMResult, Vote, next_vote_indices, resolve
+from gleaner.labeling.llm.votes import LLMResult, LLMVote, llm_majority, next_vote_indices
 from gleaner.labeling.pii import scrub_text
 from gleaner.progress import Progress
 
@@ -118,7 +118,7 @@ class LLMLabeler:
                 model=self.config.model,
                 prompt_version=self.config.prompt_version,
                 votes=votes_by_sha[p.sha],
-                resolution=resolve(votes_by_sha[p.sha], self.config.majority, self.config.confidence_threshold),
+                resolution=llm_majority(votes_by_sha[p.sha], self.config.majority, self.config.confidence_threshold),
             )
             for p in prepared
         ]
@@ -145,11 +145,11 @@ class LLMLabeler:
             prepared.append(_Prepared(record_id, sha))
         return prepared, unique, redactions
 
-    def _votes_live(self, unique: dict[str, str]) -> dict[str, tuple[Vote, ...]]:
+    def _votes_live(self, unique: dict[str, str]) -> dict[str, tuple[LLMVote, ...]]:
         executor = ThreadPoolExecutor(max_workers=self.config.max_concurrency, thread_name_prefix="llm-label")
-        futures: dict[Future[tuple[Vote, ...]], str] = {}
+        futures: dict[Future[tuple[LLMVote, ...]], str] = {}
         progress = Progress(self._log, "llm labeling: distinct texts voted", len(unique))
-        votes: dict[str, tuple[Vote, ...]] = {}
+        votes: dict[str, tuple[LLMVote, ...]] = {}
         try:
             for sha, text in unique.items():
                 futures[executor.submit(self._votes_for, sha, text)] = sha
@@ -161,18 +161,18 @@ class LLMLabeler:
             # On a fatal error, do not start the calls still queued; the ones in flight finish.
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def _votes_for(self, sha: str, text: str) -> tuple[Vote, ...]:
-        votes: list[Vote] = []
+    def _votes_for(self, sha: str, text: str) -> tuple[LLMVote, ...]:
+        votes: list[LLMVote] = []
         while indices := next_vote_indices(votes, self.config.votes, self.config.majority):
             votes.extend(self._vote(index, sha, text) for index in indices)
         return tuple(votes)
 
-    def _vote(self, index: int, sha: str, text: str) -> Vote:
+    def _vote(self, index: int, sha: str, text: str) -> LLMVote:
         key = self._key(index, sha)
         cached = self._cache.get(key)
         if cached is not None:
             self._meter.add_cache_hit()
-            vote = Vote.from_answer(index, cached, cached=True)
+            vote = LLMVote.from_answer(index, cached, cached=True)
         else:
             vote = self._ask(index, key, text)
         if not vote.ok:
@@ -180,7 +180,7 @@ class LLMLabeler:
             self._log(f"llm vote failed: text {sha[:12]} vote {index}: {vote.error}")
         return vote
 
-    def _ask(self, index: int, key: CacheKey, text: str) -> Vote:
+    def _ask(self, index: int, key: CacheKey, text: str) -> LLMVote:
         try:
             message = self._client.messages.create(**request_params(self.config, text))
         except FATAL_ERRORS as exc:
@@ -188,8 +188,8 @@ class LLMLabeler:
             raise LabelerConfigurationError(describe_error(exc, self._secret)) from None
         except CALL_ERRORS as exc:
             self._meter.add_call(0, 0)
-            return Vote.failure(index, describe_error(exc, self._secret))
+            return LLMVote.failure(index, describe_error(exc, self._secret))
         answer = judge_message(self.config, message)
         self._meter.add_call(answer.input_tokens, answer.output_tokens)
         self._cache.put(key, answer)
-        return Vote.from_answer(index, answer, cached=False)
+        return LLMVote.from_answer(index, answer, cached=False)

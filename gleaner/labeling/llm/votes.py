@@ -21,7 +21,7 @@ Status = Literal["auto", "needs_review"]
 
 
 @dataclass(frozen=True)
-class Vote:
+class LLMVote:
     index: int
     label: str | None
     confidence: float | None
@@ -36,7 +36,7 @@ class Vote:
         return self.error is None and self.label is not None
 
     @classmethod
-    def from_answer(cls, index: int, answer: Answer, *, cached: bool) -> Vote:
+    def from_answer(cls, index: int, answer: Answer, *, cached: bool) -> LLMVote:
         return cls(
             index,
             answer.label,
@@ -49,12 +49,12 @@ class Vote:
         )
 
     @classmethod
-    def failure(cls, index: int, error: str) -> Vote:
+    def failure(cls, index: int, error: str) -> LLMVote:
         return cls(index, None, None, "", error, 0, 0, False)
 
 
 @dataclass(frozen=True)
-class Resolution:
+class LLMMajority:
     label: str | None
     confidence: float | None
     status: Status
@@ -68,11 +68,11 @@ class LLMResult:
     text_sha256: str
     model: str
     prompt_version: str
-    votes: tuple[Vote, ...]
-    resolution: Resolution
+    votes: tuple[LLMVote, ...]
+    resolution: LLMMajority
 
 
-def _top(votes: Sequence[Vote]) -> tuple[str | None, int]:
+def _top(votes: Sequence[LLMVote]) -> tuple[str | None, int]:
     counts = Counter(v.label for v in votes if v.ok)
     if not counts:
         return None, 0
@@ -82,8 +82,8 @@ def _top(votes: Sequence[Vote]) -> tuple[str | None, int]:
     return label, n
 
 
-def next_vote_indices(votes: Sequence[Vote], total: int, majority: int) -> list[int]:
-    """Vote indices that must be asked next; empty once the outcome is settled either way.
+def next_vote_indices(votes: Sequence[LLMVote], total: int, majority: int) -> list[int]:
+    """LLMVote indices that must be asked next; empty once the outcome is settled either way.
 
     Every returned vote is needed whatever the others answer (the leader still lacks that many votes), so
     the caller may ask them concurrently or in one batch without paying for a vote it could have skipped.
@@ -97,18 +97,18 @@ def next_vote_indices(votes: Sequence[Vote], total: int, majority: int) -> list[
     return list(range(start, start + (majority - leader)))
 
 
-def resolve(votes: Sequence[Vote], majority: int, threshold: float) -> Resolution:
+def llm_majority(votes: Sequence[LLMVote], majority: int, threshold: float) -> LLMMajority:
     label, agreeing = _top(votes)
     failed = sum(not v.ok for v in votes)
     if label is None or agreeing < majority:
         detail = f"no majority: {agreeing} of {majority} needed agree"
         if failed:
             detail += f"; {failed} failed vote(s)"
-        return Resolution(None, None, "needs_review", agreeing, detail)
+        return LLMMajority(None, None, "needs_review", agreeing, detail)
     confidences = [v.confidence for v in votes if v.ok and v.label == label and v.confidence is not None]
     confidence = sum(confidences) / len(confidences)
     if confidence < threshold:
-        return Resolution(
+        return LLMMajority(
             label, confidence, "needs_review", agreeing, f"low confidence: {confidence:.3f} < {threshold}"
         )
-    return Resolution(label, confidence, "auto", agreeing, f"{agreeing} agreeing vote(s)")
+    return LLMMajority(label, confidence, "auto", agreeing, f"{agreeing} agreeing vote(s)")

@@ -22,9 +22,7 @@ import polars as pl
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
-from gleaner.dataset.versioning import warehouse_versions
-from gleaner.storage import warehouse
-from gleaner.storage.backends import LocalStore, S3Settings, S3Store, Store, parse_s3_url
+from gleaner.storage import LocalStore, S3Settings, S3Store, Store, parse_s3_url, warehouse, warehouse_versions
 
 DEFAULT_ROOT = ".gleaner/warehouse"
 DEFAULT_STATE = ".gleaner/state"
@@ -78,8 +76,23 @@ class WarehouseResource(dg.ConfigurableResource):
     def read(self, asset: str, partition: dict[str, str] | None = None) -> pl.DataFrame | None:
         return warehouse.read_frame(self.store, asset, partition)
 
-    def read_all(self, asset: str) -> pl.DataFrame | None:
-        return warehouse.read_all(self.store, asset)
+    def read_required(self, asset: str, partition: dict[str, str] | None = None) -> pl.DataFrame:
+        """An upstream asset's rows; a clear failure naming what to run when it was never materialized."""
+        frame = self.read(asset, partition)
+        if frame is None:
+            where = f" for {partition}" if partition else ""
+            raise dg.Failure(f"{asset} has no data{where}; materialize it first")
+        return frame
+
+    def read_all(self, asset: str, missing: str | None = None) -> pl.DataFrame | None:
+        """Every partition's rows; with `missing`, no rows at all is a failure saying `<asset> <missing>`."""
+        return self._present(warehouse.read_all(self.store, asset), asset, missing)
+
+    @staticmethod
+    def _present(frame: pl.DataFrame | None, asset: str, missing: str | None) -> pl.DataFrame | None:
+        if missing is not None and (frame is None or frame.is_empty()):
+            raise dg.Failure(f"{asset} {missing}")
+        return frame
 
     def has_data(self, asset: str) -> bool:
         return warehouse.has_data(self.store, asset)
@@ -90,8 +103,11 @@ class WarehouseResource(dg.ConfigurableResource):
     def partition_location(self, asset: str, partition: dict[str, str] | None) -> str:
         return str(warehouse.partition_dir(self.store, asset, partition))
 
-    def read_all_with_versions(self, asset: str) -> tuple[pl.DataFrame | None, dict[str, str]]:
-        return warehouse.read_all_with_versions(self.store, asset)
+    def read_all_with_versions(
+        self, asset: str, missing: str | None = None
+    ) -> tuple[pl.DataFrame | None, dict[str, str]]:
+        frame, versions = warehouse.read_all_with_versions(self.store, asset)
+        return self._present(frame, asset, missing), versions
 
     def partition_data_versions(self, asset: str) -> dict[str, str]:
         return warehouse.partition_data_versions(self.store, asset)

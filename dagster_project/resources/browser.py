@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from gleaner.crawl.browser import BrowserSettings
+from gleaner.crawl import BrowserSettings
 
 
 class BrowserResource(dg.ConfigurableResource):

@@ -13,12 +13,12 @@ from typing import Any
 
 import dagster as dg
 
-from gleaner.labeling.label_studio.api import LabelStudioClient, LabelStudioError
-from gleaner.labeling.label_studio.export import labeling_config
-from gleaner.labeling.pii import scrub
+import gleaner
+from gleaner.labeling import scrub
+from gleaner.labeling.label_studio import LabelStudioClient, LabelStudioError, labeling_config
 from gleaner.schemas import LABELS
 
-BUNDLED_SAMPLE = Path(__file__).resolve().parent.parent / "gleaner" / "data" / "demo_human_annotations.json"
+BUNDLED_SAMPLE = Path(gleaner.__file__).resolve().parent / "data" / "demo_human_annotations.json"
 
 
 class LabelStudioResource(dg.ConfigurableResource):

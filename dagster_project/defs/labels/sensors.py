@@ -8,11 +8,10 @@ reason; the cursor does not move, so the next tick picks everything up.
 
 import dagster as dg
 
-from assets.partitions import SOURCES, date_partitions, partition_key
-from gleaner.labeling.label_studio.api import LabelStudioError
-from gleaner.labeling.label_studio.review_sync import AnnotationCursor, new_annotations, record_partitions
-from resources.label_studio import LabelStudioResource
-from resources.warehouse import WarehouseResource
+from dagster_project.lib.partitions import SOURCES, date_partitions, partition_key
+from dagster_project.resources.label_studio import LabelStudioResource
+from dagster_project.resources.warehouse import WarehouseResource
+from gleaner.labeling.label_studio import AnnotationCursor, LabelStudioError, new_annotations, record_partitions
 
 TARGETS = [dg.AssetKey("human_labels"), dg.AssetKey("labels")]
 

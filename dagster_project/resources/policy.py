@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from gleaner.dataset.gate import GatePolicy
-from gleaner.dataset.splitting import SplitRatios
-from gleaner.labeling.resolution import LabelPolicy
+from gleaner.dataset import CandidatePolicy, GatePolicy, SplitRatios
+from gleaner.labeling import LabelPolicy
 
 
 class PolicyResource(dg.ConfigurableResource):
@@ -40,6 +39,15 @@ class PolicyResource(dg.ConfigurableResource):
             kappa_min_shared=self.kappa_min_shared,
             max_class_ratio=self.max_class_ratio,
             near_duplicate_threshold=self.dedup_threshold,
+        )
+
+    def candidate(self) -> CandidatePolicy:
+        return CandidatePolicy(
+            ratios=self.split_ratios(),
+            max_class_ratio=self.max_class_ratio,
+            balance_strategy=self.balance_strategy,
+            dedup_threshold=self.dedup_threshold,
+            gate=self.gate(),
         )
 
     def labels(self, llm_majority: int) -> LabelPolicy:

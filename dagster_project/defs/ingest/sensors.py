@@ -11,12 +11,10 @@ to compare and stays small however many drops have ever arrived.
 import dagster as dg
 from botocore.exceptions import BotoCoreError, ClientError
 
-from assets.partitions import SOURCES, date_partitions, partition_key
-from dagster_project.jobs import ingest_partition
-from gleaner.drops.cursor import DropCursor
-from gleaner.drops.local import DropError
-from gleaner.drops.scan import DropSighting, RefusedDrop
-from resources.drops import DropsResource
+from dagster_project.defs.jobs import ingest_partition
+from dagster_project.lib.partitions import SOURCES, date_partitions, partition_key
+from dagster_project.resources.drops import DropsResource
+from gleaner.drops import DropCursor, DropError, DropSighting, RefusedDrop
 
 
 @dg.sensor(

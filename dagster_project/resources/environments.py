@@ -6,12 +6,12 @@ import os
 
 import dagster as dg
 
-from resources.browser import BrowserResource
-from resources.drops import drops_from_env
-from resources.label_studio import BUNDLED_SAMPLE, LabelStudioResource
-from resources.llm import LLMLabelerResource
-from resources.policy import PolicyResource
-from resources.warehouse import warehouse_from_env
+from dagster_project.resources.browser import BrowserResource
+from dagster_project.resources.drops import drops_from_env
+from dagster_project.resources.label_studio import BUNDLED_SAMPLE, LabelStudioResource
+from dagster_project.resources.llm import LLMLabelerResource
+from dagster_project.resources.policy import PolicyResource
+from dagster_project.resources.warehouse import warehouse_from_env
 
 
 def _llm() -> LLMLabelerResource:

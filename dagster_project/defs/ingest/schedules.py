@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.jobs import ingest_partition
+from dagster_project.defs.jobs import ingest_partition
 
 daily_ingest = dg.build_schedule_from_partitioned_job(
     ingest_partition,

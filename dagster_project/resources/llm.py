@@ -14,10 +14,8 @@ from collections.abc import Callable, Sequence
 import dagster as dg
 from pydantic import Field
 
-from gleaner.labeling.functions import RecordView
-from gleaner.labeling.llm.cache import ParquetLabelCache
-from gleaner.labeling.llm.config import LLMLabelerConfig, ModelPrice
-from gleaner.labeling.llm.labeler import LLMLabeler
+from gleaner.labeling import RecordView
+from gleaner.labeling.llm import LLMLabeler, LLMLabelerConfig, ModelPrice, ParquetLabelCache
 
 
 def annotator_name(model: str, vote_index: int) -> str:

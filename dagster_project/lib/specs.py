@@ -6,7 +6,7 @@ touched". Bump an asset's code version whenever its output for the same input ch
 its materializations stale.
 """
 
-from resources.warehouse import default_root
+from dagster_project.resources.warehouse import default_root
 
 OWNERS = ["team:data-engineering"]
 # labeled_dataset and training_data: one run at a time holds this pool (limit set in dagster_project/instance.py)

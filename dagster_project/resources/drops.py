@@ -13,10 +13,20 @@ from urllib.parse import urlsplit
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from gleaner.drops.local import DropRef, drop_path, list_complete_drops
-from gleaner.drops.s3 import check_s3, mirror_s3_drop, scan_s3, upload_drop
-from gleaner.drops.scan import DropSighting, RefusedDrop, check_local, scan_local
-from resources.warehouse import default_drops_dir
+from dagster_project.resources.warehouse import default_drops_dir
+from gleaner.drops import (
+    DropRef,
+    DropSighting,
+    RefusedDrop,
+    check_local,
+    check_s3,
+    drop_path,
+    list_complete_drops,
+    mirror_s3_drop,
+    scan_local,
+    scan_s3,
+    upload_drop,
+)
 
 
 class DropsResource(dg.ConfigurableResource):

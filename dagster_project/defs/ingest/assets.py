@@ -1,34 +1,17 @@
 """raw_pages: one row per fetched page of a source-day, from its scrape drops (crawling first if none)."""
 
-import hashlib
 from collections import Counter
 
 import dagster as dg
-import polars as pl
 
-from assets.metadata import table_metadata
-from assets.partitioning import markdown_table, partition_of, with_partition
-from assets.partitions import SOURCES, source_day_partitions
-from assets.specs import stage
-from gleaner.crawl.crawler import CrawlStats
-from gleaner.crawl.to_drop import crawl_to_drop
-from gleaner.drops.local import read_drop
-from resources.browser import BrowserResource
-from resources.drops import DropsResource
-from resources.warehouse import WarehouseResource
-
-RAW_SCHEMA = {
-    "drop_id": pl.String,
-    "requested_url": pl.String,
-    "final_url": pl.String,
-    "canonical_url": pl.String,
-    "status": pl.Int64,
-    "fetched_at": pl.Datetime("us", "UTC"),
-    "content_type": pl.String,
-    "html": pl.String,
-    "content_hash": pl.String,
-    "error": pl.String,
-}
+from dagster_project.lib.metadata import markdown_table, table_metadata
+from dagster_project.lib.partitions import SOURCES, partition_of, source_day_partitions, with_partition
+from dagster_project.lib.specs import stage
+from dagster_project.resources.browser import BrowserResource
+from dagster_project.resources.drops import DropsResource
+from dagster_project.resources.warehouse import WarehouseResource
+from gleaner.crawl import CrawlStats, crawl_to_drop
+from gleaner.drops import raw_pages_table
 
 
 class RawPagesConfig(dg.Config):
@@ -66,24 +49,7 @@ def raw_pages(
         context.log.info(f"crawl stored as drop {kept_at}")
         found = drops.complete_drops(source.name, partition["date"])
 
-    rows = []
-    for drop in found:
-        for page in read_drop(drop.path):
-            rows.append(
-                {
-                    "drop_id": drop.drop_id,
-                    "requested_url": page.requested_url,
-                    "final_url": page.final_url,
-                    "canonical_url": page.canonical_url,
-                    "status": page.status,
-                    "fetched_at": page.fetched_at,
-                    "content_type": page.content_type,
-                    "html": page.html,
-                    "content_hash": hashlib.sha256(page.html.encode()).hexdigest() if page.html else None,
-                    "error": page.error,
-                }
-            )
-    frame = pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row").sort(["canonical_url", "drop_id", "requested_url"])
+    frame = raw_pages_table(found)
     warehouse.write("raw_pages", with_partition(frame, partition), partition)
     warehouse.refresh_catalog(["raw_pages"])
     statuses = Counter(str(s) for s in frame["status"].to_list())

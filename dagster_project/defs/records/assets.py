@@ -5,19 +5,16 @@ files; this module only reads the partition, writes the two tables and reports.
 """
 
 from collections import Counter
-from collections.abc import Iterator
 
 import dagster as dg
 
-from assets.metadata import table_metadata
-from assets.partitioning import markdown_table, partition_of, with_partition
-from assets.partitions import SOURCES, source_day_partitions
-from assets.specs import stage
-from gleaner.extract.batch import FAILED_SCHEMA, RECORD_SCHEMA, extract_batch, failures_frame, records_frame
-from gleaner.extract.page import ExtractionSpec, StoredPage
+from dagster_project.lib.metadata import markdown_table, table_metadata
+from dagster_project.lib.partitions import SOURCES, partition_of, source_day_partitions, with_partition
+from dagster_project.lib.specs import stage
+from dagster_project.resources.warehouse import WarehouseResource
+from gleaner.extract import FAILED_SCHEMA, RECORD_SCHEMA, extract_partition
 from gleaner.progress import Progress
 from gleaner.schemas import ProductReview
-from resources.warehouse import WarehouseResource
 
 RECONCILES = "pages_reconcile"
 
@@ -66,37 +63,15 @@ def _counts_table(counter: Counter[str]) -> dg.MetadataValue:
 )
 def canonical_records(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     partition = partition_of(context)
-    source = SOURCES[partition["source"]]
-    pages = warehouse.read("raw_pages", partition)
-    if pages is None:
-        raise dg.Failure(f"raw_pages has no data for {partition}; materialize it first")
-
+    pages = warehouse.read_required("raw_pages", partition)
     progress = Progress(context.log.info, f"{partition['source']}: pages extracted", pages.height)
-
-    def stored_pages() -> Iterator[StoredPage]:
-        for row in pages.sort("canonical_url").iter_rows(named=True):
-            yield StoredPage(
-                source=partition["source"],
-                url=row["canonical_url"],
-                status=row["status"],
-                html=row["html"],
-                error=row["error"],
-                fetched_at=row["fetched_at"],
-            )
-            progress.advance()
-
-    batch = extract_batch(stored_pages(), ExtractionSpec.of(source))
-
-    canonical = records_frame(batch.records.values())
-    failed = failures_frame(batch.failures)
+    result = extract_partition(pages, SOURCES[partition["source"]], on_page=progress.advance)
+    batch, canonical, failed = result.batch, result.records, result.failures
     warehouse.write("canonical_records", with_partition(canonical, partition), partition)
     warehouse.write("failed_records", with_partition(failed, partition), partition)
     warehouse.refresh_catalog(["canonical_records", "failed_records"])
 
-    pages_in = pages.height
-    counts = batch.counts()
-    accounted = counts["pages_yielded"] + counts["pages_no_records"] + counts["pages_failed"]
-    reasons = batch.failure_reasons()
+    counts, reasons = batch.counts(), batch.failure_reasons()
     yield dg.MaterializeResult(
         asset_key="canonical_records",
         metadata={
@@ -105,7 +80,7 @@ def canonical_records(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                 ["record_id", "product_id", "rating", "language", "text"],
                 schema=review_column_schema(),
             ),
-            "pages_in": pages_in,
+            "pages_in": counts["pages_in"],
             "pages_yielded": counts["pages_yielded"],
             "pages_no_records": counts["pages_no_records"],
             "pages_failed": counts["pages_failed"],
@@ -119,9 +94,12 @@ def canonical_records(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         check_results=[
             dg.AssetCheckResult(
                 check_name=RECONCILES,
-                passed=accounted == pages_in,
+                passed=result.reconciles,
                 severity=dg.AssetCheckSeverity.ERROR,
-                metadata={"pages_in": pages_in, "accounted_for": accounted, **counts},
+                metadata={
+                    "accounted_for": counts["pages_yielded"] + counts["pages_no_records"] + counts["pages_failed"],
+                    **counts,
+                },
             )
         ],
     )

@@ -1,0 +1,120 @@
+"""The candidate dataset: every partition's labelled survivors, deduped globally, split by cluster, balanced.
+
+What `labeled_dataset` builds and the gate judges. Records still pending review are left out, never guessed;
+a review re-scraped on another day keeps the label its own partition resolved (labels join on the
+partition too). The summary carries what the version's manifest and card report.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from gleaner.dataset.balancing import balance_split
+from gleaner.dataset.gate import CheckVerdict, GatePolicy, run_gate
+from gleaner.dataset.splitting import SPLITS, SplitRatios, assign_splits
+from gleaner.dedup import global_dedup
+from gleaner.labeling import cohen_rows, source_agreement
+
+
+@dataclass(frozen=True)
+class CandidatePolicy:
+    ratios: SplitRatios = SplitRatios()
+    max_class_ratio: float = 1.5
+    balance_strategy: str = "undersample"
+    dedup_threshold: float = 0.8
+    gate: GatePolicy = field(default_factory=GatePolicy)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    frame: pl.DataFrame  # the balanced rows with split and oversampled, by split then record_id
+    verdicts: list[CheckVerdict]
+    summary: dict[str, Any]  # what the manifest carries: agreement, input partitions, dedup counts, balancing
+    agreement_report: dict[str, Any]
+    reinstated_ids: list[str]  # kept globally, removed by their own partition when it ran
+    reinstated_partitions: list[str]  # the partitions to re-run to bring them in
+    global_removed: int
+
+    @property
+    def pending_review(self) -> int:
+        return self.summary["pending_review"]
+
+
+def _resolved_labels(votes: pl.DataFrame) -> pl.DataFrame:
+    return votes.filter(pl.col("annotator_kind") == "resolved").select(
+        "record_id",
+        "source",
+        "partition_date",
+        "label",
+        pl.col("confidence").alias("label_confidence"),
+        pl.col("status").alias("label_status"),
+    )
+
+
+def _split_and_balance(labelled: pl.DataFrame, policy: CandidatePolicy) -> list[dict]:
+    rows = labelled.to_dicts()
+    splits = assign_splits({r["cluster_id"]: r["label"] for r in rows}, policy.ratios)
+    for row in rows:
+        row["split"] = splits[row["cluster_id"]]
+    return [
+        row
+        for split in SPLITS
+        for row in balance_split(
+            [r for r in rows if r["split"] == split],
+            split,
+            "label",
+            "record_id",
+            policy.max_class_ratio,
+            policy.balance_strategy,
+        )
+    ]
+
+
+def build_candidate(
+    deduped: pl.DataFrame,
+    votes: pl.DataFrame,
+    canonical: pl.DataFrame,
+    removals: pl.DataFrame | None,
+    input_versions: dict[str, dict[str, str]],
+    policy: CandidatePolicy,
+) -> Candidate:
+    """`input_versions`: asset -> {partition -> data version} of `deduped_records` and `labels`."""
+    settled = global_dedup(deduped, policy.dedup_threshold, canonical)
+    reinstated = canonical.filter(pl.col("record_id").is_in(settled.reinstated_ids))
+    reinstated_partitions = sorted({f"{r['partition_date']}|{r['source']}" for r in reinstated.iter_rows(named=True)})
+    joined = settled.survivors.join(_resolved_labels(votes), on=["record_id", "source", "partition_date"], how="left")
+    pending = joined.filter(pl.col("label").is_null())
+    labelled = joined.filter(pl.col("label").is_not_null())
+    balanced = _split_and_balance(labelled, policy)
+    oversampled = sum(r["oversampled"] for r in balanced)
+    report = source_agreement(votes.iter_rows(named=True))
+    agreement = cohen_rows(report)
+    verdicts = run_gate(balanced, agreement, policy.gate)
+
+    schema = labelled.schema | {"split": pl.String, "oversampled": pl.Boolean}
+    frame = pl.DataFrame(balanced, schema=schema, orient="row").sort(["split", "record_id", "oversampled"])
+    kinds = Counter(removals["kind"].to_list()) if removals is not None else Counter()
+    partitions = {
+        partition: {asset: versions.get(partition) for asset, versions in input_versions.items()}
+        for partition in sorted(input_versions["deduped_records"])
+    }
+    summary = {
+        "agreement": agreement,
+        "agreement_overall": {k: v for k, v in report.items() if k != "cohen"},
+        "input_partitions": partitions,
+        "pending_review": pending.height,
+        "dedup": {
+            "canonical_records": canonical.height,
+            "exact_removed": kinds["exact"],
+            "near_removed": kinds["near"],
+            "rescrapes_removed": kinds["rescrape"],
+            "global_pass_removed": settled.removed,
+        },
+        "balanced_away": labelled.height - (len(balanced) - oversampled),
+        "oversampled": oversampled,
+    }
+    return Candidate(frame, verdicts, summary, report, settled.reinstated_ids, reinstated_partitions, settled.removed)

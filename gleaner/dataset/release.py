@@ -1,0 +1,89 @@
+"""From a gated candidate to the files and manifest of `training_data_vN`.
+
+The gate runs again here, so a publish triggered on its own cannot skip it; then the candidate becomes one
+Parquet file per split plus a manifest (counts, agreement, inputs, policy, code version) and a dataset card,
+published immutably by `gleaner.storage.versions.publish`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import polars as pl
+
+from gleaner.code_version import source_fingerprint
+from gleaner.dataset.card import render_card
+from gleaner.dataset.gate import GatePolicy, run_gate
+from gleaner.dataset.splitting import SPLITS
+from gleaner.storage.backends import Store
+from gleaner.storage.versions import PublishOutcome, publish
+from gleaner.storage.warehouse import parquet_bytes
+
+TRAINING_COLUMNS = [
+    "record_id",
+    "source",
+    "product_id",
+    "review_id",
+    "page_url",
+    "scraped_at",
+    "text",
+    "rating",
+    "rating_scale",
+    "author",
+    "published",
+    "language",
+    "word_count",
+    "content_hash",
+    "cluster_id",
+    "label",
+    "label_status",
+    "label_confidence",
+    "split",
+    "oversampled",
+]
+
+
+class GateFailed(Exception):
+    """The candidate fails a blocking check: nothing is published."""
+
+
+def training_frame(candidate: pl.DataFrame) -> pl.DataFrame:
+    return candidate.select(TRAINING_COLUMNS).sort(["split", "record_id", "oversampled"])
+
+
+def rows_per_split_and_class(frame: pl.DataFrame) -> dict[str, dict[str, int]]:
+    return {s: dict(sorted(Counter(frame.filter(pl.col("split") == s)["label"].to_list()).items())) for s in SPLITS}
+
+
+def release(
+    versions: Store,
+    candidate: pl.DataFrame,
+    summary: dict[str, Any],
+    gate: GatePolicy,
+    policy_manifest: dict[str, Any],
+) -> PublishOutcome:
+    """Publish the candidate as the next version, or name the latest when its content is the same."""
+    failed = [v for v in run_gate(candidate.to_dicts(), summary["agreement"], gate) if not v.passed]
+    if failed:
+        raise GateFailed(
+            "candidate fails its gate; nothing published: "
+            + "; ".join(f"{v.name}: {json.dumps(v.details, default=str)}" for v in failed)
+        )
+    frame = training_frame(candidate)
+    data_files = {f"{s}.parquet": parquet_bytes(frame.filter(pl.col("split") == s)) for s in SPLITS}
+    manifest_fields = {
+        "rows": frame.height,
+        "rows_per_split_and_class": rows_per_split_and_class(frame),
+        "class_distribution": dict(sorted(Counter(frame["label"].to_list()).items())),
+        "agreement": summary["agreement"],
+        "agreement_overall": summary.get("agreement_overall"),
+        "input_partitions": summary["input_partitions"],
+        "dedup": summary["dedup"],
+        "pending_review": summary["pending_review"],
+        "oversampled_rows": int(frame["oversampled"].sum()),
+        "label_policy": policy_manifest,
+        "code_version": source_fingerprint(),
+    }
+    return publish(versions, data_files, manifest_fields, render_card=render_card)

@@ -1,0 +1,47 @@
+"""The warehouse's answer to dedup's `KeptRecords`: what other partitions kept, read by id, never loaded whole.
+
+`deduped_records` of every partition and the band index (`dedup_index`, one row of band hashes per kept
+record) are Parquet in the warehouse; DuckDB reads only the rows asked for, so checking a partition costs
+what it matches, not what the warehouse holds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from gleaner.dedup.lsh import find_prior_candidates
+from gleaner.dedup.partition import KEPT_SCHEMA
+from gleaner.storage.backends import Store
+from gleaner.storage.warehouse import asset_glob, has_data, partition_dir, query
+
+KEPT_ASSET = "deduped_records"
+INDEX_ASSET = "dedup_index"
+
+
+class WarehouseKeptRecords:
+    """`KeptRecords` over a warehouse, seen from one partition (whose own files are not 'elsewhere')."""
+
+    def __init__(self, root: Store | Path, partition: dict[str, str]):
+        self.root = root
+        self.partition = partition
+
+    def kept_elsewhere(self, ids: list[str]) -> pl.DataFrame:
+        if not ids or not has_data(self.root, KEPT_ASSET):
+            return pl.DataFrame(schema=KEPT_SCHEMA)
+        own = str(partition_dir(self.root, KEPT_ASSET, self.partition)) + "/"
+        with query(self.root) as con:
+            found = con.execute(
+                "SELECT record_id, text, scraped_at FROM read_parquet(?, filename = true) "
+                "WHERE record_id IN (SELECT unnest(?)) AND NOT starts_with(filename, ?)",
+                [asset_glob(self.root, KEPT_ASSET), ids, own],
+            ).fetchall()
+        return pl.DataFrame(found, schema=KEPT_SCHEMA, orient="row")
+
+    def prior_candidates(self, bands: pl.DataFrame) -> list[str]:
+        if not has_data(self.root, INDEX_ASSET):
+            return []
+        with query(self.root) as con:
+            # the partition's own earlier index rows match too; dedup drops ids it was given itself
+            return find_prior_candidates(con, asset_glob(self.root, INDEX_ASSET), bands)

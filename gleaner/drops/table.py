@@ -1,0 +1,47 @@
+"""A source-day's complete drops as one `raw_pages` table: one row per page, whichever drop it came in.
+
+Rows are ordered by canonical URL, then drop and requested URL, so the table's bytes do not depend on the
+order drops were listed or pages were written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+import polars as pl
+
+from gleaner.drops.local import DropRef, read_drop
+
+RAW_SCHEMA = {
+    "drop_id": pl.String,
+    "requested_url": pl.String,
+    "final_url": pl.String,
+    "canonical_url": pl.String,
+    "status": pl.Int64,
+    "fetched_at": pl.Datetime("us", "UTC"),
+    "content_type": pl.String,
+    "html": pl.String,
+    "content_hash": pl.String,
+    "error": pl.String,
+}
+
+
+def raw_pages_table(drops: Iterable[DropRef]) -> pl.DataFrame:
+    rows = [
+        {
+            "drop_id": drop.drop_id,
+            "requested_url": page.requested_url,
+            "final_url": page.final_url,
+            "canonical_url": page.canonical_url,
+            "status": page.status,
+            "fetched_at": page.fetched_at,
+            "content_type": page.content_type,
+            "html": page.html,
+            "content_hash": hashlib.sha256(page.html.encode()).hexdigest() if page.html else None,
+            "error": page.error,
+        }
+        for drop in drops
+        for page in read_drop(drop.path)
+    ]
+    return pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row").sort(["canonical_url", "drop_id", "requested_url"])

@@ -1,0 +1,154 @@
+"""One partition's labels: every vote kept as a row, one resolved row per record, the uncertain queued for people.
+
+The `labels` table holds every annotation source's vote (each labeling function, each LLM vote, each human)
+plus a `resolved` row per record from `resolve_record`; `human_labels` holds what people said in Label
+Studio; the review queue is the resolved rows still `needs_review`, with the best machine guess. The
+Dagster assets only read, call these and write.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from gleaner.labeling.functions import LabelingFunction, RecordView, apply_functions
+from gleaner.labeling.label_studio.export import parse_export
+from gleaner.labeling.resolution import LabelPolicy, SourceVote, resolve_record
+from gleaner.labeling.source_agreement import source_agreement
+
+HUMAN_SCHEMA = {
+    "record_id": pl.String,
+    "annotator": pl.String,
+    "annotation_id": pl.String,
+    "updated_at": pl.String,
+    "label": pl.String,
+}
+LABEL_SCHEMA = {
+    "record_id": pl.String,
+    "annotator": pl.String,
+    "annotator_kind": pl.String,
+    "label": pl.String,
+    "confidence": pl.Float64,
+    "status": pl.String,
+    "basis": pl.String,
+    "guess": pl.String,
+    "reason": pl.String,
+    "conditional": pl.Boolean,  # an LLM vote asked only because earlier votes disagreed or failed
+}
+REVIEW_SCHEMA = {"record_id": pl.String, "guess": pl.String, "confidence": pl.Float64, "basis": pl.String}
+
+
+def record_views(records: pl.DataFrame) -> list[RecordView]:
+    """What labeling functions and the LLM see of each record, in record_id order."""
+    return [RecordView(r["record_id"], r["text"], r["rating"]) for r in records.sort("record_id").iter_rows(named=True)]
+
+
+def human_labels(exports: Iterable[list[dict[str, Any]]], wanted: set[str]) -> tuple[pl.DataFrame, list[dict]]:
+    """Annotations of `wanted` records from Label Studio exports (server or files: one format), and the
+    unusable ones with their reason."""
+    votes, problems = [], []
+    for tasks in exports:
+        file_votes, file_problems = parse_export(tasks)
+        votes.extend(v for v in file_votes if v["record_id"] in wanted)
+        problems.extend(p for p in file_problems if p.get("record_id") in wanted)
+    frame = pl.DataFrame(votes, schema=HUMAN_SCHEMA, orient="row").unique().sort(["record_id", "annotator"])
+    return frame, problems
+
+
+@dataclass(frozen=True)
+class PartitionLabels:
+    frame: pl.DataFrame  # LABEL_SCHEMA: every vote plus one resolved row per record
+    votes: list[dict]  # the annotation sources' rows (no resolved rows)
+    resolved: list[dict]  # one per record, in record order
+
+    @property
+    def status(self) -> Counter[str]:
+        return Counter(r["status"] for r in self.resolved)
+
+    @property
+    def distribution(self) -> Counter[str]:
+        return Counter(r["label"] for r in self.resolved if r["label"])
+
+    def gold(self) -> dict[str, str]:
+        """Labels people settled: the reference for labeling-function accuracy."""
+        return {r["record_id"]: r["label"] for r in self.resolved if r["status"] == "human" and r["label"] is not None}
+
+    def lf_votes(self) -> dict[str, dict[str, str | None]]:
+        by_function: dict[str, dict[str, str | None]] = defaultdict(dict)
+        for row in self.votes:
+            if row["annotator_kind"] == "lf":
+                by_function[row["annotator"]][row["record_id"]] = row["label"]
+        return by_function
+
+    def agreement(self) -> dict[str, Any]:
+        return source_agreement(self.votes, min_shared=3)
+
+
+def _human_rows(humans: pl.DataFrame | None) -> list[dict]:
+    if humans is None:
+        return []
+    return [
+        {
+            "record_id": h["record_id"],
+            "annotator": h["annotator"],
+            "annotator_kind": "human",
+            "label": h["label"],
+            "confidence": None,
+        }
+        for h in humans.iter_rows(named=True)
+    ]
+
+
+def label_partition(
+    views: Sequence[RecordView],
+    functions: Mapping[str, LabelingFunction],
+    llm_rows: list[dict],
+    humans: pl.DataFrame | None,
+    policy: LabelPolicy,
+) -> PartitionLabels:
+    """Every source's votes (functions applied here; LLM votes and human labels given) and one resolution
+    per record."""
+    rows: list[dict] = apply_functions(views, functions) + llm_rows + _human_rows(humans)
+    per_record: dict[str, list[SourceVote]] = defaultdict(list)
+    for row in rows:
+        per_record[row["record_id"]].append(
+            SourceVote(row["annotator"], row["annotator_kind"], row["label"], row["confidence"])
+        )
+    resolved = []
+    for view in views:
+        outcome = resolve_record(per_record[view.record_id], policy)
+        resolved.append(
+            {
+                "record_id": view.record_id,
+                "annotator": "resolved",
+                "annotator_kind": "resolved",
+                "label": outcome.label,
+                "confidence": outcome.confidence,
+                "status": outcome.status,
+                "basis": outcome.basis,
+                "guess": outcome.guess,
+            }
+        )
+    frame = pl.DataFrame(rows + resolved, schema=LABEL_SCHEMA, orient="row").sort(
+        ["record_id", "annotator_kind", "annotator"]
+    )
+    return PartitionLabels(frame, rows, resolved)
+
+
+def review_queue(labels: pl.DataFrame, records: pl.DataFrame) -> list[dict]:
+    """Records still `needs_review`, with their text and the best machine guess, by record_id."""
+    pending = (
+        labels.filter((pl.col("annotator_kind") == "resolved") & (pl.col("status") == "needs_review"))
+        .join(records.select("record_id", "text"), on="record_id", how="inner")
+        .sort("record_id")
+    )
+    return pending.select("record_id", "text", "guess", "confidence", "basis").to_dicts()
+
+
+def review_frame(queue: list[dict]) -> pl.DataFrame:
+    """The `review_tasks` table: what was queued, without the text (which stays in deduped_records)."""
+    return pl.DataFrame({column: [row[column] for row in queue] for column in REVIEW_SCHEMA}, schema=REVIEW_SCHEMA)
