@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from gleaner.labeling import product_reviews
 from gleaner.labeling.functions import LabelingFunction
+from gleaner.labeling.product_reviews import FUNCTIONS as PRODUCT_REVIEW_FUNCTIONS
 
 DATASETS: Mapping[str, Mapping[str, LabelingFunction]] = MappingProxyType(
-    {"product_reviews": MappingProxyType(product_reviews.FUNCTIONS)}
+    {"product_reviews": MappingProxyType(PRODUCT_REVIEW_FUNCTIONS)}
 )
 
 

@@ -3,15 +3,16 @@
 Order of trust: humans, then a confident LLM majority, then agreeing rules if the policy allows it.
 Anything else is `needs_review`; pending records are never guessed into a training set.
 
-The LLM rule is the labeler's own (`gleaner.labeling.llm.votes.resolve`): at least `llm_majority` votes (a strict
-majority of the votes configured) agree and their mean confidence clears the threshold. With three votes
-that is two agreeing votes, whether they came first or after a tie-breaker.
+The LLM rule is the labeler's own (`gleaner.labeling.voting.model_majority`): at least `llm_majority` votes (a
+strict majority of the votes configured) agree and their mean confidence clears the threshold. With three
+votes that is two agreeing votes, whether they came first or after a tie-breaker.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
+
+from gleaner.labeling.voting import model_majority, plurality
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ class SourceVote:
     label: str | None  # None: abstained or failed
     confidence: float | None = None
 
+    @property
+    def ok(self) -> bool:
+        return self.label is not None
+
 
 @dataclass(frozen=True)
 class ResolvedLabel:
@@ -39,13 +44,9 @@ class ResolvedLabel:
     guess: str | None  # best machine guess, used as the pre-annotation in review
 
 
-def _majority(labels: list[str]) -> tuple[str | None, int]:
-    if not labels:
-        return None, 0
-    ranked = Counter(labels).most_common()
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return None, ranked[0][1]
-    return ranked[0]
+def _mean_confidence(votes: list[SourceVote], label: str | None) -> float:
+    agreeing = [v.confidence or 0.0 for v in votes if label is not None and v.label == label]
+    return sum(agreeing) / len(agreeing) if agreeing else 0.0
 
 
 def _llm_basis(label: str | None, count: int, confidence: float, policy: LabelPolicy) -> str:
@@ -63,21 +64,19 @@ def resolve_record(votes: list[SourceVote], policy: LabelPolicy = LabelPolicy())
             by_kind.setdefault(vote.kind, []).append(vote)
 
     humans = [v.label for v in by_kind["human"]]
-    human_label, human_count = _majority(humans)
+    human_label, human_count = plurality(humans)
     if human_label:
         return ResolvedLabel(human_label, human_count / len(humans), "human", "human majority", human_label)
 
     llm = by_kind["llm"]
-    llm_label, llm_count = _majority([v.label for v in llm])
-    llm_conf = 0.0
-    if llm_label:
-        agreeing = [v.confidence or 0.0 for v in llm if v.label == llm_label]
-        llm_conf = sum(agreeing) / len(agreeing)
-        if llm_count >= policy.llm_majority and llm_conf >= policy.llm_confidence_threshold:
-            return ResolvedLabel(llm_label, round(llm_conf, 4), "auto", "llm majority", llm_label)
+    verdict = model_majority(llm, policy.llm_majority, policy.llm_confidence_threshold)
+    if verdict.status == "auto":
+        return ResolvedLabel(verdict.label, round(verdict.confidence, 4), "auto", "llm majority", verdict.label)
+    llm_label, llm_count = verdict.leader, verdict.agreeing
+    llm_conf = _mean_confidence(llm, llm_label)
 
     rules = [v.label for v in by_kind["lf"]]
-    rule_label, rule_count = _majority(rules)
+    rule_label, rule_count = plurality(rules)
     rule_conf = rule_count / len(rules) if rules else 0.0
     if (
         policy.allow_rule_consensus

@@ -31,8 +31,9 @@ from gleaner.labeling.llm.protocol import (
     request_params,
 )
 from gleaner.labeling.llm.usage import LLMUsage, UsageMeter
-from gleaner.labeling.llm.votes import LLMResult, LLMVote, llm_majority, next_vote_indices
+from gleaner.labeling.llm.votes import LLMResult, LLMVote, next_vote_indices
 from gleaner.labeling.pii import scrub_text
+from gleaner.labeling.voting import model_majority
 from gleaner.progress import Progress
 
 
@@ -118,7 +119,7 @@ class LLMLabeler:
                 model=self.config.model,
                 prompt_version=self.config.prompt_version,
                 votes=votes_by_sha[p.sha],
-                resolution=llm_majority(votes_by_sha[p.sha], self.config.majority, self.config.confidence_threshold),
+                resolution=model_majority(votes_by_sha[p.sha], self.config.majority, self.config.confidence_threshold),
             )
             for p in prepared
         ]

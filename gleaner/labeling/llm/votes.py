@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from gleaner.labeling.llm.protocol import Answer
-
-Status = Literal["auto", "needs_review"]
+from gleaner.labeling.voting import ModelMajority
 
 
 @dataclass(frozen=True)
@@ -54,32 +52,13 @@ class LLMVote:
 
 
 @dataclass(frozen=True)
-class LLMMajority:
-    label: str | None
-    confidence: float | None
-    status: Status
-    agreeing: int
-    detail: str
-
-
-@dataclass(frozen=True)
 class LLMResult:
     record_id: str
     text_sha256: str
     model: str
     prompt_version: str
     votes: tuple[LLMVote, ...]
-    resolution: LLMMajority
-
-
-def _top(votes: Sequence[LLMVote]) -> tuple[str | None, int]:
-    counts = Counter(v.label for v in votes if v.ok)
-    if not counts:
-        return None, 0
-    (label, n), *rest = counts.most_common()
-    if rest and rest[0][1] == n:
-        return None, n
-    return label, n
+    resolution: ModelMajority
 
 
 def next_vote_indices(votes: Sequence[LLMVote], total: int, majority: int) -> list[int]:
@@ -95,20 +74,3 @@ def next_vote_indices(votes: Sequence[LLMVote], total: int, majority: int) -> li
         return []
     start = len(votes)
     return list(range(start, start + (majority - leader)))
-
-
-def llm_majority(votes: Sequence[LLMVote], majority: int, threshold: float) -> LLMMajority:
-    label, agreeing = _top(votes)
-    failed = sum(not v.ok for v in votes)
-    if label is None or agreeing < majority:
-        detail = f"no majority: {agreeing} of {majority} needed agree"
-        if failed:
-            detail += f"; {failed} failed vote(s)"
-        return LLMMajority(None, None, "needs_review", agreeing, detail)
-    confidences = [v.confidence for v in votes if v.ok and v.label == label and v.confidence is not None]
-    confidence = sum(confidences) / len(confidences)
-    if confidence < threshold:
-        return LLMMajority(
-            label, confidence, "needs_review", agreeing, f"low confidence: {confidence:.3f} < {threshold}"
-        )
-    return LLMMajority(label, confidence, "auto", agreeing, f"{agreeing} agreeing vote(s)")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
-from browser_procs import assert_no_browser_left, browser_processes, marked_browsers
+from fakes.browser_procs import assert_no_browser_left, browser_processes, marked_browsers
 from parsel import Selector
 from process_memory import MemorySampler  # benchmarks/, on the path through conftest
 

@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 from datasketch import MinHash
+from support.dedup_texts import chain, python_jaccard, words
 
 from gleaner.dedup import edges as edges_module
 from gleaner.dedup import lsh
@@ -25,20 +26,11 @@ from gleaner.dedup.shingles import seq_hash_reference, shingle_batch, shingles_r
 from gleaner.dedup.unionfind import components
 
 
-def words(prefix: str, n: int) -> list[str]:
-    return [f"{prefix}{i}" for i in range(n)]
-
-
 def pair_with_jaccard(shared_shingles: int, shingles_each: int, tag: str) -> tuple[str, str]:
     """Two texts of distinct words whose 5-gram sets have exactly ``shared / (2 * each - shared)`` Jaccard."""
     common = words(f"{tag}c", shared_shingles + 4)
     tail = shingles_each - shared_shingles
     return " ".join(common + words(f"{tag}a", tail)), " ".join(common + words(f"{tag}b", tail))
-
-
-def python_jaccard(a: str, b: str) -> float:
-    sa, sb = set(shingles_reference(a)), set(shingles_reference(b))
-    return len(sa & sb) / len(sa | sb)
 
 
 def corpus(n: int, seed: int, copies: float = 0.3) -> tuple[list[str], list[str], list[int]]:
@@ -251,20 +243,6 @@ def test_survivor_is_earliest_time_then_id_and_missing_times_last():
     assert dedup(["c", "b", "a"], [text] * 3, times=[1, 1, 2]).kept_ids == ["b"]  # a tie goes to the id
     assert dedup(["c", "b", "a"], [text] * 3).kept_ids == ["a"]
     assert dedup(["c", "b"], [text] * 2, times=[None, None]).kept_ids == ["b"]
-
-
-def chain() -> tuple[str, str, str]:
-    """a ~ b ~ c at Jaccard >= 0.8, but a and c below it."""
-    base = words("t", 200)
-    edited = list(base)
-    for k in (10, 20, 30, 40):
-        edited[k] = f"x{k}"
-    a, b = " ".join(base), " ".join(edited)
-    for k in (100, 110, 120, 130):
-        edited[k] = f"y{k}"
-    c = " ".join(edited)
-    assert python_jaccard(a, b) >= 0.8 and python_jaccard(b, c) >= 0.8 > python_jaccard(a, c)
-    return a, b, c
 
 
 def test_chain_removes_only_what_is_verified_against_a_kept_record():

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
-from anthropic_standin import AnthropicStandIn, bad_request, ok
+from fakes.anthropic_standin import AnthropicStandIn, bad_request, ok
 
 from dagster_project.defs.labels.assets import labels
 from dagster_project.lib.partitions import partition_key

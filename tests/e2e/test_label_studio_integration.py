@@ -9,8 +9,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
-from anthropic_standin import AnthropicStandIn, ok
-from label_studio_server import LabelStudioServer, start_server
+from fakes.anthropic_standin import AnthropicStandIn, ok
+from fakes.label_studio_server import LabelStudioServer, start_server
 
 from dagster_project.defs.labels.assets import human_labels, labels, review_tasks
 from dagster_project.defs.labels.sensors import label_studio_sensor

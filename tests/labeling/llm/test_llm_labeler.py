@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from anthropic_standin import (
+from fakes.anthropic_standin import (
     AnthropicStandIn,
     bad_request,
     bad_tool_input,
@@ -26,7 +26,8 @@ from gleaner.labeling.llm.cache import CacheKey, ParquetLabelCache
 from gleaner.labeling.llm.config import LLMLabelerConfig, ModelPrice
 from gleaner.labeling.llm.labeler import LLMLabeler
 from gleaner.labeling.llm.protocol import Answer, LabelerConfigurationError
-from gleaner.labeling.llm.votes import LLMVote, llm_majority, next_vote_indices
+from gleaner.labeling.llm.votes import LLMVote, next_vote_indices
+from gleaner.labeling.voting import model_majority
 
 KEY = "sk-ant-test-7Hq2ZxSECRETvalue0123456789"
 MODEL = "claude-haiku-4-5"
@@ -524,7 +525,7 @@ def test_next_vote_indices(labels: list[str | None], total: int, expected: list[
 
 def test_resolve_uses_only_the_majority_votes_confidence() -> None:
     votes = [_vote(0, "p", 0.99), _vote(1, "n", 0.10), _vote(2, "p", 0.93)]
-    resolution = llm_majority(votes, majority=2, threshold=0.92)
+    resolution = model_majority(votes, majority=2, threshold=0.92)
     assert (resolution.label, resolution.status, resolution.agreeing) == ("p", "auto", 2)
     assert resolution.confidence == pytest.approx(0.96)
 

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from conftest import BIN, ROOT, isolated_environment, run_cli
 from dagster_aws.s3 import S3Resource
-from test_definitions import ASSETS as GRAPH_ASSETS
+from support.graph import ASSETS as GRAPH_ASSETS
 
 from dagster_project.defs.dataset.publish import versions_untampered
 from dagster_project.resources.warehouse import S3WarehouseResource

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import ROOT
 from dagster_aws.s3 import S3Resource
 
 from dagster_project.resources.warehouse import S3WarehouseResource, WarehouseResource
@@ -158,7 +159,7 @@ def test_duckdb_secret_is_session_only_and_settings_never_print_credentials() ->
 
 def _doc_lines(marker: str) -> list[str]:
     """The one-liners of docs/storage.md's code block that follows `marker`."""
-    text = (Path(__file__).resolve().parent.parent / "docs" / "storage.md").read_text()
+    text = (ROOT / "docs" / "storage.md").read_text()
     block = text.split(marker, 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
     return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
 

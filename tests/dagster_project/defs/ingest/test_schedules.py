@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from browser_procs import assert_no_browser_left, marked_browsers
+from fakes.browser_procs import assert_no_browser_left, marked_browsers
 
 from dagster_project.definitions import defs
 from dagster_project.defs.ingest.assets import raw_pages

@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
-from test_dedup import chain, words  # chain: a ~ b ~ c at Jaccard >= 0.8, a and c below it
+from support.dedup_texts import chain, words  # chain: a ~ b ~ c at Jaccard >= 0.8, a and c below it
 
 from dagster_project.defs.dedup.assets import deduped_records
 from dagster_project.lib.partitions import partition_key

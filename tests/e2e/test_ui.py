@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, ROOT, chromium_executable, free_port, isolated_environment
-from test_definitions import ASSETS
+from support.graph import ASSETS
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from browser_procs import assert_no_browser_left, chromium_browser_processes, marked_browsers
+from fakes.browser_procs import assert_no_browser_left, chromium_browser_processes, marked_browsers
 from parsel import Selector
 
 from gleaner.crawl.crawler import CrawlStats, FetchedPage, crawl

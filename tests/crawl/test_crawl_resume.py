@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from browser_procs import assert_no_browser_left, marked_browsers
 from crawl_child import PINNED
+from fakes.browser_procs import assert_no_browser_left, marked_browsers
 
 from gleaner.crawl.crawler import CrawlStats
 from gleaner.crawl.spool import SPOOL_DIR, SPOOL_FILE, Spool

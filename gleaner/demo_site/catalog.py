@@ -1,0 +1,229 @@
+"""The demo shops' catalogue: served pages, products and reviews as data, and the products each shop sells."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode
+
+from gleaner.demo_site.texts import (
+    ProductVoice,
+)
+
+DEFAULT_SEED = 20261120
+SHOPS = ("acme", "globex")
+PAGE_SIZE = 4
+LAST_MODIFIED = "Fri, 20 Nov 2026 09:00:00 GMT"
+# Query parameters the site itself understands; anything else (tracking) is ignored, as real sites do.
+CONTENT_PARAMS = frozenset({"page"})
+UNIQUE_TEXT_MAX_JACCARD = 0.3
+
+
+@dataclass(frozen=True)
+class DemoPage:
+    status: int
+    content_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class DemoReview:
+    """One review as rendered on the site; ``sentiment`` is what the author meant, whatever the stars say.
+
+    ``dup_group`` ties together reviews that a dedup stage should collapse (syndicated pairs, exact
+    copies, boilerplate); ``noise`` names the register that makes a lexicon labeler disagree.
+    """
+
+    shop: str
+    product_id: str
+    review_id: str
+    author: str
+    text: str
+    rating: int
+    published: str
+    sentiment: str
+    kind: str
+    dup_group: str | None = None
+    noise: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    shop: str
+    product_id: str
+    name: str
+    path: str
+    status: int
+    quirk: str | None
+    json_ld: str | None
+    review_ids: tuple[str, ...]
+
+
+@dataclass
+class DemoSite:
+    seed: int
+    pages: dict[str, DemoPage]
+    reviews: list[DemoReview]
+    products: list[DemoProduct]
+    # path -> how many leading requests get "503 + Retry-After" before the page is served.
+    flaky: dict[str, int] = field(default_factory=dict)
+    not_found: DemoPage = field(
+        default_factory=lambda: DemoPage(404, "text/html; charset=utf-8", b"<!DOCTYPE html><h1>Not found</h1>\n")
+    )
+
+    def resolve_key(self, target: str) -> str | None:
+        """The `pages` key serving a request target; query parameters the site does not use are ignored."""
+        if target in self.pages:
+            return target
+        path, _, query = target.partition("?")
+        kept = sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k in CONTENT_PARAMS)
+        key = path + (f"?{urlencode(kept)}" if kept else "")
+        return key if key in self.pages else None
+
+    def resolve(self, target: str) -> DemoPage | None:
+        key = self.resolve_key(target)
+        return None if key is None else self.pages[key]
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "pages": len(self.pages),
+            "products": Counter(p.shop for p in self.products),
+            "reviews": Counter(r.shop for r in self.reviews),
+            "kinds": Counter(r.kind for r in self.reviews),
+            "noise": Counter(r.noise for r in self.reviews if r.noise),
+        }
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    product_id: str
+    name: str
+    voice: ProductVoice
+    price: str
+    quirk: str | None = None  # "http_500" | "malformed_html" | "windows_1252"
+    json_ld: str | None = None  # "valid" | "invalid"
+    shared: str | None = None  # same product sold by both shops: syndicated reviews land on both
+
+
+BLENDER = ProductVoice("blender", ("jar", "motor", "blades", "lid"))
+FRYER = ProductVoice("air fryer", ("basket", "timer", "display", "drawer"))
+_LUNCHBOX = ProductVoice("lunch box", ("lid", "seal", "inner container", "strap"))
+
+CATALOG: dict[str, tuple[ProductSpec, ...]] = {
+    "acme": (
+        ProductSpec(
+            "p01",
+            "Acme Steel Kettle",
+            ProductVoice("kettle", ("lid", "handle", "spout", "base")),
+            "$39.00",
+            json_ld="valid",
+        ),
+        ProductSpec("p02", "Vortex Blender 500", BLENDER, "$89.00", shared="blender"),
+        ProductSpec(
+            "p03",
+            "Acme Cast Iron Skillet",
+            ProductVoice("skillet", ("handle", "coating", "surface", "rim")),
+            "$45.00",
+        ),
+        ProductSpec(
+            "p04",
+            "Acme Pour-Over Coffee Set",
+            ProductVoice("coffee set", ("carafe", "filter", "dripper", "lid")),
+            "$32.00",
+            json_ld="valid",
+        ),
+        ProductSpec(
+            "p05",
+            "Acme Chef's Knife 8in",
+            ProductVoice("knife", ("blade", "handle", "edge", "tip")),
+            "$59.00",
+        ),
+        ProductSpec("p06", "CrispAir Compact Air Fryer", FRYER, "$99.00", shared="air_fryer"),
+        ProductSpec(
+            "p07",
+            "Acme Smart Toaster",
+            ProductVoice("toaster", ("slots", "lever", "timer", "crumb tray")),
+            "$49.00",
+            quirk="http_500",
+        ),
+        ProductSpec(
+            "p08",
+            "Acme Bamboo Cutting Board",
+            ProductVoice("board", ("surface", "groove", "edge", "feet")),
+            "$25.00",
+            quirk="malformed_html",
+        ),
+        ProductSpec(
+            "p09",
+            "Acme Rice Cooker Duo",
+            ProductVoice("rice cooker", ("inner pot", "lid", "display", "vent")),
+            "$79.00",
+            json_ld="invalid",
+        ),
+        ProductSpec("p10", "ThermoKeep Lunch Box", _LUNCHBOX, "$29.00", shared="lunch_box"),
+    ),
+    "globex": (
+        ProductSpec(
+            "p01",
+            "Globex Trail Headlamp",
+            ProductVoice("headlamp", ("strap", "battery", "beam", "switch")),
+            "$35.00",
+        ),
+        ProductSpec("p02", "Vortex Blender 500", BLENDER, "$92.00", shared="blender"),
+        ProductSpec(
+            "p03",
+            "Globex Noise-Cancelling Headphones",
+            ProductVoice("headphones", ("ear cups", "headband", "battery", "case")),
+            "$149.00",
+            json_ld="valid",
+        ),
+        ProductSpec(
+            "p04",
+            "Globex Camping Stove",
+            ProductVoice("stove", ("burner", "valve", "pot stand", "igniter")),
+            "$65.00",
+        ),
+        ProductSpec(
+            "p05",
+            "Café Crème Espresso Maker",
+            ProductVoice("espresso maker", ("steam wand", "portafilter", "water tank", "drip tray")),
+            "€149.00",
+            quirk="windows_1252",
+            json_ld="valid",
+        ),
+        ProductSpec("p06", "CrispAir Compact Air Fryer", FRYER, "$97.00", shared="air_fryer"),
+        ProductSpec(
+            "p07",
+            "Globex Solar Power Bank",
+            ProductVoice("power bank", ("solar panel", "cable", "ports", "casing")),
+            "$45.00",
+        ),
+        ProductSpec("p08", "ThermoKeep Lunch Box", _LUNCHBOX, "$31.00", json_ld="valid", shared="lunch_box"),
+        ProductSpec(
+            "p09",
+            "Globex Bluetooth Speaker",
+            ProductVoice("speaker", ("battery", "buttons", "bass", "casing")),
+            "$55.00",
+        ),
+    ),
+}
+SHOP_TITLES = {"acme": "Acme Home Goods", "globex": "Globex Outfitters"}
+DEAD_LINK = ("globex", "p99", "Globex Hoverboard (discontinued)")  # linked from the listing, never served
+SYNDICATED = (("blender", 3), ("air_fryer", 3), ("lunch_box", 2))
+CP1252_REVIEWS = (
+    (
+        5,
+        "positive",
+        "I was naïve to think a machine at this price could pull a proper café-style shot, "
+        "but it really does. The crème on top is thick, the steam wand is strong and it heats up "
+        "in under a minute. Worth every cent of the €149 I paid.",
+    ),
+    (
+        2,
+        "negative",
+        "The café crème setting sounds lovely on paper, but the water tank started leaking after a week "
+        "and the drip tray overflows constantly. Descaling is a chore. For €149 I expected far more, "
+        "so it is going back.",
+    ),
+)
