@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
@@ -39,25 +39,23 @@ def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
     return _defined(cohen_kappa_score(a, b))
 
 
-def pairwise_cohen(votes: Votes, min_shared: int = 1) -> list[dict[str, object]]:
-    """Cohen's kappa for every pair of annotators, on the items both labelled."""
-    rows = []
+def shared_pairs(votes: Mapping[str, Mapping[str, Any]], min_shared: int = 1) -> Iterator[tuple[dict, list, list]]:
+    """For each annotator pair with `min_shared` items in common (at least one): the row's identity
+    (`pair`, `left`, `right`, `n_shared`), the shared items in order, and the two annotators' values on them."""
     for left, right in combinations(sorted(votes), 2):
         shared = sorted(set(votes[left]) & set(votes[right]))
         if not shared or len(shared) < min_shared:
             continue
-        a = [votes[left][i] for i in shared]
-        b = [votes[right][i] for i in shared]
-        rows.append(
-            {
-                "pair": f"{left} ~ {right}",
-                "left": left,
-                "right": right,
-                "n_shared": len(shared),
-                "observed_agreement": round(sum(x == y for x, y in zip(a, b, strict=True)) / len(shared), DIGITS),
-                "kappa": _round(cohen_kappa(a, b)),
-            }
-        )
+        row = {"pair": f"{left} ~ {right}", "left": left, "right": right, "n_shared": len(shared)}
+        yield row, shared, [[votes[left][i] for i in shared], [votes[right][i] for i in shared]]
+
+
+def pairwise_cohen(votes: Votes, min_shared: int = 1) -> list[dict[str, object]]:
+    """Cohen's kappa for every pair of annotators, on the items both labelled."""
+    rows = []
+    for row, shared, (a, b) in shared_pairs(votes, min_shared):
+        observed = round(sum(x == y for x, y in zip(a, b, strict=True)) / len(shared), DIGITS)
+        rows.append({**row, "observed_agreement": observed, "kappa": _round(cohen_kappa(a, b))})
     return rows
 
 

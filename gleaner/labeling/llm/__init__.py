@@ -1,11 +1,23 @@
 """The LLM labeler: majority votes through the Anthropic SDK, cached per question, live or in batches.
 
-The public surface is the labeler, its config and prices, and the answer cache; the wire protocol, vote
+The public surface is the labeler, its config and prices, the answer cache, and the prompt, tool and span
+answer check generated from a dataset declaration; the wire protocol, vote
 counting, batching and usage accounting stay beneath.
 """
 
 from gleaner.labeling.llm.cache import ParquetLabelCache
 from gleaner.labeling.llm.config import LLMLabelerConfig, ModelPrice
 from gleaner.labeling.llm.labeler import LLMLabeler
+from gleaner.labeling.llm.prompts import system_prompt, tool_schema
+from gleaner.labeling.llm.span_answers import SpanAnswer, judge_span_input
 
-__all__ = ["LLMLabeler", "LLMLabelerConfig", "ModelPrice", "ParquetLabelCache"]
+__all__ = [
+    "LLMLabeler",
+    "LLMLabelerConfig",
+    "ModelPrice",
+    "ParquetLabelCache",
+    "SpanAnswer",
+    "judge_span_input",
+    "system_prompt",
+    "tool_schema",
+]

@@ -73,6 +73,15 @@ def _tokens(message: Any) -> tuple[int, int]:
     )
 
 
+def confidence_problem(confidence: Any) -> str | None:
+    """Why a tool answer's confidence is unusable (not a finite number in [0, 1]), or None."""
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not math.isfinite(confidence):
+        return f"invalid_confidence: {confidence!r:.40} is not a number"
+    if not 0 <= confidence <= 1:
+        return f"invalid_confidence: {confidence!r} is outside [0, 1]"
+    return None
+
+
 def _judge_tool_input(config: LLMLabelerConfig, tool_input: Any) -> tuple[str | None, float | None, str, str | None]:
     if not isinstance(tool_input, dict):
         return None, None, "", f"invalid_tool_input: expected an object, got {type(tool_input).__name__}"
@@ -87,10 +96,9 @@ def _judge_tool_input(config: LLMLabelerConfig, tool_input: Any) -> tuple[str | 
         return None, None, reason_text, f"invalid_tool_input: missing {', '.join(missing)}"
     if label not in config.labels:
         return None, None, reason_text, f"invalid_label: {label!r:.40} is not one of {list(config.labels)}"
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not math.isfinite(confidence):
-        return None, None, reason_text, f"invalid_confidence: {confidence!r:.40} is not a number"
-    if not 0 <= confidence <= 1:
-        return None, None, reason_text, f"invalid_confidence: {confidence!r} is outside [0, 1]"
+    problem = confidence_problem(confidence)
+    if problem:
+        return None, None, reason_text, problem
     if not isinstance(reason, str):
         return None, None, "", f"invalid_tool_input: reason is {type(reason).__name__}, not a string"
     return label, float(confidence), reason, None

@@ -1,0 +1,25 @@
+"""Span labels (named entities over a text field): the span type, tokens and BIO tags, validation of spans
+from outside (LLM answers, Label Studio exports) and agreement between span annotators.
+
+Classification labels are single strings and need none of this; span datasets build on it in
+`gleaner.datasets`, the LLM labeler's span tool and Label Studio's span format.
+"""
+
+from gleaner.labeling.spans.agreement import SpanVotes, pairwise_span_agreement, span_f1, token_kappa
+from gleaner.labeling.spans.model import Span, first_overlap, resolve_overlaps, span_at, to_bio, tokenize
+from gleaner.labeling.spans.validate import SpanCheck, validate_spans
+
+__all__ = [
+    "Span",
+    "SpanCheck",
+    "SpanVotes",
+    "first_overlap",
+    "pairwise_span_agreement",
+    "resolve_overlaps",
+    "span_at",
+    "span_f1",
+    "to_bio",
+    "token_kappa",
+    "tokenize",
+    "validate_spans",
+]
