@@ -20,6 +20,12 @@ def stable_record_id(source: str, natural_key: str) -> str:
     return hashlib.sha256(f"{source}\x1f{natural_key}".encode()).hexdigest()[:20]
 
 
+def _require_timezone(cls: type, value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("scraped_at must carry a timezone")
+    return value
+
+
 class ProductReview(BaseModel):
     """A product review as the demo dataset promises it to downstream consumers."""
 
@@ -53,12 +59,23 @@ class ProductReview(BaseModel):
         default=None, description="Main text of the page (trafilatura), for sources with body_text: true."
     )
 
-    @field_validator("scraped_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("scraped_at must carry a timezone")
-        return value
+    _aware = field_validator("scraped_at")(_require_timezone)
+
+
+class ProductPage(BaseModel):
+    """A product page as the product-entity dataset reads it: the title (and a short description) to tag."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    record_id: str = Field(min_length=8, description="Stable hash of source and product_id.")
+    product_id: str = Field(min_length=1, description="The product's sku/GTIN/mpn/id, else the page URL.")
+    source: str = Field(min_length=1, description="Configured source or built-in extractor name.")
+    page_url: str = Field(pattern=r"^(?:https?|file)://", description="Canonical URL of the product page.")
+    scraped_at: datetime = Field(description="When the page was fetched (UTC).")
+    title: str = Field(min_length=1, max_length=1_000, description="The product's name as the page shows it.")
+    description: str | None = Field(default=None, max_length=20_000, description="Short product description.")
+
+    _aware = field_validator("scraped_at")(_require_timezone)
 
 
 REVIEW_COLUMNS: dict[str, str] = {

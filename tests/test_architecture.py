@@ -115,6 +115,7 @@ MAY_IMPORT = {  # stage package -> the other stage packages it may import (docs/
     "dedup": {"storage"},
     "labeling": {"storage"},
     "dataset": {"dedup", "labeling", "storage"},
+    "datasets": {"labeling", "dataset"},
     "storage": set(),
     "demo_site": set(),
 }

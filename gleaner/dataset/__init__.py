@@ -6,8 +6,8 @@ versions). Splitting, balancing, the checks and the card stay beneath.
 """
 
 from gleaner.dataset.candidate import Candidate, CandidatePolicy, build_candidate
-from gleaner.dataset.card import render_card
-from gleaner.dataset.gate import CheckVerdict, GatePolicy, run_gate
+from gleaner.dataset.card import label_section, render_card
+from gleaner.dataset.gate import CheckVerdict, GatePolicy, check_label_set, run_gate
 from gleaner.dataset.release import TRAINING_COLUMNS, GateFailed, release, training_frame
 from gleaner.dataset.splitting import SPLITS, SplitRatios
 
@@ -21,6 +21,8 @@ __all__ = [
     "GatePolicy",
     "SplitRatios",
     "build_candidate",
+    "check_label_set",
+    "label_section",
     "release",
     "render_card",
     "run_gate",

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from gleaner.labeling.task import TaskDefinition
+
+_TASKS = {
+    "classification": "classification: one label per record",
+    "spans": "spans: named entities, labels on character ranges",
+}
+
 
 def _pie(title: str, counts: dict[str, int]) -> list[str]:
     return [
@@ -105,4 +112,21 @@ def render_card(manifest: dict[str, Any]) -> str:
         f"Code version `{manifest['code_version']}`.",
         "",
     ]
+    return "\n".join(lines)
+
+
+def label_section(definition: TaskDefinition) -> str:
+    """The card's `## Labels` section from the dataset's declaration: the task, the labeled field, and each
+    label with its guideline and examples, as annotators and the LLM were given them."""
+    lines = [
+        "## Labels",
+        "",
+        f"Task: {_TASKS.get(definition.task, definition.task)}, over the `{definition.input}` field.",
+        "",
+    ]
+    for label in definition.labels:
+        lines += [f"### `{label.name}`", "", " ".join(label.guideline.split()), ""]
+        lines += [f"- example: {e}" for e in label.positive_examples]
+        lines += [f"- not this label: {e}" for e in label.negative_examples]
+        lines.append("")
     return "\n".join(lines)

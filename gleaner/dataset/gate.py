@@ -7,6 +7,7 @@ and again at publish time, whoever triggers the publish.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from gleaner.dataset.balancing import imbalance_ratio
@@ -44,6 +45,23 @@ def check_schema(rows: list[dict]) -> CheckVerdict:
         not bad,
         "every row validates against the ProductReview model",
         {"invalid_rows": len(bad), "examples": bad[:5]},
+    )
+
+
+def check_label_set(rows: list[dict], labels: Collection[str], task: str = "classification") -> CheckVerdict:
+    """Every row's `label` (classification) or every label in its `spans` (spans) is a declared label."""
+    declared = set(labels)
+    bad = []
+    for row in rows:
+        found = [s["label"] for s in row.get("spans") or []] if task == "spans" else [row.get("label")]
+        outside = sorted({str(label) for label in found if label not in declared})
+        if outside:
+            bad.append(f"{row.get('record_id')}: {', '.join(outside)}")
+    return CheckVerdict(
+        "label_set",
+        not bad,
+        f"every {'span label' if task == 'spans' else 'label'} is one of {sorted(declared)}",
+        {"rows_outside": len(bad), "examples": bad[:5]},
     )
 
 

@@ -24,7 +24,7 @@ from gleaner.labeling.partition import (
     review_queue,
 )
 from gleaner.labeling.pii import scrub
-from gleaner.labeling.registry import functions_for
+from gleaner.labeling.registry import functions_for, registered_functions
 from gleaner.labeling.resolution import LabelPolicy, ResolvedLabel, SourceVote, resolve_record
 from gleaner.labeling.source_agreement import source_agreement
 
@@ -48,6 +48,7 @@ __all__ = [
     "read_annotations",
     "read_export",
     "record_views",
+    "registered_functions",
     "resolve_record",
     "review_frame",
     "review_queue",

@@ -7,16 +7,25 @@ Which functions label which dataset is decided in `gleaner.labeling.registry`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
 class RecordView:
-    """What a labeling function may look at."""
+    """What a labeling function may look at: `text` is the field the dataset labels; `fields` the whole
+    record, for rules on other fields (a dataset over product titles, a threshold on any number)."""
 
     record_id: str
     text: str
     rating: float | None
+    fields: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def value(self, name: str) -> Any:
+        """A field of the record: from `fields` when given, else `text` or `rating` themselves."""
+        if name in self.fields:
+            return self.fields[name]
+        return {"record_id": self.record_id, "text": self.text, "rating": self.rating}.get(name)
 
 
 LabelingFunction = Callable[[RecordView], str | None]

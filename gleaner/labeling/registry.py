@@ -22,3 +22,8 @@ def functions_for(dataset: str) -> Mapping[str, LabelingFunction]:
         return DATASETS[dataset]
     except KeyError:
         raise KeyError(f"no labeling functions registered for dataset {dataset!r}; known: {sorted(DATASETS)}") from None
+
+
+def registered_functions() -> Mapping[str, LabelingFunction]:
+    """Every registered function by name, whichever dataset registered it: what a dataset file may name."""
+    return MappingProxyType({name: fn for functions in DATASETS.values() for name, fn in functions.items()})

@@ -7,6 +7,7 @@ sample of human annotations is one.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,28 @@ def _item(task: dict[str, Any], task_id_fallback: bool) -> str | None:
     return record_id
 
 
+def annotations(
+    tasks: list[dict[str, Any]], task_id_fallback: bool = False
+) -> Iterator[tuple[dict[str, Any], dict[str, Any], dict[str, str | None], str | None]]:
+    """Each annotation with its task, its vote row's identity (record, annotator, annotation id, time) and
+    the reason it cannot be used whatever its result says (no record id, cancelled), else None."""
+    for task in tasks:
+        record_id = _item(task, task_id_fallback)
+        for annotation in task.get("annotations") or []:
+            row = {
+                "record_id": record_id,
+                "annotator": _annotator(annotation.get("completed_by")),
+                "annotation_id": str(annotation.get("id")),
+                "updated_at": str(annotation.get("updated_at") or annotation.get("created_at") or ""),
+            }
+            problem = None
+            if not record_id:
+                problem = "task has no data.record_id"
+            elif annotation.get("was_cancelled"):
+                problem = "annotation was cancelled (skipped by annotator)"
+            yield task, annotation, row, problem
+
+
 def parse_export(
     tasks: list[dict[str, Any]],
     labels: tuple[str, ...] | None = LABELS,
@@ -61,26 +84,16 @@ def parse_export(
     control) and `task_id_fallback=True` (tasks without a record id are named `task:<id>`).
     """
     votes, problems = [], []
-    for task in tasks:
-        record_id = _item(task, task_id_fallback)
-        for annotation in task.get("annotations") or []:
-            row = {
-                "record_id": record_id,
-                "annotator": _annotator(annotation.get("completed_by")),
-                "annotation_id": str(annotation.get("id")),
-                "updated_at": str(annotation.get("updated_at") or annotation.get("created_at") or ""),
-            }
-            label = _choice(annotation.get("result"), from_name)
-            if not record_id:
-                problems.append({**row, "reason": "task has no data.record_id"})
-            elif annotation.get("was_cancelled"):
-                problems.append({**row, "reason": "annotation was cancelled (skipped by annotator)"})
-            elif labels is None and not label:
-                problems.append({**row, "reason": "annotation has no choice"})
-            elif labels is not None and label not in labels:
-                problems.append({**row, "reason": f"label {label!r} is not one of {list(labels)}"})
-            else:
-                votes.append({**row, "label": label})
+    for _, annotation, row, problem in annotations(tasks, task_id_fallback):
+        label = _choice(annotation.get("result"), from_name)
+        if problem:
+            problems.append({**row, "reason": problem})
+        elif labels is None and not label:
+            problems.append({**row, "reason": "annotation has no choice"})
+        elif labels is not None and label not in labels:
+            problems.append({**row, "reason": f"label {label!r} is not one of {list(labels)}"})
+        else:
+            votes.append({**row, "label": label})
     return votes, problems
 
 
