@@ -7,7 +7,7 @@ versions). Splitting, balancing, the checks and the card stay beneath.
 
 from gleaner.dataset.candidate import Candidate, CandidatePolicy, build_candidate
 from gleaner.dataset.card import label_section, render_card
-from gleaner.dataset.gate import CheckVerdict, GatePolicy, check_label_set, run_gate
+from gleaner.dataset.gate import CheckVerdict, GatePolicy, check_label_set, check_span_f1, run_gate
 from gleaner.dataset.release import TRAINING_COLUMNS, GateFailed, release, training_frame
 from gleaner.dataset.splitting import SPLITS, SplitRatios
 
@@ -22,6 +22,7 @@ __all__ = [
     "SplitRatios",
     "build_candidate",
     "check_label_set",
+    "check_span_f1",
     "label_section",
     "release",
     "render_card",

@@ -65,24 +65,61 @@ def check_label_set(rows: list[dict], labels: Collection[str], task: str = "clas
     )
 
 
-def check_kappa(agreement: list[dict], policy: GatePolicy) -> CheckVerdict:
-    wanted = {tuple(sorted(p)) for p in policy.kappa_pairs}
-    found = {tuple(sorted((a["left"], a["right"]))): a for a in agreement if a["n_shared"] >= policy.kappa_min_shared}
-    failing = {}
+def _gated_pairs(
+    agreement: list[dict],
+    pairs: tuple[tuple[str, str], ...],
+    min_shared: int,
+    key: str,
+    threshold: float,
+    undefined: str,
+) -> tuple[dict[str, object], dict[str, object]]:
+    """Each gated pair's `key` value, and the pairs that fail: too few shared records, undefined, or below."""
+    wanted = {tuple(sorted(p)) for p in pairs}
+    found = {tuple(sorted((a["left"], a["right"]))): a for a in agreement if a["n_shared"] >= min_shared}
+    failing: dict[str, object] = {}
     for pair in sorted(wanted):
         row = found.get(pair)
         if row is None:
-            failing[" ~ ".join(pair)] = f"fewer than {policy.kappa_min_shared} shared records"
-        elif row["kappa"] is None:
-            failing[" ~ ".join(pair)] = "kappa undefined: one label only on the shared records"
-        elif row["kappa"] < policy.kappa_threshold:
-            failing[" ~ ".join(pair)] = row["kappa"]
-    kappas = {" ~ ".join(p): found[p]["kappa"] for p in sorted(wanted) if p in found}
+            failing[" ~ ".join(pair)] = f"fewer than {min_shared} shared records"
+        elif row[key] is None:
+            failing[" ~ ".join(pair)] = undefined
+        elif row[key] < threshold:
+            failing[" ~ ".join(pair)] = row[key]
+    return {" ~ ".join(p): found[p][key] for p in sorted(wanted) if p in found}, failing
+
+
+def check_kappa(agreement: list[dict], policy: GatePolicy) -> CheckVerdict:
+    kappas, failing = _gated_pairs(
+        agreement,
+        policy.kappa_pairs,
+        policy.kappa_min_shared,
+        "kappa",
+        policy.kappa_threshold,
+        "kappa undefined: one label only on the shared records",
+    )
     return CheckVerdict(
         "kappa",
         not failing,
         f"Cohen's kappa >= {policy.kappa_threshold} for each gated source pair",
         {"kappa": kappas, "failing": failing},
+    )
+
+
+def check_span_f1(agreement: list[dict], policy: GatePolicy, threshold: float) -> CheckVerdict:
+    """Span datasets: span-level F1 (`pairwise_span_agreement` rows) >= threshold for each gated pair."""
+    scores, failing = _gated_pairs(
+        agreement,
+        policy.kappa_pairs,
+        policy.kappa_min_shared,
+        "span_f1",
+        threshold,
+        "span F1 undefined: no spans on the shared records",
+    )
+    return CheckVerdict(
+        "span_f1",
+        not failing,
+        f"span-level F1 >= {threshold} for each gated source pair",
+        {"span_f1": scores, "failing": failing},
     )
 
 

@@ -13,6 +13,7 @@ from gleaner.labeling.spans import (
     to_bio,
     token_kappa,
     tokenize,
+    training_columns,
     validate_spans,
 )
 
@@ -30,6 +31,18 @@ def test_bio_tags_for_a_hugging_face_trainer():
         ["Acme", "Cast", "Iron", "Skillet"],
         ["B-BRAND", "B-MATERIAL", "I-MATERIAL", "O"],
     )
+
+
+def test_published_span_columns():
+    spans = [span_at(TITLE, 15, 18, "MODEL"), span_at(TITLE, 0, 6, "BRAND")]
+    assert training_columns(TITLE, spans) == {
+        "spans": [
+            {"start": 0, "end": 6, "label": "BRAND", "text": "Vortex"},
+            {"start": 15, "end": 18, "label": "MODEL", "text": "500"},
+        ],
+        "tokens": ["Vortex", "Blender", "500"],
+        "ner_tags": ["B-BRAND", "O", "B-MODEL"],
+    }
 
 
 def test_adjacent_spans_of_one_label_each_begin_with_b():

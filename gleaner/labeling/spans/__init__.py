@@ -6,7 +6,15 @@ Classification labels are single strings and need none of this; span datasets bu
 """
 
 from gleaner.labeling.spans.agreement import SpanVotes, pairwise_span_agreement, span_f1, token_kappa
-from gleaner.labeling.spans.model import Span, first_overlap, resolve_overlaps, span_at, to_bio, tokenize
+from gleaner.labeling.spans.model import (
+    Span,
+    first_overlap,
+    resolve_overlaps,
+    span_at,
+    to_bio,
+    tokenize,
+    training_columns,
+)
 from gleaner.labeling.spans.validate import SpanCheck, validate_spans
 
 __all__ = [
@@ -21,5 +29,6 @@ __all__ = [
     "to_bio",
     "token_kappa",
     "tokenize",
+    "training_columns",
     "validate_spans",
 ]

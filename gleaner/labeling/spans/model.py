@@ -75,3 +75,11 @@ def to_bio(text: str, spans: Iterable[Span]) -> tuple[list[str], list[str]]:
         tags.append("O" if owner is None else ("I-" if owner == previous else "B-") + owner.label)
         previous = owner
     return tokens, tags
+
+
+def training_columns(text: str, spans: Iterable[Span]) -> dict[str, list[Any]]:
+    """A published row's span columns: `spans` (`{start, end, label, text}` in text order), and `tokens`
+    with their BIO `ner_tags` for a token-classification trainer."""
+    ordered = sorted(spans)
+    tokens, tags = to_bio(text, ordered)
+    return {"spans": [s.as_dict() for s in ordered], "tokens": tokens, "ner_tags": tags}
