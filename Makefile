@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.gleaner/dagster
 
-.PHONY: setup demo test dev lint chromium clean label-studio
+.PHONY: setup demo test dev lint chromium system-deps clean label-studio
 
 setup: $(VENV)/.installed chromium
 
@@ -19,11 +19,14 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 chromium:
 	@scripts/install-chromium.sh $(BIN)/python
 
+system-deps:  # PostgreSQL and a Java runtime for tests/infra and the Spark tests, each only when missing
+	@scripts/install-system-deps.sh
+
 demo: setup
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/gleaner demo
 
-test: setup
+test: setup system-deps
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/pytest
 

@@ -1,7 +1,9 @@
 import os
+import signal
 import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,25 @@ def run_cli(args: list[str], env: dict[str, str], timeout: int = 600) -> subproc
     )
     assert result.returncode == 0, f"gleaner {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
     return result
+
+
+@contextmanager
+def background_process(args: list[str], env: dict[str, str], log: Path, grace: float = 30):
+    """A server (dagster dev, webserver, daemon) in its own process group, output to `log`, stopped with
+    SIGTERM (SIGKILL after `grace` seconds) together with the children it started."""
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            yield process
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def chromium_executable(playwright) -> str | None:

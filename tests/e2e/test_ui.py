@@ -6,14 +6,13 @@ pages are checked in the browser and a screenshot of the graph is saved under th
 
 import json
 import os
-import signal
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import BIN, ROOT, chromium_executable, free_port, isolated_environment
+from conftest import BIN, ROOT, background_process, chromium_executable, free_port, isolated_environment
 from support.graph import ASSETS
 
 pytestmark = pytest.mark.e2e
@@ -94,25 +93,11 @@ def dagster_dev(tmp_path):
     site_port, ui_port = free_port(), free_port()
     env = isolated_environment(tmp_path, site_port)
     log = tmp_path / "dagster-dev.log"
-    with DemoSiteServer(host="127.0.0.1", port=site_port), log.open("w") as out:
-        process = subprocess.Popen(
-            [str(BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(ui_port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    dev = [str(BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(ui_port)]
+    with DemoSiteServer(host="127.0.0.1", port=site_port), background_process(dev, env, log) as process:
         base = f"http://127.0.0.1:{ui_port}"
-        try:
-            _wait_until_up(base, process, log, time.monotonic() + 180)
-            yield base, tmp_path
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        _wait_until_up(base, process, log, time.monotonic() + 180)
+        yield base, tmp_path
 
 
 def _skip_community_dialog(page) -> None:
