@@ -1,0 +1,133 @@
+"""The container image (infra/Dockerfile), checked as far as a machine without a Docker engine allows.
+
+`docker build` needs a daemon this machine does not run, so the file is linted with hadolint (pinned in the
+dev extra) and the image's CMD is run as written against this checkout, with the Dockerfile's ENV (its
+/opt/gleaner paths mapped to the checkout, the port to a free one, the host to loopback): a webserver-style
+workspace that points at it over gRPC must list the jobs. Without the production variables the location
+must refuse to load, naming them: the image carries no value of its own.
+"""
+
+import json
+import re
+import subprocess
+import time
+
+import pytest
+from conftest import BIN, ROOT, background_process, free_port
+
+DOCKERFILE = ROOT / "infra" / "Dockerfile"
+PROD = {  # names only matter here: nothing connects while the definitions load
+    "GLEANER_WAREHOUSE": "s3://gleaner-test/warehouse",
+    "GLEANER_DROPS_S3": "s3://gleaner-test/drops",
+    "ANTHROPIC_API_KEY": "sk-test-not-a-key",
+    "LABEL_STUDIO_URL": "http://127.0.0.1:9",
+    "LABEL_STUDIO_API_KEY": "ls-test-not-a-key",
+}
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
+    pairs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            pairs.append((keyword.upper(), rest.strip()))
+    return pairs
+
+
+def image_env() -> dict[str, str]:
+    env = {}
+    for keyword, rest in instructions():
+        if keyword == "ENV":
+            env.update(dict(re.findall(r"(\w+)=(\S+)", rest)))
+    return env
+
+
+def workdir() -> str:
+    return [rest for keyword, rest in instructions() if keyword == "WORKDIR"][-1]
+
+
+def test_hadolint_passes():
+    result = subprocess.run([str(BIN / "hadolint"), str(DOCKERFILE)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_image_is_bookworm_python311_non_root_with_debian_chromium_and_the_pins():
+    steps = instructions()
+    (base,) = [rest for keyword, rest in steps if keyword == "FROM"]
+    assert re.fullmatch(r"python:3\.11[.\d]*-slim-bookworm", base), base
+    user = [rest for keyword, rest in steps if keyword == "USER"][-1]
+    assert user.split(":")[0] not in {"0", "root"}
+    runs = " ".join(rest for keyword, rest in steps if keyword == "RUN")
+    assert "apt-get install -y --no-install-recommends chromium" in runs
+    assert "pip install --no-cache-dir -c constraints.txt ." in runs
+    assert image_env()["GLEANER_CHROMIUM"] == "/usr/bin/chromium"
+    # no secret is baked in: no ARG at all, no ENV whose name says key, password, token or secret
+    assert not [rest for keyword, rest in steps if keyword == "ARG"]
+    assert not [name for name in image_env() if re.search(r"KEY|PASSWORD|TOKEN|SECRET", name)]
+
+
+def _command(port: int) -> list[str]:
+    (cmd,) = [json.loads(rest) for keyword, rest in instructions() if keyword == "CMD"]
+    assert cmd[:3] == ["dagster", "code-server", "start"], cmd
+    cmd[0] = str(BIN / "dagster")
+    cmd[cmd.index("-p") + 1] = str(port)
+    cmd[cmd.index("-h") + 1] = "127.0.0.1"  # the image binds 0.0.0.0 for its pod/task network; a test, loopback
+    return cmd
+
+
+def _list_jobs(port: int, tmp_path) -> subprocess.CompletedProcess:
+    workspace = tmp_path / "workspace.yaml"  # what the Helm chart writes for the webserver and daemon
+    workspace.write_text(
+        f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n      location_name: gleaner\n"
+    )
+    return subprocess.run(
+        [str(BIN / "dagster"), "job", "list", "-w", str(workspace)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _serve(tmp_path, name: str, extra: dict[str, str]):
+    port = free_port()
+    env = {k: v.replace(workdir(), str(ROOT)) for k, v in image_env().items()}
+    env |= {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "home")} | extra
+    (tmp_path / "home").mkdir(exist_ok=True)
+    log = tmp_path / f"{name}.log"
+    return port, log, background_process(_command(port), env, log)
+
+
+def _wait_serving(port: int, process, log, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    check = [str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(port), "-h", "127.0.0.1"]
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"code server exited:\n{log.read_text()[-4000:]}")
+        if subprocess.run(check, capture_output=True, timeout=30).returncode == 0:
+            return
+        time.sleep(1)
+    pytest.fail(f"code server never answered its health check:\n{log.read_text()[-4000:]}")
+
+
+def test_the_image_command_serves_the_code_location(tmp_path):
+    port, log, server = _serve(tmp_path, "prod", PROD)
+    with server as process:
+        _wait_serving(port, process, log)
+        listed = _list_jobs(port, tmp_path)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert "ingest_partition" in listed.stdout and "publish_training_data" in listed.stdout, listed.stdout
+    served = log.read_text()
+    assert not [value for name, value in PROD.items() if name.endswith("KEY") and value in served]
+
+
+def test_without_the_production_variables_the_location_refuses_to_load(tmp_path):
+    port, log, server = _serve(tmp_path, "bare", {})
+    with server as process:
+        _wait_serving(port, process, log)
+        listed = _list_jobs(port, tmp_path)
+    output = listed.stdout + listed.stderr + log.read_text()
+    assert "ingest_partition" not in listed.stdout
+    assert "GLEANER_ENV=prod needs" in output and "GLEANER_WAREHOUSE" in output, output[-3000:]
