@@ -17,7 +17,7 @@ import yaml
 from botocore.validate import ParamValidator
 from conftest import ROOT
 from dagster._config import process_config
-from test_image import instructions
+from deployment import image_cmd
 
 ECS = ROOT / "infra" / "ecs"
 TASKS = {p.stem: json.loads(p.read_text()) for p in sorted((ECS / "task-definitions").glob("*.json"))}
@@ -92,7 +92,7 @@ def test_webserver_and_daemon_reach_the_code_server_on_its_port():
     (grpc,) = [entry["grpc_server"] for entry in workspace["load_from"]]
     (code_server,) = TASKS["code-server"]["containerDefinitions"]
     assert [p["containerPort"] for p in code_server["portMappings"]] == [grpc["port"]]
-    (cmd,) = [json.loads(rest) for keyword, rest in instructions() if keyword == "CMD"]
+    cmd = image_cmd()
     assert cmd[cmd.index("-p") + 1] == str(grpc["port"])  # the image's code server listens there
     assert grpc["location_name"] == "gleaner"
     for name in ("webserver", "daemon"):

@@ -7,15 +7,20 @@ workspace that points at it over gRPC must list the jobs. Without the production
 must refuse to load, naming them: the image carries no value of its own.
 """
 
-import json
 import re
 import subprocess
-import time
 
-import pytest
 from conftest import BIN, ROOT, background_process, free_port
+from deployment import (
+    DOCKERFILE,
+    code_server_command,
+    grpc_workspace,
+    image_env,
+    instructions,
+    wait_serving,
+    workdir,
+)
 
-DOCKERFILE = ROOT / "infra" / "Dockerfile"
 PROD = {  # names only matter here: nothing connects while the definitions load
     "GLEANER_WAREHOUSE": "s3://gleaner-test/warehouse",
     "GLEANER_DROPS_S3": "s3://gleaner-test/drops",
@@ -23,30 +28,6 @@ PROD = {  # names only matter here: nothing connects while the definitions load
     "LABEL_STUDIO_URL": "http://127.0.0.1:9",
     "LABEL_STUDIO_API_KEY": "ls-test-not-a-key",
 }
-
-
-def instructions() -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
-    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
-    pairs = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            keyword, _, rest = line.partition(" ")
-            pairs.append((keyword.upper(), rest.strip()))
-    return pairs
-
-
-def image_env() -> dict[str, str]:
-    env = {}
-    for keyword, rest in instructions():
-        if keyword == "ENV":
-            env.update(dict(re.findall(r"(\w+)=(\S+)", rest)))
-    return env
-
-
-def workdir() -> str:
-    return [rest for keyword, rest in instructions() if keyword == "WORKDIR"][-1]
 
 
 def test_hadolint_passes():
@@ -69,20 +50,8 @@ def test_image_is_bookworm_python311_non_root_with_debian_chromium_and_the_pins(
     assert not [name for name in image_env() if re.search(r"KEY|PASSWORD|TOKEN|SECRET", name)]
 
 
-def _command(port: int) -> list[str]:
-    (cmd,) = [json.loads(rest) for keyword, rest in instructions() if keyword == "CMD"]
-    assert cmd[:3] == ["dagster", "code-server", "start"], cmd
-    cmd[0] = str(BIN / "dagster")
-    cmd[cmd.index("-p") + 1] = str(port)
-    cmd[cmd.index("-h") + 1] = "127.0.0.1"  # the image binds 0.0.0.0 for its pod/task network; a test, loopback
-    return cmd
-
-
 def _list_jobs(port: int, tmp_path) -> subprocess.CompletedProcess:
-    workspace = tmp_path / "workspace.yaml"  # what the Helm chart writes for the webserver and daemon
-    workspace.write_text(
-        f"load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n      location_name: gleaner\n"
-    )
+    workspace = grpc_workspace(tmp_path / "workspace.yaml", port)
     return subprocess.run(
         [str(BIN / "dagster"), "job", "list", "-w", str(workspace)],
         capture_output=True,
@@ -97,25 +66,13 @@ def _serve(tmp_path, name: str, extra: dict[str, str]):
     env |= {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "home")} | extra
     (tmp_path / "home").mkdir(exist_ok=True)
     log = tmp_path / f"{name}.log"
-    return port, log, background_process(_command(port), env, log)
-
-
-def _wait_serving(port: int, process, log, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    check = [str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(port), "-h", "127.0.0.1"]
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"code server exited:\n{log.read_text()[-4000:]}")
-        if subprocess.run(check, capture_output=True, timeout=30).returncode == 0:
-            return
-        time.sleep(1)
-    pytest.fail(f"code server never answered its health check:\n{log.read_text()[-4000:]}")
+    return port, log, background_process(code_server_command(port), env, log)
 
 
 def test_the_image_command_serves_the_code_location(tmp_path):
     port, log, server = _serve(tmp_path, "prod", PROD)
     with server as process:
-        _wait_serving(port, process, log)
+        wait_serving(port, process, log)
         listed = _list_jobs(port, tmp_path)
     assert listed.returncode == 0, listed.stdout + listed.stderr
     assert "ingest_partition" in listed.stdout and "publish_training_data" in listed.stdout, listed.stdout
@@ -126,7 +83,7 @@ def test_the_image_command_serves_the_code_location(tmp_path):
 def test_without_the_production_variables_the_location_refuses_to_load(tmp_path):
     port, log, server = _serve(tmp_path, "bare", {})
     with server as process:
-        _wait_serving(port, process, log)
+        wait_serving(port, process, log)
         listed = _list_jobs(port, tmp_path)
     output = listed.stdout + listed.stderr + log.read_text()
     assert "ingest_partition" not in listed.stdout

@@ -3,8 +3,9 @@
 One server for the module (tests/infra/postgres_server.py), one database per test. The CLI path: the
 demo's ingest and publish as subprocesses, with runs, events and versions landing in Postgres and no
 SQLite file in DAGSTER_HOME. The deployment path: `dagster-webserver` and `dagster-daemon run` as separate
-processes (as in a cluster), a two-day partition backfill launched through the webserver and run by the
-daemon, then the drop sensor's cursor read back from Postgres by a restarted daemon.
+processes reaching the image's code server over gRPC (as in a cluster), a two-day partition backfill
+launched through the webserver and run by the daemon, then the drop sensor's cursor read back from
+Postgres by a restarted daemon while the runs it requested go on.
 """
 
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, ROOT, background_process, free_port, isolated_environment, run_cli
+from deployment import code_server_command, grpc_workspace, wait_serving
 from postgres_server import create_database, postgres_server
 from test_ui import BACKFILL, BACKFILL_STATUS, _graphql, _wait_until_up
 
@@ -97,10 +99,6 @@ def test_demo_ingest_and_publish_store_runs_and_events_in_postgres(pg_server, tm
     assert password not in ingest.stdout + ingest.stderr + publish.stdout + publish.stderr
 
 
-def _daemon(env: dict[str, str], log: Path):
-    return background_process([str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, log, grace=60)
-
-
 def _wait_for(what: str, probe, timeout: float, interval: float = 2.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -116,59 +114,67 @@ def _sensor_state(base: str) -> dict:
 
 
 def test_backfill_runs_through_the_daemon_and_the_sensor_cursor_survives_a_restart(pg_server, tmp_path):
+    """The cluster's layout: the image's code server, a webserver and a daemon reaching it over gRPC."""
     from dagster import DagsterRunStatus, RunsFilter
 
     from gleaner.demo_site import DemoSiteServer
 
-    site_port, ui_port = free_port(), free_port()
+    site_port, ui_port, grpc_port = free_port(), free_port(), free_port()
     env = postgres_environment(tmp_path, pg_server, "daemon", site_port)
+    workspace = str(grpc_workspace(tmp_path / "workspace.yaml", grpc_port))
     base = f"http://127.0.0.1:{ui_port}"
-    webserver = [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(ui_port)]
+    webserver = [str(BIN / "dagster-webserver"), "-w", workspace, "-h", "127.0.0.1", "-p", str(ui_port)]
+    daemon = [str(BIN / "dagster-daemon"), "run", "-w", workspace]
     with (
         DemoSiteServer(host="127.0.0.1", port=site_port),
-        background_process(webserver, env, tmp_path / "webserver.log") as web,
+        background_process(code_server_command(grpc_port), env, tmp_path / "code-server.log") as code_server,
     ):
-        _wait_until_up(base, web, tmp_path / "webserver.log", time.monotonic() + 180)
-        with _daemon(env, tmp_path / "daemon-1.log"):
-            params = {
-                "selector": {"partitionSetName": "ingest_partition_partition_set", "repositorySelector": REPO},
-                "partitionNames": ["2026-11-18|acme", "2026-11-19|acme"],
-            }
-            backfill = _graphql(base, BACKFILL, {"params": params})["data"]["launchPartitionBackfill"]
-            assert backfill["__typename"] == "LaunchBackfillSuccess", backfill
+        wait_serving(grpc_port, code_server, tmp_path / "code-server.log")
+        with background_process(webserver, env, tmp_path / "webserver.log") as web:
+            _wait_until_up(base, web, tmp_path / "webserver.log", time.monotonic() + 180)
+            with background_process(daemon, env, tmp_path / "daemon-1.log", grace=60):
+                params = {
+                    "selector": {"partitionSetName": "ingest_partition_partition_set", "repositorySelector": REPO},
+                    "partitionNames": ["2026-11-18|acme", "2026-11-19|acme"],
+                }
+                backfill = _graphql(base, BACKFILL, {"params": params})["data"]["launchPartitionBackfill"]
+                assert backfill["__typename"] == "LaunchBackfillSuccess", backfill
 
-            def finished():
-                outcome = _graphql(base, BACKFILL_STATUS, {"id": backfill["backfillId"]})
-                outcome = outcome["data"]["partitionBackfillOrError"]
-                return outcome if outcome["status"].startswith(("COMPLETED", "FAILED", "CANCELED")) else None
+                def finished():
+                    outcome = _graphql(base, BACKFILL_STATUS, {"id": backfill["backfillId"]})
+                    outcome = outcome["data"]["partitionBackfillOrError"]
+                    return outcome if outcome["status"].startswith(("COMPLETED", "FAILED", "CANCELED")) else None
 
-            outcome = _wait_for("the backfill", finished, 480, 3)
-            statuses = {r["partitionName"]: r["runStatus"] for r in outcome["partitionStatuses"]["results"]}
-            assert statuses == {"2026-11-18|acme": "SUCCESS", "2026-11-19|acme": "SUCCESS"}, outcome
+                outcome = _wait_for("the backfill", finished, 900, 3)
+                statuses = {r["partitionName"]: r["runStatus"] for r in outcome["partitionStatuses"]["results"]}
+                assert statuses == {"2026-11-18|acme": "SUCCESS", "2026-11-19|acme": "SUCCESS"}, outcome
 
-            # Each backfilled crawl left a scrape drop; the drop sensor turns them into runs and moves its cursor.
-            started = _graphql(base, START_SENSOR, {"selector": SENSOR})["data"]["startSensor"]
-            assert started["__typename"] == "Sensor", started
-            first = _wait_for("a drop_sensor tick with runs", lambda: _ticks_with_runs(base), 120)
-            cursor = first["cursor"]
-            assert cursor and len(first["runIds"]) == 2, first
-            with instance_for(env) as instance:
-                drop_runs = RunsFilter(run_ids=first["runIds"])
-                _wait_for(
-                    "the drop runs to finish",
-                    lambda: all(r.is_finished for r in instance.get_runs(filters=drop_runs)),
-                    300,
+                # Each backfilled crawl left a scrape drop: the sensor's first tick requests their runs.
+                started = _graphql(base, START_SENSOR, {"selector": SENSOR})["data"]["startSensor"]
+                assert started["__typename"] == "Sensor", started
+                first = _wait_for("a drop_sensor tick with runs", lambda: _ticks_with_runs(base), 180)
+                cursor = first["cursor"]
+                assert cursor and len(first["runIds"]) == 2, first
+            # The runs live in the code server's processes (their own containers in a cluster), so the
+            # daemon restarts under them, as a deploy would restart it.
+            restarted_at = time.time()
+            with background_process(daemon, env, tmp_path / "daemon-2.log", grace=60):
+                # minimum_interval_seconds=30 counts from the last tick, which the new daemon reads from Postgres
+                later = _wait_for(
+                    "a tick from the restarted daemon",
+                    lambda: next((t for t in _sensor_state(base)["ticks"] if t["timestamp"] > restarted_at), None),
+                    180,
                 )
-                assert {r.status for r in instance.get_runs(filters=drop_runs)} == {DagsterRunStatus.SUCCESS}
-        restarted_at = time.time()
-        with _daemon(env, tmp_path / "daemon-2.log"):
-            # minimum_interval_seconds=30 counts from the last tick, which the new daemon reads from Postgres.
-            later = _wait_for(
-                "a tick from the restarted daemon",
-                lambda: next((t for t in _sensor_state(base)["ticks"] if t["timestamp"] > restarted_at), None),
-                120,
-            )
-        state = _sensor_state(base)
+                with instance_for(env) as instance:
+                    drop_runs = RunsFilter(run_ids=first["runIds"])
+                    _wait_for(
+                        "the drop runs to finish",
+                        lambda: all(r.is_finished for r in instance.get_runs(filters=drop_runs)),
+                        900,
+                        5,
+                    )
+                    assert {r.status for r in instance.get_runs(filters=drop_runs)} == {DagsterRunStatus.SUCCESS}
+            state = _sensor_state(base)
     assert later["status"] == "SKIPPED" and later["skipReason"] == "no new complete drops", later
     assert later["runIds"] == [] and later["cursor"] == cursor  # read back, not rebuilt from scratch
     assert state["typeSpecificData"]["lastCursor"] == cursor
