@@ -16,7 +16,7 @@ import polars as pl
 from gleaner.dataset.balancing import balance_split
 from gleaner.dataset.gate import CheckVerdict, GatePolicy, run_gate
 from gleaner.dataset.splitting import SPLITS, SplitRatios, assign_splits
-from gleaner.dedup import global_dedup
+from gleaner.dedup import Settle, global_dedup, local_settle
 from gleaner.labeling import cohen_rows, source_agreement
 
 
@@ -81,9 +81,11 @@ def build_candidate(
     removals: pl.DataFrame | None,
     input_versions: dict[str, dict[str, str]],
     policy: CandidatePolicy,
+    settle: Settle = local_settle,
 ) -> Candidate:
-    """`input_versions`: asset -> {partition -> data version} of `deduped_records` and `labels`."""
-    settled = global_dedup(deduped, policy.dedup_threshold, canonical)
+    """`input_versions`: asset -> {partition -> data version} of `deduped_records` and `labels`; `settle`
+    where the global dedup pass runs (`gleaner.dedup.global_pass.Settle`)."""
+    settled = global_dedup(deduped, policy.dedup_threshold, canonical, settle)
     reinstated = canonical.filter(pl.col("record_id").is_in(settled.reinstated_ids))
     reinstated_partitions = sorted({f"{r['partition_date']}|{r['source']}" for r in reinstated.iter_rows(named=True)})
     joined = settled.survivors.join(_resolved_labels(votes), on=["record_id", "source", "partition_date"], how="left")

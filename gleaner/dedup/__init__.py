@@ -1,12 +1,13 @@
 """Exact and near-duplicate removal: per partition against everything kept, globally over every partition.
 
 The public surface: `dedup_partition` (the `deduped_records` step) with the `KeptRecords` protocol and its
-warehouse implementation, `global_dedup` (the candidate's pass over every partition), `dedup_parquet`
+warehouse implementation, `global_dedup` (the candidate's pass over every partition; `local_settle` here,
+`gleaner.dedup.spark_pass` on Spark), `dedup_parquet`
 (`gleaner dedup` on any file) and `dedup`, the kernel all of them run. Shingling, MinHash, LSH banding,
 exact Jaccard and the graph walks stay beneath.
 """
 
-from gleaner.dedup.global_pass import GlobalDedup, global_dedup
+from gleaner.dedup.global_pass import GlobalDedup, Settle, global_dedup, local_settle
 from gleaner.dedup.kernel import DedupResult, PriorCandidates, content_hash, dedup
 from gleaner.dedup.parquet_file import DedupSummary, dedup_parquet
 from gleaner.dedup.partition import KEPT_SCHEMA, REMOVAL_SCHEMA, KeptRecords, PartitionDedup, dedup_partition
@@ -16,6 +17,7 @@ __all__ = [
     "INDEX_ASSET",
     "KEPT_SCHEMA",
     "REMOVAL_SCHEMA",
+    "Settle",
     "DedupResult",
     "DedupSummary",
     "GlobalDedup",
@@ -28,4 +30,5 @@ __all__ = [
     "dedup_parquet",
     "dedup_partition",
     "global_dedup",
+    "local_settle",
 ]

@@ -14,11 +14,17 @@ again, which, with every other partition now indexed, keeps it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
 from gleaner.dedup.kernel import dedup
+
+# How the kept set is settled: (first sightings sorted by record_id: record_id, text, scraped_at; threshold)
+# -> (kept record ids, sorted; record_id -> cluster_id for each). `local_settle` runs the kernel here;
+# `gleaner.dedup.spark_pass` gives the same answer on Spark (`global_dedup_engine` in the policy picks).
+Settle = Callable[[pl.DataFrame, float], tuple[list[str], dict[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -30,11 +36,20 @@ class GlobalDedup:
 
 
 def _first_sightings(records: pl.DataFrame) -> pl.DataFrame:
-    """One row per record_id, the earliest scraped (a review seen on two days keeps its first sighting)."""
-    return records.sort(["record_id", "scraped_at"], nulls_last=True).unique("record_id", keep="first")
+    """One row per record_id, the earliest scraped (a review seen on two days keeps its first sighting);
+    between sightings at the same time, the smallest text, so the choice never depends on row order."""
+    ordered = records.sort(["record_id", "scraped_at", "text"], nulls_last=True, maintain_order=True)
+    return ordered.unique("record_id", keep="first", maintain_order=True)
 
 
-def global_dedup(deduped: pl.DataFrame, threshold: float, canonical: pl.DataFrame | None = None) -> GlobalDedup:
+def local_settle(universe: pl.DataFrame, threshold: float) -> tuple[list[str], dict[str, str]]:
+    result = dedup(universe["record_id"], universe["text"], universe["scraped_at"], threshold=threshold)
+    return result.kept_ids, result.cluster_of
+
+
+def global_dedup(
+    deduped: pl.DataFrame, threshold: float, canonical: pl.DataFrame | None = None, settle: Settle = local_settle
+) -> GlobalDedup:
     """Dedup over ``canonical`` (every record of every partition) applied to the per-partition survivors.
 
     Without ``canonical`` the pass runs over ``deduped`` alone: stale copies still go, but a record that a
@@ -42,14 +57,13 @@ def global_dedup(deduped: pl.DataFrame, threshold: float, canonical: pl.DataFram
     order partitions ran in.
     """
     universe = _first_sightings((deduped if canonical is None else canonical).select("record_id", "text", "scraped_at"))
-    universe = universe.sort("record_id")
-    result = dedup(universe["record_id"], universe["text"], universe["scraped_at"], threshold=threshold)
-    kept = pl.Series("record_id", result.kept_ids, dtype=pl.String)
+    kept_ids, cluster_of = settle(universe.sort("record_id"), threshold)
+    kept = pl.Series("record_id", kept_ids, dtype=pl.String)
     survivors = (
         _first_sightings(deduped)
         .filter(pl.col("record_id").is_in(kept.implode()))
-        .with_columns(pl.col("record_id").replace_strict(result.cluster_of, return_dtype=pl.String).alias("cluster_id"))
+        .with_columns(pl.col("record_id").replace_strict(cluster_of, return_dtype=pl.String).alias("cluster_id"))
         .sort("record_id")
     )
     reinstated = kept.filter(~kept.is_in(deduped["record_id"].implode())).to_list()
-    return GlobalDedup(result.kept_ids, survivors, deduped.height - survivors.height, reinstated)
+    return GlobalDedup(kept_ids, survivors, deduped.height - survivors.height, reinstated)

@@ -48,6 +48,7 @@ def labeled_dataset(
         deduped, votes, warehouse.read_all("canonical_records", missing=NOT_INGESTED),
         warehouse.read_all("near_duplicates"),
         {"deduped_records": deduped_versions, "labels": votes_versions}, policy.candidate(),
+        policy.global_settle(context, [warehouse.asset_glob("canonical_records")]),
     )  # fmt: skip
     if candidate.reinstated_partitions:  # kept globally, removed by their partition in favour of a stale copy
         context.log.warning(
