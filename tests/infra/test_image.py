@@ -9,6 +9,7 @@ must refuse to load, naming them: the image carries no value of its own.
 
 import re
 import subprocess
+from pathlib import Path
 
 from conftest import BIN, ROOT, background_process, free_port
 from deployment import (
@@ -43,7 +44,7 @@ def test_image_is_bookworm_python311_non_root_with_debian_chromium_and_the_pins(
     assert user.split(":")[0] not in {"0", "root"}
     runs = " ".join(rest for keyword, rest in steps if keyword == "RUN")
     assert "apt-get install -y --no-install-recommends chromium" in runs
-    assert "pip install --no-cache-dir -c constraints.txt ." in runs
+    assert "pip install --no-cache-dir -c constraints.txt -e ." in runs
     assert image_env()["GLEANER_CHROMIUM"] == "/usr/bin/chromium"
     # no secret is baked in: no ARG at all, no ENV whose name says key, password, token or secret
     assert not [rest for keyword, rest in steps if keyword == "ARG"]
@@ -62,9 +63,15 @@ def _list_jobs(port: int, tmp_path) -> subprocess.CompletedProcess:
 
 def _serve(tmp_path, name: str, extra: dict[str, str]):
     port = free_port()
-    env = {k: v.replace(workdir(), str(ROOT)) for k, v in image_env().items()}
-    env |= {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "home")} | extra
-    (tmp_path / "home").mkdir(exist_ok=True)
+    # The image's paths: its checkout is this one, its /opt/dagster (instance home, numba cache) a temp dir.
+    image_paths = {workdir(): str(ROOT), "/opt/dagster": str(tmp_path / "opt-dagster")}
+    env = {}
+    for key, value in image_env().items():
+        for image_path, here in image_paths.items():
+            value = value.replace(image_path, here)
+        env[key] = value
+    env |= {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path)} | extra
+    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     log = tmp_path / f"{name}.log"
     return port, log, background_process(code_server_command(port), env, log)
 

@@ -160,11 +160,7 @@ def test_backfill_runs_through_the_daemon_and_the_sensor_cursor_survives_a_resta
             restarted_at = time.time()
             with background_process(daemon, env, tmp_path / "daemon-2.log", grace=60):
                 # minimum_interval_seconds=30 counts from the last tick, which the new daemon reads from Postgres
-                later = _wait_for(
-                    "a tick from the restarted daemon",
-                    lambda: next((t for t in _sensor_state(base)["ticks"] if t["timestamp"] > restarted_at), None),
-                    180,
-                )
+                later = _wait_for("a tick of the restarted daemon", lambda: _tick_after(base, restarted_at), 180)
                 with instance_for(env) as instance:
                     drop_runs = RunsFilter(run_ids=first["runIds"])
                     _wait_for(
@@ -181,6 +177,11 @@ def test_backfill_runs_through_the_daemon_and_the_sensor_cursor_survives_a_resta
     with instance_for(env) as instance:
         assert len(instance.get_runs(filters=RunsFilter(job_name="ingest_partition"))) == 4  # 2 backfill + 2 drops
     assert _sqlite_files(Path(env["DAGSTER_HOME"])) == []
+
+
+def _tick_after(base: str, moment: float) -> dict | None:
+    ticks = _sensor_state(base)["ticks"]
+    return next((t for t in ticks if t["timestamp"] > moment and t["status"] != "STARTED"), None)
 
 
 def _ticks_with_runs(base: str) -> dict | None:
