@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import BIN, ROOT, background_process, free_port, isolated_environment, run_cli
 from deployment import code_server_command, grpc_workspace, wait_serving
+from e2e.test_ui import BACKFILL, BACKFILL_STATUS, _graphql, _wait_until_up  # the UI test's GraphQL helpers
 from postgres_server import create_database, postgres_server
-from test_ui import BACKFILL, BACKFILL_STATUS, _graphql, _wait_until_up
 
 pytestmark = pytest.mark.e2e
 
