@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -21,36 +23,167 @@ def _instance():
     return dg.DagsterInstance.get()
 
 
-def _run_ingest(defs, instance, source: str, date: str) -> None:
-    from dagster_project.lib.partitions import partition_key
+def _verbose() -> bool:
+    return os.environ.get("GLEANER_VERBOSE", "") not in ("", "0")
 
-    job = defs.resolve_job_def("ingest_partition")
-    result = job.execute_in_process(partition_key=partition_key(source, date), instance=instance)
+
+class _ProgressLines(logging.Filter):
+    """What a person at the terminal wants from a run: the assets' own log lines (progress, warnings), not
+    Dagster's step events; a failed step is one line (the cause), never its stack."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key") or ""
+        if event is None:
+            message = str(meta.get("orig_message", record.getMessage()))
+            record.msg, record.args = f"  {step}: {message}", ()
+            return record.levelno >= logging.INFO and not message.startswith("Dependencies for step")
+        if event.is_step_failure:
+            record.msg, record.args = f"  {step}: FAILED: {_root_cause(event.step_failure_data.error)}", ()
+            return True
+        return False
+
+
+def _root_cause(error) -> str:
+    """The innermost error's first line: the user's exception, not Dagster's wrappers around it."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    if error is None:
+        return "unknown error"
+    text = (error.message or "").strip().splitlines()
+    line = (text[0] if text else error.cls_name or "error").strip()
+    return re.sub(r"^(?:\w+\.)+(?=\w+: )", "", line)  # "gleaner.x.NoDropError: ..." -> "NoDropError: ..."
+
+
+def _run_config() -> dict:
+    return {} if _verbose() else {"loggers": {"progress": {}}}
+
+
+def _progress_logger():
+    import dagster as dg
+
+    @dg.logger(description="one line per asset log message; failures as one line")
+    def progress(_init_context) -> logging.Logger:
+        logger = logging.Logger("gleaner.run", logging.INFO)
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.addFilter(_ProgressLines())
+        logger.addHandler(handler)
+        return logger
+
+    return progress
+
+
+def _job(defs, name: str):
+    job = defs.resolve_job_def(name)
+    return job if _verbose() else job.with_logger_defs({"progress": _progress_logger()})
+
+
+def _failure_line(result) -> str:
+    for event in result.all_events:
+        if event.is_step_failure:
+            return f"step {event.step_key}: {_root_cause(event.step_failure_data.error)}"
+    return "see the run in the Dagster UI (make dev)"
+
+
+def _run_ingest(defs, instance, source: str, date: str, crawl: bool = False) -> None:
+    from dagster_project.lib.partitions import partition_key
+    from gleaner.drops import CRAWL_TAG
+
+    result = _job(defs, "ingest_partition").execute_in_process(
+        partition_key=partition_key(source, date),
+        instance=instance,
+        run_config=_run_config(),
+        tags={CRAWL_TAG: "true"} if crawl else None,
+        raise_on_error=False,
+    )
     if not result.success:
-        raise SystemExit(f"ingest_partition failed for source={source} date={date}")
+        raise SystemExit(
+            f"gleaner: ingest_partition failed for source={source} date={date}: {_failure_line(result)} "
+            f"(run {result.run_id}; GLEANER_VERBOSE=1 for Dagster's full log)"
+        )
 
 
 def _run_publish(defs, instance) -> None:
-    result = defs.resolve_job_def("publish_training_data").execute_in_process(instance=instance, raise_on_error=False)
+    result = _job(defs, "publish_training_data").execute_in_process(
+        instance=instance, run_config=_run_config(), raise_on_error=False
+    )
     if not result.success:
-        raise SystemExit("publish_training_data failed: see the log above (a failing blocking check?)")
+        raise SystemExit(f"gleaner: publish_training_data failed: {_failure_line(result)} (run {result.run_id})")
+
+
+def check_partition(source: str, day: str) -> None:
+    """Refuse, in one line naming what is allowed, a source or date no partition has."""
+    from datetime import date as Date
+
+    from dagster_project.lib.partitions import SOURCES, START_DATE
+
+    if source not in SOURCES:
+        raise SystemExit(f"gleaner: unknown source {source!r}; configured: {', '.join(sorted(SOURCES))}")
+    try:
+        parsed = Date.fromisoformat(day) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise SystemExit(f"gleaner: --date {day!r} is not a calendar date (YYYY-MM-DD)")
+    if day < START_DATE:
+        raise SystemExit(f"gleaner: --date {day} is before the partitions start ({START_DATE})")
+    if parsed >= Date.today():
+        raise SystemExit(f"gleaner: --date {day} has no partition yet: a day's partition exists once the day is over")
+
+
+def demo_url(wanted: str) -> tuple[str, bool]:
+    """(URL, already serving) for the demo site: `wanted` when its port is free or a demo site already
+    answers there (`gleaner serve-demo` in another shell); else the same host on a free port."""
+    import socket
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(wanted)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+            return wanted, False
+        except OSError:
+            pass
+    try:
+        with urllib.request.urlopen(f"{wanted.rstrip('/')}/acme/products?page=1", timeout=3) as response:
+            if response.status == 200 and b"/acme/product/" in response.read(1 << 16):
+                return wanted, True
+    except (OSError, ValueError):
+        pass
+    with socket.socket() as free:
+        free.bind((host, 0))
+        return f"{parts.scheme}://{host}:{free.getsockname()[1]}", False
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from contextlib import nullcontext
+
     from gleaner.demo_site import DemoSiteServer
 
-    url = os.environ.setdefault("GLEANER_DEMO_URL", DEFAULT_DEMO_URL)
+    wanted = os.environ.get("GLEANER_DEMO_URL", DEFAULT_DEMO_URL)
+    url, reuse = demo_url(wanted)
+    if reuse:
+        print(f"a demo site is already serving at {url}: using it")
+    elif url != wanted:
+        print(f"{wanted} is taken by something that is not the demo site; serving the demo site at {url} instead")
+    os.environ["GLEANER_DEMO_URL"] = url  # before the sources are loaded: they expand it
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     started = time.monotonic()
-    with DemoSiteServer(host="127.0.0.1", port=port) as server:
-        print(f"demo site serving at {server.base_url}")
+    with nullcontext() if reuse else DemoSiteServer(host="127.0.0.1", port=port) as server:
+        if server is not None:
+            print(f"demo site serving at {server.base_url}")
         from dagster_project.definitions import defs
         from dagster_project.lib.partitions import DEMO_DATE, SOURCES
 
         instance = _instance()
         for source in sorted(SOURCES):
             print(f"ingesting source={source} date={DEMO_DATE} ...")
-            _run_ingest(defs, instance, source, DEMO_DATE)
+            _run_ingest(defs, instance, source, DEMO_DATE, crawl=True)
         print("building the candidate and publishing ...")
         _run_publish(defs, instance)
     from dagster_project.summary import print_summary
@@ -61,9 +194,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    check_partition(args.source, args.date)
     from dagster_project.definitions import defs
 
-    _run_ingest(defs, _instance(), args.source, args.date)
+    _run_ingest(defs, _instance(), args.source, args.date, crawl=args.crawl)
     return 0
 
 
@@ -86,12 +220,14 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     unknown = sorted(set(sources) - set(SOURCES))
     if unknown:
         raise SystemExit(f"unknown source(s) {', '.join(unknown)}; configured: {', '.join(sorted(SOURCES))}")
-    instance = _instance()
     days = days_between(args.from_date, args.to_date)
+    for day in (days[0], days[-1]):
+        check_partition(sources[0], day)
+    instance = _instance()
     for day in days:
         for source in sources:
             print(f"ingesting source={source} date={day} ...")
-            _run_ingest(defs, instance, source, day)
+            _run_ingest(defs, instance, source, day, crawl=args.crawl)
     print(f"backfilled {len(days) * len(sources)} partitions")
     return 0
 
@@ -120,7 +256,7 @@ def cmd_versions(args: argparse.Namespace) -> int:
             print(f"TAMPERED {problem}", file=sys.stderr)
         if problems:
             return 1
-        print(f"verified: every file of {len(rows)} version(s) matches its manifest")
+        print(f"verified: every file of {len(rows)} version(s) matches its manifest, and nothing else is there")
     return 0
 
 
@@ -181,11 +317,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="run ingest_partition for one source on one day")
     ingest.add_argument("--source", required=True)
     ingest.add_argument("--date", required=True, help="YYYY-MM-DD")
+    ingest.add_argument("--crawl", action="store_true", help="crawl the source when the day has no usable drop")
     ingest.set_defaults(func=cmd_ingest)
     backfill = sub.add_parser("backfill", help="run ingest_partition for every day of a range (inclusive)")
     backfill.add_argument("--from", dest="from_date", required=True, help="YYYY-MM-DD")
     backfill.add_argument("--to", dest="to_date", required=True, help="YYYY-MM-DD")
     backfill.add_argument("--source", action="append", help="repeat for several; default: every source")
+    backfill.add_argument("--crawl", action="store_true", help="crawl the days that have no usable drop")
     backfill.set_defaults(func=cmd_backfill)
     sub.add_parser("publish", help="build the candidate and publish a version").set_defaults(func=cmd_publish)
     versions = sub.add_parser("versions", help="list published versions with their counts")
@@ -218,8 +356,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Every failure ends as one line saying what is wrong (GLEANER_VERBOSE=1 keeps the traceback)."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"gleaner {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if _verbose():
+            raise
+        print(f"gleaner {args.command}: {type(exc).__name__}: {_first_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else "no message"
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dagster_project.resources.warehouse import WarehouseResource, warehouse_from_env
-from gleaner.storage import published_versions, read_manifest, verify_versions
+from gleaner.storage import broken_versions, published_versions, read_manifest, verify_versions
 
 STAGES = [
     "raw_pages",
@@ -19,21 +19,24 @@ STAGES = [
 
 
 def version_rows(warehouse: WarehouseResource | None = None) -> list[dict]:
-    """One row per published version, from its manifest, on either backend."""
+    """One row per version folder, from its manifest, on either backend; a broken version (torn, unreadable
+    or deleted manifest) is a row saying so, never a crash."""
     root = (warehouse or warehouse_from_env()).versions
-    rows = []
+    rows = {
+        version: {"version": f"training_data_v{version}", "broken": why, "path": root.location(f"v{version}")}
+        for version, why in broken_versions(root).items()
+    }
     for version in published_versions(root):
         manifest = read_manifest(root, version)
-        rows.append(
-            {
-                "version": f"training_data_v{version}",
-                "rows": manifest["rows"],
-                "per_split": {k: sum(v.values()) for k, v in manifest["rows_per_split_and_class"].items()},
-                "classes": manifest["class_distribution"],
-                "path": root.location(f"v{version}"),
-            }
-        )
-    return rows
+        per_split = manifest.get("rows_per_split_and_class") or {}
+        rows[version] = {
+            "version": f"training_data_v{version}",
+            "rows": manifest.get("rows"),
+            "per_split": {k: sum(v.values()) for k, v in per_split.items() if isinstance(v, dict)},
+            "classes": manifest.get("class_distribution"),
+            "path": root.location(f"v{version}"),
+        }
+    return [rows[v] for v in sorted(rows)]
 
 
 def version_problems(warehouse: WarehouseResource | None = None) -> list[str]:
@@ -52,15 +55,25 @@ def print_summary() -> None:
         print("\n== Gleaner summary ==")
         print("rows per stage:")
         for stage in STAGES:
-            if stage in views:
-                print(f"  {stage:<18} {count(f'SELECT count(*) FROM {stage}')[0][0]:>6}")
-        if "failed_records" in views:
-            print("failures by reason:")
-            for stage, reason, n in count(
+            if stage not in views:
+                continue
+            rows = count(f"SELECT count(*) FROM {stage}")[0][0]
+            if stage == "labels":  # one row per vote plus one resolved row per record: say both
+                records = count("SELECT count(*) FROM labels WHERE annotator_kind = 'resolved'")[0][0]
+                print(f"  {stage:<18} {rows - records:>6} votes on {records} records")
+            else:
+                print(f"  {stage:<18} {rows:>6}")
+        reasons = (
+            count(
                 "SELECT stage, split_part(reason, ':', 1) AS r, count(*) FROM failed_records "
                 "GROUP BY ALL ORDER BY 3 DESC, 1, 2"
-            ):
-                print(f"  {n:>4}  {stage}: {reason}")
+            )
+            if "failed_records" in views
+            else []
+        )
+        print("failures by reason:" if reasons else "failures: none")
+        for stage, reason, n in reasons:
+            print(f"  {n:>4}  {stage}: {reason}")
         if "near_duplicates" in views:
             for kind, n in count("SELECT kind, count(*) FROM near_duplicates GROUP BY 1 ORDER BY 1"):
                 print(f"duplicates removed ({kind}): {n}")
@@ -70,18 +83,20 @@ def print_summary() -> None:
                 "SELECT status, count(*) FROM labels WHERE annotator_kind = 'resolved' GROUP BY 1 ORDER BY 1"
             ):
                 print(f"  {status:<14} {n:>5}")
-    rows = version_rows(warehouse)
-    if not rows:
+    for broken in (r for r in version_rows(warehouse) if "broken" in r):
+        print(f"BROKEN {broken['version']}: {broken['broken']} (gleaner versions --verify)")
+    published = published_versions(warehouse.versions)
+    if not published:
         print("no training_data version published")
         return
-    latest = read_manifest(warehouse.versions, published_versions(warehouse.versions)[-1])
+    latest = read_manifest(warehouse.versions, published[-1])
     print("class distribution (latest version):")
-    for label, n in latest["class_distribution"].items():
+    for label, n in (latest.get("class_distribution") or {}).items():
         print(f"  {label:<10} {n:>5}")
     print("agreement (Cohen's kappa):")
-    for pair in latest["agreement"]:
+    for pair in latest.get("agreement") or []:
         print(f"  {pair['pair']:<40} kappa={pair['kappa']!s:<7} n={pair['n_shared']}")
-    print(f"published: {latest['name']} ({latest['rows']} rows) at {rows[-1]['path']}")
+    print(f"published: {latest['name']} ({latest['rows']} rows) at {warehouse.versions.location(f'v{published[-1]}')}")
     if warehouse.location.startswith("s3://"):
         print(f"DuckDB:    views over {warehouse.location} in {warehouse.catalog_path} (httpfs: docs/storage.md)")
     else:

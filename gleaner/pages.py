@@ -14,6 +14,7 @@ from datetime import datetime
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 HTML_MEDIA_TYPES = ("text/html", "application/xhtml+xml")
+DROP_ERROR = "drop: "  # an error that begins so is bytes of a drop that could not be read, not a failed fetch
 
 
 @dataclass(frozen=True)
@@ -60,13 +61,25 @@ def is_html(content_type: str | None, body: bytes = b"") -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--", b"<meta", b"<title"))
 
 
+# Python codecs that are no charset a web page can declare: they transform text rather than decode bytes to
+# it (punycode, idna, the escape codecs) or are barred by WHATWG (utf-7); a page naming one is decoded as if
+# it had named none, with a note.
+_NOT_PAGE_CHARSETS = frozenset(
+    {"punycode", "idna", "utf-7", "unicode-escape", "raw-unicode-escape", "undefined", "mbcs", "oem"}
+)
+
+
 def _codec(label: str | None) -> str | None:
-    """Python codec for a charset label, with the WHATWG rule that latin-1/ascii labels mean windows-1252."""
+    """Python codec for a charset label, with the WHATWG rule that latin-1/ascii labels mean windows-1252;
+    None for a label that names no text charset (unknown, or ``base64``/``rot13``-like transforms)."""
     if not label:
         return None
     try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
-    except LookupError:
+        info = codecs.lookup(label.strip().strip("\"'"))
+    except (LookupError, ValueError):
+        return None
+    name = info.name
+    if not getattr(info, "_is_text_encoding", True) or name in _NOT_PAGE_CHARSETS:
         return None
     return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
 
@@ -102,7 +115,7 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str | None]
     assert codec is not None
     try:
         text = body.decode(codec)
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, UnicodeError):
         text = body.decode(codec, errors="replace")
         replaced = text.count("\ufffd") - body.decode(codec, errors="ignore").count("\ufffd")
         notes.append(f"{replaced} undecodable byte sequence(s) replaced while decoding as {codec}")

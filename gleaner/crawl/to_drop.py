@@ -4,11 +4,14 @@ The crawl checkpoints every page into a spool inside the drop's directory (`glea
 the crawl has finished is the WARC written, from the spool, in canonical-URL order, with record ids and
 the warcinfo date derived from the content (`gleaner.drops.local.write_drop`). So a crawl killed mid-way and
 started again for the same drop fetches only what is missing, and the drop it finally writes holds the
-same records, byte for byte, as an uninterrupted crawl that fetched the same pages.
+same records, byte for byte, as an uninterrupted crawl that fetched the same pages. A crawl that got no
+HTTP response at all (the site down, every URL refused) stores nothing: as a complete drop it would stand
+for the day and keep a later real drop or crawl from being read as the only one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import date
 from pathlib import Path
@@ -49,8 +52,25 @@ def crawl_to_drop(
                        clock=clock):  # fmt: skip
             pass
         spool.sync()
+        answered = sum(1 for page in spool.pages_in_order() if page.status is not None)
+        if not answered:
+            errors = sorted({str(page.error) for page in spool.pages_in_order()})
+            raise EmptyCrawlError(
+                f"crawl of {source.name} for {day} got no HTTP response from any page "
+                f"({'; '.join(errors[:3]) or 'nothing to fetch'}); nothing stored, so a later drop or crawl "
+                "is not shadowed"
+            )
         path = write_drop(drops_root, source.name, day, drop_id, spool.pages_in_order())
+    except EmptyCrawlError:
+        spool.remove()
+        with contextlib.suppress(OSError):
+            target.rmdir()  # nothing of it is left to resume
+        raise
     finally:
         spool.close()
     spool.remove()
     return path
+
+
+class EmptyCrawlError(RuntimeError):
+    """A crawl that reached nothing: stored as a drop it would pass for the day's pages."""

@@ -292,6 +292,8 @@ def dedup(
         release_freed_memory()
 
     ids_out, id_list = records.ids, records.id_list
+    if ids_out.dtype == pl.Null:  # no ids at all (an empty partition): the removal log is still typed
+        ids_out = ids_out.cast(pl.String)
     prior_rows = np.arange(n_new, n)
     stale = prior_rows[keeper[prior_rows] != prior_rows]
     kept = kept[np.argsort(id_rank[kept])]

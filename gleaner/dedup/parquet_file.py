@@ -47,7 +47,15 @@ def dedup_parquet(
     ('exact' or 'near') and est_jaccard (the MinHash estimate), sorted by removed_id.
     """
     start = time.perf_counter()
-    frame = pl.read_parquet(input_path)
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    if not Path(input_path).is_file():
+        raise FileNotFoundError(f"{os.fspath(input_path)} does not exist (or is not a file)")
+    try:
+        frame = pl.read_parquet(input_path)
+    except (pl.exceptions.PolarsError, OSError) as exc:  # a CSV named .parquet, a truncated file
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"{os.fspath(input_path)} is not a readable Parquet file ({first})") from exc
     missing = [c for c in (id_col, text_col, time_col) if c is not None and c not in frame.columns]
     if missing:
         raise ValueError(f"{os.fspath(input_path)} has no column(s) {', '.join(missing)}; found {frame.columns}")

@@ -14,11 +14,25 @@ from gleaner.drops.local import (
     read_drop,
     write_drop,
 )
+from gleaner.drops.partition import (
+    CRAWL_TAG,
+    NoDropError,
+    PartitionDrops,
+    find_partition_drops,
+    needs_crawl,
+    partition_pages,
+)
 from gleaner.drops.s3 import check_s3, mirror_s3_drop, scan_s3, upload_drop
 from gleaner.drops.scan import DropSighting, RefusedDrop, check_local, scan_local
 from gleaner.drops.table import RAW_SCHEMA, raw_pages_table
 
 __all__ = [
+    "CRAWL_TAG",
+    "NoDropError",
+    "PartitionDrops",
+    "find_partition_drops",
+    "needs_crawl",
+    "partition_pages",
     "RAW_SCHEMA",
     "DropCursor",
     "DropError",

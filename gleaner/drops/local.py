@@ -31,7 +31,8 @@ from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
-from gleaner.pages import FetchedPage, decode_html, is_html, media_type
+from gleaner.drops.warc_records import RawRecord, Unreadable, split_warc
+from gleaner.pages import DROP_ERROR, FetchedPage, decode_html, is_html, media_type
 from gleaner.sources import SLUG
 from gleaner.urls import canonicalize_url
 
@@ -431,10 +432,15 @@ def _basics(record: Any, fallback_time: datetime) -> tuple[str, str, datetime, l
 def _page(basics: tuple[str, str, datetime, list[str]], **fields: Any) -> FetchedPage:
     """A page with the URLs, time and notes ``_basics`` read (notes added since included)."""
     target, requested, fetched_at, notes = basics
+    try:
+        canonical = canonicalize_url(target)
+    except ValueError as exc:  # an invalid IPv6 host, a port past 65535: this page fails, not the drop
+        canonical = target
+        fields = {**fields, "html": None, "error": f"invalid page URL {target!r}: {exc}"}
     return FetchedPage(
         requested_url=requested,
         final_url=target,
-        canonical_url=canonicalize_url(target),
+        canonical_url=canonical,
         fetched_at=fetched_at,
         notes=tuple(notes),
         **fields,
@@ -500,44 +506,75 @@ def _error_of(block: bytes) -> str | None:
     return str(error) if error is not None else None
 
 
-def iter_warc_pages(stream: IO[bytes], fallback_time: datetime) -> Iterator[FetchedPage]:
+def drop_failure(where: str, reason: str, fetched_at: datetime) -> FetchedPage:
+    """A row for bytes of a drop that could not be read as pages: it fails at stage ``drop`` downstream."""
+    return FetchedPage(where, where, where, None, fetched_at, None, None, error=f"{DROP_ERROR}{reason}")
+
+
+def _parsed(raw: RawRecord) -> Any:
+    records = ArchiveIterator(BytesIO(raw.data), no_record_parse=True)
+    record = next(iter(records))
+    return record, record.raw_stream.read()
+
+
+def iter_warc_pages(stream: IO[bytes], fallback_time: datetime, label: str = "warc") -> Iterator[FetchedPage]:
     """Pages from one WARC stream (gzipped or not): response and resource records, plus failures.
 
     A Gleaner ``metadata`` record carrying an error attaches to the response it refers to, or stands
     alone as a page that never got a response. Other record types (warcinfo, request, revisit, foreign
-    metadata) carry no page and are skipped.
+    metadata) carry no page and are skipped. A byte range that is no whole record (a truncated or corrupt
+    gzip member, a Content-Length past the end, bytes that are no WARC at all) is a failed page
+    (`drop_failure`) at ``<label>#offset=<n>``, never a silent end of the file.
     """
     pending: _Pending | None = None
-    for record in ArchiveIterator(stream, no_record_parse=True):
-        block = record.raw_stream.read()
-        rec_type = record.rec_type
-        record_id = record.rec_headers.get_header("WARC-Record-ID")
-        if rec_type in ("response", "resource"):
-            page = _document_page(record, block, fallback_time)
-            if page is None:
-                continue
-            if pending is not None:
-                yield pending.page
-            pending = _Pending(record_id, page)
-        elif rec_type == "metadata":
-            error = _error_of(block)
-            if error is None:
-                continue  # foreign metadata (outlinks, crawl logs): nothing to do with a page
-            refers = record.rec_headers.get_header("WARC-Refers-To")
-            if refers is not None and pending is not None and refers == pending.record_id:
-                pending.page = replace(pending.page, error=error)
-                continue
-            if refers is not None:
-                logger.warning(f"error metadata refers to {refers}, which is not the preceding response")
-                continue
-            page = _failure_page(record, error, fallback_time)
-            if page is None:
-                continue
-            if pending is not None:
-                yield pending.page
-            pending = _Pending(record_id, page)
+    for raw in split_warc(stream.read()):
+        if isinstance(raw, Unreadable):
+            page = drop_failure(f"{label}#offset={raw.offset}", raw.reason, fallback_time)
+        else:
+            try:
+                record, block = _parsed(raw)
+            except Exception as exc:  # warcio refusing a record is that record's failure, not the file's
+                reason = f"WARC record at offset {raw.offset} unreadable: {type(exc).__name__}: {exc}"
+                page = drop_failure(f"{label}#offset={raw.offset}", reason, fallback_time)
+            else:
+                page = _record_page(record, block, fallback_time, pending)
+                if page is None:
+                    continue
+        if page is _ATTACHED:
+            continue
+        if pending is not None:
+            yield pending.page
+        pending = _Pending(None if page.error and page.error.startswith(DROP_ERROR) else _record_id_of(raw), page)
     if pending is not None:
         yield pending.page
+
+
+_ATTACHED: Any = object()  # an error record merged into the pending page
+
+
+def _record_id_of(raw: RawRecord) -> str | None:
+    match = re.search(rb"(?im)^WARC-Record-ID:[ \t]*(\S+)", raw.data[:8192])
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def _record_page(record: Any, block: bytes, fallback_time: datetime, pending: _Pending | None) -> Any:
+    """The page a record starts, `_ATTACHED` when it is an error for the pending page, None for no page."""
+    rec_type = record.rec_type
+    if rec_type in ("response", "resource"):
+        return _document_page(record, block, fallback_time)
+    if rec_type != "metadata":
+        return None
+    error = _error_of(block)
+    if error is None:
+        return None  # foreign metadata (outlinks, crawl logs): nothing to do with a page
+    refers = record.rec_headers.get_header("WARC-Refers-To")
+    if refers is not None and pending is not None and refers == pending.record_id:
+        pending.page = replace(pending.page, error=error)
+        return _ATTACHED
+    if refers is not None:
+        logger.warning(f"error metadata refers to {refers}, which is not the preceding response")
+        return None
+    return _failure_page(record, error, fallback_time)
 
 
 def read_drop(drop: DropRef | Path | str, *, verify: bool = True) -> Iterator[FetchedPage]:
@@ -556,7 +593,7 @@ def read_drop(drop: DropRef | Path | str, *, verify: bool = True) -> Iterator[Fe
             raise DropIntegrityError(f"{warc}: sha256 {actual} does not match the marker's {expected}")
     fallback = _parse_warc_date(str(marker.get("written_at") or "")) or _drop_day_start(drop_dir)
     with warc.open("rb") as fh:
-        yield from iter_warc_pages(fh, fallback)
+        yield from iter_warc_pages(fh, fallback, label=f"{drop_dir.name}/{warc.name}")
 
 
 def _drop_day_start(drop_dir: Path) -> datetime:

@@ -1,4 +1,5 @@
-"""A source-day's complete drops as one `raw_pages` table: one row per page, whichever drop it came in.
+"""A source-day's drops as one `raw_pages` table: one row per page, whichever drop it came in, plus one
+row (an error starting ``drop: ``) per refused drop and per byte range that could not be read as pages.
 
 Rows are ordered by canonical URL, then drop and requested URL, so the table's bytes do not depend on the
 order drops were listed or pages were written.
@@ -7,11 +8,10 @@ order drops were listed or pages were written.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 
 import polars as pl
 
-from gleaner.drops.local import DropRef, read_drop
+from gleaner.drops.partition import PartitionDrops, partition_pages
 
 RAW_SCHEMA = {
     "drop_id": pl.String,
@@ -27,10 +27,10 @@ RAW_SCHEMA = {
 }
 
 
-def raw_pages_table(drops: Iterable[DropRef]) -> pl.DataFrame:
+def raw_pages_table(found: PartitionDrops) -> pl.DataFrame:
     rows = [
         {
-            "drop_id": drop.drop_id,
+            "drop_id": drop_id,
             "requested_url": page.requested_url,
             "final_url": page.final_url,
             "canonical_url": page.canonical_url,
@@ -41,7 +41,6 @@ def raw_pages_table(drops: Iterable[DropRef]) -> pl.DataFrame:
             "content_hash": hashlib.sha256(page.html.encode()).hexdigest() if page.html else None,
             "error": page.error,
         }
-        for drop in drops
-        for page in read_drop(drop.path)
+        for drop_id, page in partition_pages(found)
     ]
     return pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row").sort(["canonical_url", "drop_id", "requested_url"])

@@ -20,6 +20,7 @@ from gleaner.extract.ratings import RatingError, normalize_rating, parse_number,
 from gleaner.extract.selectors import ReviewSelectors, select_candidates
 from gleaner.extract.structured_data import StructuredReviews, extract_structured_reviews
 from gleaner.extract.text_clean import clean_text, word_count
+from gleaner.pages import DROP_ERROR
 from gleaner.schemas import ProductReview, stable_record_id, validate_candidate
 from gleaner.urls import canonicalize_url
 
@@ -73,7 +74,16 @@ class PageExtraction:
 
 def _offending(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
-    return text[:OFFENDING_LIMIT]
+    return _storable(text[:OFFENDING_LIMIT])
+
+
+def _storable(text: str) -> str:
+    """Text Parquet can hold: an unpaired surrogate (from a JSON ``\\ud800`` escape) is written as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _has_surrogate(value: Any) -> bool:
+    return isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value)
 
 
 def _failure(page: StoredPage, stage: str, reason: str, offending: Any) -> dict[str, Any]:
@@ -167,6 +177,9 @@ def _shape(ctx: _PageContext, raw: dict[str, Any], text: str, shared: set[str]) 
     rating, scale, rating_problem = _rating(raw)
     if rating_problem:
         problems["rating"] = rating_problem
+    for name, value in (("text", text), ("author", author), ("published", published), ("review_id", raw_id)):
+        if _has_surrogate(value):  # not valid Unicode: no Parquet file can hold it, so no record can
+            problems[name] = f"{name} contains an unpaired surrogate (invalid Unicode): {_storable(value)[:60]!r}"
     words = word_count(text)
     if not text:
         problems.update(text="review has no text", word_count=None)
@@ -221,6 +234,8 @@ def extract_page(page: StoredPage, spec: ExtractionSpec | SourceConfig | str) ->
     """Extract with the source's extractor; never raises for anything a page can contain."""
     spec = ExtractionSpec.of(spec)
     if page.error:
+        if page.error.startswith(DROP_ERROR):
+            return _failed(page, "drop", page.error.removeprefix(DROP_ERROR), page.url)
         return _failed(page, "fetch", page.error, page.status)
     if page.status is not None and page.status >= 400:
         return _failed(page, "fetch", f"http {page.status}", page.status)

@@ -7,10 +7,12 @@ from gleaner.storage.backends import LocalStore, S3Settings, S3Store, Store, par
 from gleaner.storage.versions import (
     PublishOutcome,
     VersionConflict,
+    broken_versions,
     publish,
     published_versions,
     read_manifest,
     verify_versions,
+    version_paths,
     warehouse_versions,
 )
 
@@ -21,11 +23,13 @@ __all__ = [
     "S3Store",
     "Store",
     "VersionConflict",
+    "broken_versions",
     "parse_s3_url",
     "publish",
     "published_versions",
     "read_manifest",
     "verify_versions",
+    "version_paths",
     "warehouse",
     "warehouse_versions",
 ]

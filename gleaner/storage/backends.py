@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,11 +89,20 @@ class LocalStore(Store):
         return str(target)
 
     def create_exclusive(self, key: str, data: bytes) -> str:
+        """Written whole to a temporary name, fsynced, made read-only, then hard-linked into place: the link
+        fails with FileExistsError if the name is taken, and a reader never sees a torn file."""
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)  # FileExistsError if taken
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(tmp, target)  # FileExistsError if taken
+        finally:
+            tmp.unlink(missing_ok=True)
         return str(target)
 
     def read_bytes(self, key: str) -> bytes:

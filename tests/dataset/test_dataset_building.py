@@ -127,20 +127,19 @@ def test_publish_is_immutable_idempotent_and_exclusive(tmp_path):
     assert verify_versions(tmp_path) == ["v1/train.parquet: sha256 differs from the manifest (tampered)"]
 
 
-def test_a_half_written_version_is_not_a_version_and_races_are_refused(tmp_path):
+def test_a_half_written_version_is_not_a_version_and_races_are_refused(tmp_path, monkeypatch):
     (tmp_path / "v1").mkdir()
     (tmp_path / "v1" / "train.parquet").write_bytes(b"partial")
     assert published_versions(tmp_path) == []
     outcome = publish(tmp_path, {"train.parquet": b"a"}, {})
-    assert outcome.version == 1 and (tmp_path / "v1" / "train.parquet").read_bytes() == b"a"
-    (tmp_path / "v2").mkdir()
-    (tmp_path / "v2" / "manifest.json").write_text("{}")  # another publisher won v2 after we looked
-    with pytest.raises(VersionConflict):
-        import gleaner.storage.versions as versioning
+    # the leftovers' folder is never written again: the publish takes the next number
+    assert outcome.version == 2 and (tmp_path / "v1" / "train.parquet").read_bytes() == b"partial"
+    assert (tmp_path / "v2" / "train.parquet").read_bytes() == b"a"
+    (tmp_path / "v3").mkdir()
+    (tmp_path / "v3" / "train.parquet").write_bytes(b"theirs")  # another publisher claimed v3 after we looked
+    import gleaner.storage.versions as versioning
 
-        original = versioning.published_versions
-        versioning.published_versions = lambda root: [1]
-        try:
-            publish(tmp_path, {"train.parquet": b"c"}, {})
-        finally:
-            versioning.published_versions = original
+    monkeypatch.setattr(versioning, "taken_versions", lambda root: [1, 2])
+    with pytest.raises(VersionConflict):
+        publish(tmp_path, {"train.parquet": b"c"}, {})
+    assert (tmp_path / "v3" / "train.parquet").read_bytes() == b"theirs"

@@ -111,7 +111,7 @@ def test_a_backfilled_day_of_the_same_site_adds_nothing_to_the_dataset(demo):
     root, env = demo["root"], demo["env"]
     port = int(env["GLEANER_DEMO_URL"].rsplit(":", 1)[1])
     with DemoSiteServer(host="127.0.0.1", port=port):
-        run_cli(["backfill", "--source", "acme", "--from", "2026-11-18", "--to", "2026-11-19"], env)
+        run_cli(["backfill", "--crawl", "--source", "acme", "--from", "2026-11-18", "--to", "2026-11-19"], env)
     run_cli(["publish"], env)
     con = duckdb.connect()
 

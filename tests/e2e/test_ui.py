@@ -121,7 +121,12 @@ def test_ui_lists_every_asset_and_runs_a_partition(dagster_dev):
                     "repositoryName": "__repository__",
                     "jobName": "ingest_partition",
                 },
-                "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "2026-11-20|acme"}]},
+                "executionMetadata": {
+                    "tags": [
+                        {"key": "dagster/partition", "value": "2026-11-20|acme"},
+                        {"key": "gleaner/crawl", "value": "true"},  # no drop yet: crawl, as asked
+                    ]
+                },
             }
         },
     )["data"]["launchRun"]
@@ -146,6 +151,7 @@ def test_ui_lists_every_asset_and_runs_a_partition(dagster_dev):
                     "repositorySelector": {"repositoryLocationName": "gleaner", "repositoryName": "__repository__"},
                 },
                 "partitionNames": ["2026-11-18|acme", "2026-11-19|acme"],
+                "tags": [{"key": "gleaner/crawl", "value": "true"}],
             }
         },
     )["data"]["launchPartitionBackfill"]

@@ -111,18 +111,18 @@ def test_versions_publish_once_refuse_a_second_writer_and_detect_tampering(resou
         "README.md",
     }
 
-    # A second publisher that looked before v2's manifest existed: its exclusive manifest write is refused.
+    # A second publisher that looked before v2 existed: its exclusive write of v2's first file is refused.
     late = resource.versions
     late.exists = lambda key: False  # type: ignore[method-assign]
     import gleaner.storage.versions as versioning
 
-    original = versioning.published_versions
-    versioning.published_versions = lambda root: [1]
+    original = versioning.published_versions, versioning.taken_versions
+    versioning.published_versions = versioning.taken_versions = lambda root: [1]
     try:
         with pytest.raises(VersionConflict):
-            publish(late, {"train.parquet": b"b"}, {"rows": 1})
+            publish(late, {"train.parquet": b"c"}, {"rows": 1})
     finally:
-        versioning.published_versions = original
+        versioning.published_versions, versioning.taken_versions = original
     assert (
         read_manifest(versions, 2)["content_sha256"]
         == publish(versions, {"train.parquet": b"b"}, {}).manifest["content_sha256"]
@@ -187,7 +187,9 @@ def test_the_documented_one_liners_read_a_version(resource: WarehouseResource, m
     else:
         lines = _doc_lines("Local warehouse,")
     assert len(lines) == 3
-    names = {"pl": pl, "duckdb": duckdb, "warehouse_from_env": warehouse_from_env}
+    from gleaner.storage import version_paths
+
+    names = {"pl": pl, "duckdb": duckdb, "warehouse_from_env": warehouse_from_env, "version_paths": version_paths}
     polars_frame, pandas_frame, relation = (eval(line, names) for line in lines)
     assert polars_frame["record_id"].to_list() == ["r1", "r2", "r3"]
     assert type(pandas_frame).__module__.startswith("pandas") and len(pandas_frame) == 3

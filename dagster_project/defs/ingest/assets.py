@@ -11,7 +11,7 @@ from dagster_project.resources.browser import BrowserResource
 from dagster_project.resources.drops import DropsResource
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.crawl import CrawlStats, crawl_to_drop
-from gleaner.drops import raw_pages_table
+from gleaner.drops import CRAWL_TAG, find_partition_drops, needs_crawl, raw_pages_table
 
 
 class RawPagesConfig(dg.Config):
@@ -22,8 +22,8 @@ class RawPagesConfig(dg.Config):
     partitions_def=source_day_partitions,
     description="Every fetched page of one source on one day: requested, final and canonical URL, HTTP "
     "status, fetch time, rendered HTML, content hash and error. Read from the day's complete scrape drops; "
-    "when there are none the source is crawled (resuming an interrupted crawl of the partition) and written "
-    "as a drop first.",
+    "when there are none and a crawl was asked for (run tag gleaner/crawl=true) the source is crawled "
+    "(resuming an interrupted crawl of the partition) and written as a drop first.",
     **stage("ingest", {"playwright", "polars"}, code_version="1"),
 )
 def raw_pages(
@@ -35,10 +35,13 @@ def raw_pages(
 ) -> dg.MaterializeResult:
     partition = partition_of(context)
     source = SOURCES[partition["source"]]
-    found = drops.complete_drops(source.name, partition["date"])
+    drops.complete_drops(source.name, partition["date"])  # brings S3 drops into the local folder
+    found = find_partition_drops(drops.local_root, source.name, partition["date"])
+    for problem in found.problems():
+        context.log.warning(problem)
     crawl_stats = None
-    if not found or config.recrawl:
-        drop_id = f"crawl-{len(found) + 1:03d}"  # the same id again after a killed run: its spool resumes
+    if needs_crawl(found, context.run.tags.get(CRAWL_TAG) == "true", config.recrawl):
+        drop_id = f"crawl-{len(found.usable) + len(found.refused) + 1:03d}"  # the same id after a killed run
         context.log.info(f"crawling {source.name} ({source.render} mode) into drop {drop_id}")
         crawl_stats = CrawlStats()
         crawl_to_drop(
@@ -47,7 +50,7 @@ def raw_pages(
         )  # fmt: skip
         kept_at = drops.keep_crawled(source.name, partition["date"], drop_id)
         context.log.info(f"crawl stored as drop {kept_at}")
-        found = drops.complete_drops(source.name, partition["date"])
+        found = find_partition_drops(drops.local_root, source.name, partition["date"])
 
     frame = raw_pages_table(found)
     warehouse.write("raw_pages", with_partition(frame, partition), partition)
@@ -59,7 +62,8 @@ def raw_pages(
         metadata={
             **crawled,
             **table_metadata(frame, ["canonical_url", "status", "fetched_at", "content_type", "error"]),
-            "drops": dg.MetadataValue.json([d.drop_id for d in found]),
+            "drops": dg.MetadataValue.json([d.drop_id for d in found.usable]),
+            "drops_refused": dg.MetadataValue.json([f"{r.name}: {r.reason}" for r in found.refused]),
             "pages_failed": sum(errors.values()),
             "http_status": dg.MetadataValue.md(
                 markdown_table([{"status": k, "pages": v} for k, v in sorted(statuses.items())])

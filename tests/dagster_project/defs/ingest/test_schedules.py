@@ -18,6 +18,7 @@ from dagster_project.resources.browser import BrowserResource
 from dagster_project.resources.drops import DropsResource
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.demo_site import DemoSiteServer, build_site
+from gleaner.drops import CRAWL_TAG
 
 DATES = ("2026-11-20", "2026-11-21")
 
@@ -31,6 +32,7 @@ def test_the_daily_schedule_crawls_every_source_for_the_day_that_ended() -> None
     result = schedule.evaluate_tick(context)
     assert sorted(str(r.partition_key) for r in result.run_requests) == [f"2026-11-20|{s}" for s in sorted(SOURCES)]
     assert {r.job_name for r in result.run_requests} == {"ingest_partition"}
+    assert all(r.tags.get(CRAWL_TAG) == "true" for r in result.run_requests)  # a day with no drop is crawled
 
 
 @pytest.fixture
@@ -53,7 +55,11 @@ def test_a_backfill_gives_the_same_bytes_as_the_original_runs(tmp_path: Path, de
     def run_range() -> dict[str, bytes]:
         for day in DATES:
             result = dg.materialize(
-                [raw_pages], partition_key=partition_key("acme", day), resources=resources, instance=instance
+                [raw_pages],
+                partition_key=partition_key("acme", day),
+                resources=resources,
+                instance=instance,
+                tags={CRAWL_TAG: "true"},
             )
             assert result.success
         files = sorted((tmp_path / "warehouse" / "raw_pages").glob("**/*.parquet"))
