@@ -9,6 +9,8 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULT_DEMO_URL = "http://127.0.0.1:8765"
@@ -87,17 +89,36 @@ def _failure_line(result) -> str:
     return "see the run in the Dagster UI (make dev)"
 
 
+@contextmanager
+def one_at_a_time(name: str, what: str) -> Iterator[None]:
+    """An exclusive lock under $DAGSTER_HOME/locks: a second `gleaner` doing the same waits for the first
+    (and says so) instead of racing it. Runs from this CLI execute in process, outside Dagster's run queue,
+    so the instance's per-partition limit cannot order them."""
+    import fcntl
+
+    folder = Path(os.environ.get("DAGSTER_HOME", ".gleaner/dagster")) / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{name}.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another {what} to finish ...", flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield  # released when the file closes, or when this process dies
+
+
 def _run_ingest(defs, instance, source: str, date: str, crawl: bool = False) -> None:
     from dagster_project.lib.partitions import partition_key
     from gleaner.drops import CRAWL_TAG
 
-    result = _job(defs, "ingest_partition").execute_in_process(
-        partition_key=partition_key(source, date),
-        instance=instance,
-        run_config=_run_config(),
-        tags={CRAWL_TAG: "true"} if crawl else None,
-        raise_on_error=False,
-    )
+    with one_at_a_time(f"ingest-{source}-{date}", f"ingest of source={source} date={date}"):
+        result = _job(defs, "ingest_partition").execute_in_process(
+            partition_key=partition_key(source, date),
+            instance=instance,
+            run_config=_run_config(),
+            tags={CRAWL_TAG: "true"} if crawl else None,
+            raise_on_error=False,
+        )
     if not result.success:
         raise SystemExit(
             f"gleaner: ingest_partition failed for source={source} date={date}: {_failure_line(result)} "
@@ -106,9 +127,10 @@ def _run_ingest(defs, instance, source: str, date: str, crawl: bool = False) -> 
 
 
 def _run_publish(defs, instance) -> None:
-    result = _job(defs, "publish_training_data").execute_in_process(
-        instance=instance, run_config=_run_config(), raise_on_error=False
-    )
+    with one_at_a_time("publish", "publish"):
+        result = _job(defs, "publish_training_data").execute_in_process(
+            instance=instance, run_config=_run_config(), raise_on_error=False
+        )
     if not result.success:
         raise SystemExit(f"gleaner: publish_training_data failed: {_failure_line(result)} (run {result.run_id})")
 

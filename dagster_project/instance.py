@@ -4,7 +4,10 @@ Telemetry off (this machine has no internet, and the demo should not phone home)
 granularity with a default limit of 1: the `dataset` pool (`assets/specs.py`: `labeled_dataset`,
 `training_data`) is then held by one run at a time, since two publishes racing for the same version
 number would both write `training_data/vN/` before one of them wins the manifest. A deployment sets the
-same limit on its own instance (`dagster instance concurrency set dataset 1`).
+same limit on its own instance (`dagster instance concurrency set dataset 1`). Runs of one partition (an
+ingest, a sensor's human_labels run) queue behind each other: one per `dagster/partition` value at a time,
+since two runs writing the same partition's tables at once would leave one run's tables beside the other's.
+Runs started by `gleaner` itself (in process, not through the queue) take a lock per partition instead.
 """
 
 from __future__ import annotations
@@ -20,6 +23,12 @@ concurrency:
   pools:
     granularity: run
     default_limit: 1
+  runs:
+    tag_concurrency_limits:
+      - key: dagster/partition
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
 """
 
 

@@ -113,6 +113,7 @@ class _Tab:
     page: Any = None
     document: FetchResult | None = None
     crashed: bool = False
+    blocked_navigation: str | None = None  # where the page tried to take the tab on its own (refused)
 
 
 @dataclass
@@ -122,6 +123,12 @@ class Rendered:
     transient: bool = False
     wait_timed_out: bool = False
     notes: list[str] = field(default_factory=list)
+
+
+def out_of_scope_error(url: str, allowed_domains: list[str]) -> str:
+    """The failure of a page that navigated the tab away on its own (meta refresh, script, form)."""
+    where = "outside the allowed domains" if not in_domains(url, allowed_domains) else "away on its own"
+    return f"out of scope: the page navigated {where} to {url}; not stored"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -293,14 +300,19 @@ class BrowserRenderer:
 
         request = route.request
         try:
+            top_level = request.is_navigation_request() and request.frame.parent_frame is None
+            tab = self._tabs.get(id(request.frame.page)) if top_level else None
             if request.resource_type in self.blocked or not self._may_load(request.url):
+                if tab is not None and tab.document is None:
+                    tab.blocked_navigation = request.url
                 await route.abort("blockedbyclient")
-            elif request.is_navigation_request() and request.frame.parent_frame is None:
-                tab = self._tabs.get(id(request.frame.page))
+            elif top_level:
                 document = tab.document if tab is not None else None
                 if tab is not None:
                     tab.document = None
                 if document is None or document.body is None:  # the page navigating away on its own
+                    if tab is not None:
+                        tab.blocked_navigation = request.url
                     await route.abort("blockedbyclient")
                     return
                 headers = {k: v for k, v in document.headers.items() if k not in _HOP_HEADERS}
@@ -327,7 +339,7 @@ class BrowserRenderer:
             return Rendered(error=f"browser unavailable: {exc}")
         except (PlaywrightError, BrowserStuckError) as exc:  # died while opening a tab: the retry relaunches
             return Rendered(error=f"browser crashed: {_first_line(exc)}", transient=True)
-        tab.document = document
+        tab.document, tab.blocked_navigation = document, None
         healthy, result = False, Rendered()
         try:
             await tab.page.goto(document.final_url, wait_until="domcontentloaded", timeout=self.timeout_ms)
@@ -343,10 +355,17 @@ class BrowserRenderer:
             result.html = await self._bounded(tab.page.content())
             healthy = True
             self.stats.pages_rendered += 1
+            if tab.blocked_navigation is not None or tab.page.url.startswith("chrome-error:"):
+                # what the tab holds is Chromium's page for the refused navigation, not the document
+                result.html, result.notes = None, []
+                result.error = out_of_scope_error(tab.blocked_navigation or tab.page.url, self.allowed_domains)
         except PlaywrightTimeoutError:
             result.error, result.transient = "timeout", True
         except (PlaywrightError, BrowserStuckError) as exc:
-            result.error, result.transient = self._diagnose(tab, exc), True
+            if tab.blocked_navigation is not None:  # content() raced the refused navigation
+                result.error = out_of_scope_error(tab.blocked_navigation, self.allowed_domains)
+            else:
+                result.error, result.transient = self._diagnose(tab, exc), True
         finally:
             tab.document = None
             await self._release(tab, healthy)

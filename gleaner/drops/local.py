@@ -167,7 +167,21 @@ def _record_id(drop_key: str, kind: str, *parts: str) -> str:
     return f"<urn:uuid:{uuid.uuid5(_RECORD_ID_NAMESPACE, chr(0).join((drop_key, kind, *parts)))}>"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(page: FetchedPage) -> FetchedPage:
+    """A rendered DOM can hold unpaired surrogates (a script's string cut mid-pair), which UTF-8 cannot store:
+    each becomes U+FFFD, and the page says how many, rather than the drop failing to be written."""
+    found = len(_SURROGATE.findall(page.html)) if page.html else 0
+    if not found:
+        return page
+    note = f"{found} unpaired surrogate(s) in the page text replaced by U+FFFD"
+    return replace(page, html=_SURROGATE.sub("\ufffd", page.html), notes=(*page.notes, note))
+
+
 def _page_records(writer: WARCWriter, page: FetchedPage, drop_key: str) -> list[Any]:
+    page = _encodable(page)
     common = {"WARC-Date": _warc_date(page.fetched_at), H_REQUESTED: page.requested_url}
     if page.notes:
         common[H_NOTES] = json.dumps(list(page.notes))

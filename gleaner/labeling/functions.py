@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gleaner.progress import Progress
+
 
 @dataclass(frozen=True)
 class RecordView:
@@ -32,17 +34,21 @@ LabelingFunction = Callable[[RecordView], str | None]
 
 
 def apply_functions(
-    records: Sequence[RecordView], functions: Mapping[str, LabelingFunction]
+    records: Sequence[RecordView],
+    functions: Mapping[str, LabelingFunction],
+    log: Callable[[str], None] | None = None,
 ) -> list[dict[str, object]]:
-    """One vote row per (record, function), abstentions included so coverage can be measured."""
-    return [
-        {
-            "record_id": r.record_id,
-            "annotator": name,
-            "annotator_kind": "lf",
-            "label": fn(r),
-            "confidence": None,
-        }
-        for r in records
-        for name, fn in functions.items()
-    ]
+    """One vote row per (record, function), abstentions included so coverage can be measured.
+
+    With ``log``, progress lines as the crawl writes them (`gleaner.progress`): at 100k records the rules
+    take minutes, and a run that says nothing for that long looks stuck."""
+    progress = Progress(log, "records labelled by rules", len(records)) if log is not None else None
+    rows: list[dict[str, object]] = []
+    for r in records:
+        rows.extend(
+            {"record_id": r.record_id, "annotator": name, "annotator_kind": "lf", "label": fn(r), "confidence": None}
+            for name, fn in functions.items()
+        )
+        if progress is not None:
+            progress.advance()
+    return rows

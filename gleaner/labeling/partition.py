@@ -9,7 +9,7 @@ Dagster assets only read, call these and write.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,10 +109,11 @@ def label_partition(
     llm_rows: list[dict],
     humans: pl.DataFrame | None,
     policy: LabelPolicy,
+    log: Callable[[str], None] | None = None,
 ) -> PartitionLabels:
     """Every source's votes (functions applied here; LLM votes and human labels given) and one resolution
-    per record."""
-    rows: list[dict] = apply_functions(views, functions) + llm_rows + _human_rows(humans)
+    per record. ``log`` gets progress lines while the functions run (minutes at 100k records)."""
+    rows: list[dict] = apply_functions(views, functions, log=log) + llm_rows + _human_rows(humans)
     per_record: dict[str, list[SourceVote]] = defaultdict(list)
     for row in rows:
         per_record[row["record_id"]].append(

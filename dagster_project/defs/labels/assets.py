@@ -91,7 +91,7 @@ def labels(
     llm_rows, llm_metadata = llm.vote_rows(views, cache, context.log.info, policy.llm_confidence_threshold)
     result = label_partition(
         views, functions_for(policy.dataset), llm_rows, warehouse.read("human_labels", partition),
-        policy.labels(llm_majority=llm.majority),
+        policy.labels(llm_majority=llm.majority), log=context.log.info,
     )  # fmt: skip
     warehouse.write("labels", with_partition(result.frame, partition), partition)
     warehouse.refresh_catalog(["labels"])
