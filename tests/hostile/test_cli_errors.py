@@ -103,3 +103,19 @@ def test_demo_url_moves_to_a_free_port_when_something_else_holds_it():
         taken = f"http://127.0.0.1:{squatter.getsockname()[1]}"
         url, reuse = demo_url(taken)
     assert not reuse and url != taken and url.startswith("http://127.0.0.1:")
+
+
+def test_an_unwritable_warehouse_is_one_line_and_the_drop_is_untouched(tmp_path):
+    """The warehouse path is a file (a mount gone wrong): the run fails in one line and loses nothing."""
+    from corpus import good_pages, make_drop
+
+    env = isolated_environment(tmp_path)
+    drop = make_drop(tmp_path / "drops", "d1", good_pages(2))
+    before = {p.name: p.read_bytes() for p in drop.iterdir()}
+    (tmp_path / "warehouse").write_text("not a folder")
+    result = gleaner(["ingest", "--source", "acme", "--date", DAY], env)
+    assert result.returncode == 1
+    assert one_line(result).startswith(
+        f"gleaner: ingest_partition failed for source=acme date={DAY}: step raw_pages: NotADirectoryError: "
+    )
+    assert {p.name: p.read_bytes() for p in drop.iterdir()} == before
