@@ -106,7 +106,8 @@ def test_catalog_views_answer_through_httpfs(demo):
 def test_republish_same_content_publishes_nothing_and_tampering_fails_loudly(demo):
     env, client = demo["env"], demo["client"]
     out = run_cli(["publish"], env)
-    assert "training_data_v2" not in out.stdout and "identical to training_data_v1; nothing new published" in out.stderr
+    # the run's log lines are the CLI's progress lines, on stdout
+    assert "training_data_v2" not in out.stdout and "identical to training_data_v1; nothing new published" in out.stdout
     assert not keys(client, "training_data/v2/")
     listing = run_cli(["versions", "--verify"], env).stdout
     assert '"version": "training_data_v1"' in listing and "verified" in listing
