@@ -80,7 +80,7 @@ def test_demo_ingest_and_publish_store_runs_and_events_in_postgres(pg_server, tm
     site_port = free_port()
     env = postgres_environment(tmp_path, pg_server, "cli", site_port)
     with DemoSiteServer(host="127.0.0.1", port=site_port):
-        ingest = run_cli(["ingest", "--source", "acme", "--date", "2026-11-20"], env)
+        ingest = run_cli(["ingest", "--source", "acme", "--date", "2026-11-20", "--crawl"], env)
     publish = run_cli(["publish"], env)
     assert "published: training_data_v1" in publish.stdout
     assert '"version": "training_data_v1"' in run_cli(["versions"], env).stdout
@@ -136,6 +136,7 @@ def test_backfill_runs_through_the_daemon_and_the_sensor_cursor_survives_a_resta
                 params = {
                     "selector": {"partitionSetName": "ingest_partition_partition_set", "repositorySelector": REPO},
                     "partitionNames": ["2026-11-18|acme", "2026-11-19|acme"],
+                    "tags": [{"key": "gleaner/crawl", "value": "true"}],  # no drops for these days: crawl
                 }
                 backfill = _graphql(base, BACKFILL, {"params": params})["data"]["launchPartitionBackfill"]
                 assert backfill["__typename"] == "LaunchBackfillSuccess", backfill
