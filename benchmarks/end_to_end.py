@@ -262,7 +262,8 @@ def extract_vs_parse(pages: list, sample: int) -> dict[str, float]:
     """Pages/s of the extractor over pages/s of lxml.html.fromstring alone, on the same pages, one core."""
     import lxml.html
 
-    from gleaner.extract import ExtractionSpec, StoredPage, extract_page
+    from gleaner.extract import ExtractionSpec, extract_page
+    from gleaner.pages import FetchedPage
 
     chosen = pages[:sample]
     started = time.perf_counter()
@@ -272,7 +273,7 @@ def extract_vs_parse(pages: list, sample: int) -> dict[str, float]:
     spec = ExtractionSpec("schema_org_reviews")
     started = time.perf_counter()
     for page in chosen:
-        extract_page(StoredPage(SOURCE, page.canonical_url, page.status, page.html, None, page.fetched_at), spec)
+        extract_page(FetchedPage.of(SOURCE, page.canonical_url, page.status, page.html, None, page.fetched_at), spec)
     extract = len(chosen) / (time.perf_counter() - started)
     return {"parse_pages_per_s": parse, "extract_pages_per_s": extract, "ratio": extract / parse}
 

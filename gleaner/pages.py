@@ -8,6 +8,7 @@ http mode and the WARC reader must turn bytes into text by the same rules and sa
 from __future__ import annotations
 
 import codecs
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,6 +37,7 @@ class FetchedPage:
     error: str | None = None
     notes: tuple[str, ...] = field(default=())
     renderer: str | None = None  # "http" (served HTML) or "browser" (rendered DOM); None when no document came
+    source: str = ""  # the configured source it was fetched for; set where a page meets its partition
 
     def __post_init__(self) -> None:
         if self.fetched_at.tzinfo is None:
@@ -44,6 +46,38 @@ class FetchedPage:
     @property
     def ok(self) -> bool:
         return self.error is None and self.status is not None and self.status < 400
+
+    @property
+    def url(self) -> str:
+        """The page's one spelling: what records and failures name it by."""
+        return self.canonical_url
+
+    @classmethod
+    def of(cls, source: str, url: str, status: int | None, html: str | None, error: str | None, fetched_at: datetime):
+        """A page known only by its canonical URL (a local file, a stored row): requested = final = canonical."""
+        return cls(url, url, url, status, fetched_at, None, html, error, source=source)
+
+    def to_row(self) -> dict[str, object]:
+        """The page's columns of the `raw_pages` table (`gleaner.drops.RAW_SCHEMA`), content hash included."""
+        return {
+            "requested_url": self.requested_url,
+            "final_url": self.final_url,
+            "canonical_url": self.canonical_url,
+            "status": self.status,
+            "fetched_at": self.fetched_at,
+            "content_type": self.content_type,
+            "html": self.html,
+            "content_hash": hashlib.sha256(self.html.encode()).hexdigest() if self.html else None,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_row(cls, row: dict[str, object], source: str) -> FetchedPage:
+        """A `raw_pages` row back as the page it was stored from."""
+        return cls(
+            row["requested_url"], row["final_url"], row["canonical_url"], row["status"], row["fetched_at"],
+            row["content_type"], row["html"], row["error"], source=source,
+        )  # fmt: skip
 
 
 def media_type(content_type: str | None) -> str | None:

@@ -2,7 +2,7 @@
 
 The crawl checkpoints every page into a spool inside the drop's directory (`gleaner.crawl.spool`). Only when
 the crawl has finished is the WARC written, from the spool, in canonical-URL order, with record ids and
-the warcinfo date derived from the content (`gleaner.drops.local.write_drop`). So a crawl killed mid-way and
+the warcinfo date derived from the content (`gleaner.drops.warc_write.write_drop`). So a crawl killed mid-way and
 started again for the same drop fetches only what is missing, and the drop it finally writes holds the
 same records, byte for byte, as an uninterrupted crawl that fetched the same pages. A crawl that got no
 HTTP response at all (the site down, every URL refused) stores nothing: as a complete drop it would stand
@@ -21,7 +21,8 @@ from gleaner.crawl.browser import BrowserSettings
 from gleaner.crawl.crawler import CrawlStats, crawl
 from gleaner.crawl.fetchers import Clock, utc_now
 from gleaner.crawl.spool import SPOOL_DIR, Spool
-from gleaner.drops.local import MARKER, DropExistsError, drop_path, write_drop
+from gleaner.drops.local import MARKER, DropExistsError, drop_path
+from gleaner.drops.warc_write import write_drop
 from gleaner.sources import SourceConfig
 
 logger = logging.getLogger(__name__)

@@ -5,15 +5,7 @@ built from them, and what a drop watcher sees (scan, cursor, S3). The WARC detai
 """
 
 from gleaner.drops.cursor import DropCursor
-from gleaner.drops.local import (
-    DropError,
-    DropRef,
-    check_drop,
-    drop_path,
-    list_complete_drops,
-    read_drop,
-    write_drop,
-)
+from gleaner.drops.local import DropError, DropRef, check_drop, drop_path, list_complete_drops
 from gleaner.drops.partition import (
     CRAWL_TAG,
     NoDropError,
@@ -25,6 +17,8 @@ from gleaner.drops.partition import (
 from gleaner.drops.s3 import check_s3, mirror_s3_drop, scan_s3, upload_drop
 from gleaner.drops.scan import DropSighting, RefusedDrop, check_local, scan_local
 from gleaner.drops.table import RAW_SCHEMA, raw_pages_table
+from gleaner.drops.warc_read import read_drop
+from gleaner.drops.warc_write import write_drop
 
 __all__ = [
     "CRAWL_TAG",

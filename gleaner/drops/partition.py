@@ -23,12 +23,11 @@ from gleaner.drops.local import (
     DropRef,
     _date_text,
     _inside,
-    _sha256,
     _warc_file,
-    drop_failure,
-    read_drop,
+    file_sha256,
     read_marker,
 )
+from gleaner.drops.warc_read import drop_failure, read_drop
 from gleaner.pages import DROP_ERROR, FetchedPage
 
 CRAWL_TAG = "gleaner/crawl"  # run tag "true": crawl a partition that has no drop (the CLI's --crawl, the schedule)
@@ -134,7 +133,7 @@ def drop_pages(ref: DropRef) -> Iterator[FetchedPage]:
     marker = read_marker(ref.path)
     warc = _warc_file(ref.path, marker)
     expected = marker.get("sha256")
-    if expected and _sha256(warc) != str(expected).lower():
+    if expected and file_sha256(warc) != str(expected).lower():
         reason = f"{warc.name} does not match the marker's sha256 (changed or truncated after the marker); read as is"
         yield drop_failure(f"{ref.drop_id}/{warc.name}", reason, when)
     pages = unreadable = 0

@@ -7,8 +7,6 @@ order drops were listed or pages were written.
 
 from __future__ import annotations
 
-import hashlib
-
 import polars as pl
 
 from gleaner.drops.partition import PartitionDrops, partition_pages
@@ -28,19 +26,5 @@ RAW_SCHEMA = {
 
 
 def raw_pages_table(found: PartitionDrops) -> pl.DataFrame:
-    rows = [
-        {
-            "drop_id": drop_id,
-            "requested_url": page.requested_url,
-            "final_url": page.final_url,
-            "canonical_url": page.canonical_url,
-            "status": page.status,
-            "fetched_at": page.fetched_at,
-            "content_type": page.content_type,
-            "html": page.html,
-            "content_hash": hashlib.sha256(page.html.encode()).hexdigest() if page.html else None,
-            "error": page.error,
-        }
-        for drop_id, page in partition_pages(found)
-    ]
+    rows = [{"drop_id": drop_id, **page.to_row()} for drop_id, page in partition_pages(found)]
     return pl.DataFrame(rows, schema=RAW_SCHEMA, orient="row").sort(["canonical_url", "drop_id", "requested_url"])

@@ -7,7 +7,7 @@ for any pages, `run_extract` (`gleaner extract` on local files) and the two tabl
 
 from gleaner.extract.batch import FAILED_SCHEMA, RECORD_SCHEMA, BatchExtraction, extract_batch
 from gleaner.extract.local_files import run_extract, summary_lines
-from gleaner.extract.page import BUILTIN_EXTRACTORS, ExtractionSpec, PageExtraction, StoredPage, extract_page
+from gleaner.extract.page import BUILTIN_EXTRACTORS, ExtractionSpec, PageExtraction, extract_page
 from gleaner.extract.partition import PartitionExtraction, extract_partition
 
 __all__ = [
@@ -18,7 +18,6 @@ __all__ = [
     "ExtractionSpec",
     "PageExtraction",
     "PartitionExtraction",
-    "StoredPage",
     "extract_batch",
     "extract_page",
     "extract_partition",

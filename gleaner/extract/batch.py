@@ -16,7 +16,8 @@ from typing import Any
 
 import polars as pl
 
-from gleaner.extract.page import ExtractionSpec, StoredPage, extract_page
+from gleaner.extract.page import ExtractionSpec, extract_page
+from gleaner.pages import FetchedPage
 from gleaner.schemas import ProductReview
 
 FAILED_SCHEMA: dict[str, pl.DataType] = {
@@ -100,7 +101,7 @@ class BatchExtraction:
         }
 
 
-def extract_batch(pages: Iterable[StoredPage], spec: ExtractionSpec) -> BatchExtraction:
+def extract_batch(pages: Iterable[FetchedPage], spec: ExtractionSpec) -> BatchExtraction:
     """Run `extract_page` over pages (sort them first for reproducible output) and gather the results."""
     batch = BatchExtraction()
     for page in pages:

@@ -13,6 +13,7 @@ import gzip
 import re
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,10 @@ from typing import Any
 from parsel import Selector
 from warcio.exceptions import ArchiveLoadFailed
 
-from gleaner.drops.local import iter_warc_pages
+from gleaner.drops.warc_read import iter_warc_pages
 from gleaner.extract.batch import BatchExtraction, extract_batch, failures_frame, records_frame
-from gleaner.extract.page import BUILTIN_EXTRACTORS, ExtractionSpec, StoredPage
-from gleaner.pages import decode_html
+from gleaner.extract.page import BUILTIN_EXTRACTORS, ExtractionSpec
+from gleaner.pages import FetchedPage, decode_html
 from gleaner.sources import SourceConfigError, load_sources, sources_file
 from gleaner.urls import canonicalize_url
 
@@ -70,7 +71,7 @@ def _stated_url(html: str) -> str | None:
     return None
 
 
-def _file_page(path: Path, source: str) -> StoredPage:
+def _file_page(path: Path, source: str) -> FetchedPage:
     fetched_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     fallback_url = path.resolve().as_uri()
     body = path.read_bytes()
@@ -78,27 +79,27 @@ def _file_page(path: Path, source: str) -> StoredPage:
         try:
             body = gzip.decompress(body)
         except (OSError, EOFError, zlib.error) as exc:
-            return StoredPage(source, fallback_url, None, None, f"unreadable gzip file: {exc}", fetched_at)
+            return FetchedPage.of(source, fallback_url, None, None, f"unreadable gzip file: {exc}", fetched_at)
     html, _ = decode_html(body, None)
     stated = _stated_url(html)
     try:
         url = canonicalize_url(stated) if stated else fallback_url
     except ValueError:
         url = fallback_url
-    return StoredPage(source, url, None, html, None, fetched_at)
+    return FetchedPage.of(source, url, None, html, None, fetched_at)
 
 
-def _warc_pages(path: Path, source: str) -> Iterator[StoredPage]:
+def _warc_pages(path: Path, source: str) -> Iterator[FetchedPage]:
     fallback = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     with path.open("rb") as fh:
         try:
             for page in iter_warc_pages(fh, fallback):
-                yield StoredPage(source, page.canonical_url, page.status, page.html, page.error, page.fetched_at)
+                yield replace(page, source=source)
         except ArchiveLoadFailed as exc:
             raise ValueError(f"{path} is not a readable WARC file: {exc}") from exc
 
 
-def local_pages(path: Path, source: str) -> Iterator[StoredPage]:
+def local_pages(path: Path, source: str) -> Iterator[FetchedPage]:
     """Pages from a WARC, a folder of HTML files (recursively, in path order) or one HTML file."""
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and _has_suffix(p, HTML_SUFFIXES))

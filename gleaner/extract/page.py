@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from parsel import Selector
@@ -20,7 +19,7 @@ from gleaner.extract.ratings import RatingError, normalize_rating, parse_number,
 from gleaner.extract.selectors import ReviewSelectors, select_candidates
 from gleaner.extract.structured_data import StructuredReviews, extract_structured_reviews
 from gleaner.extract.text_clean import clean_text, word_count
-from gleaner.pages import DROP_ERROR
+from gleaner.pages import DROP_ERROR, FetchedPage
 from gleaner.schemas import ProductReview, stable_record_id, validate_candidate
 from gleaner.urls import canonicalize_url
 
@@ -30,18 +29,6 @@ if TYPE_CHECKING:
 Outcome = Literal["yielded", "no_records", "failed"]
 BUILTIN_EXTRACTORS = ("schema_org_reviews",)
 OFFENDING_LIMIT = 2000
-
-
-@dataclass(frozen=True)
-class StoredPage:
-    """The columns of `raw_pages` that extraction needs."""
-
-    source: str
-    url: str  # canonical
-    status: int | None
-    html: str | None
-    error: str | None
-    fetched_at: datetime
 
 
 @dataclass(frozen=True)
@@ -86,7 +73,7 @@ def _has_surrogate(value: Any) -> bool:
     return isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value)
 
 
-def _failure(page: StoredPage, stage: str, reason: str, offending: Any) -> dict[str, Any]:
+def _failure(page: FetchedPage, stage: str, reason: str, offending: Any) -> dict[str, Any]:
     return {
         "source": page.source,
         "page_url": page.url,
@@ -96,7 +83,7 @@ def _failure(page: StoredPage, stage: str, reason: str, offending: Any) -> dict[
     }
 
 
-def _failed(page: StoredPage, stage: str, reason: str, offending: Any) -> PageExtraction:
+def _failed(page: FetchedPage, stage: str, reason: str, offending: Any) -> PageExtraction:
     return PageExtraction("failed", reason, failures=[_failure(page, stage, reason, offending)])
 
 
@@ -153,7 +140,7 @@ def _shared_ids(candidates: list[dict[str, Any]], texts: list[str]) -> set[str]:
 class _PageContext:
     """What every candidate of one page shares: the page, its declared language and its main text."""
 
-    def __init__(self, page: StoredPage, declared: str | None, texts: list[str], body: str | None) -> None:
+    def __init__(self, page: FetchedPage, declared: str | None, texts: list[str], body: str | None) -> None:
         self.page, self.declared, self.body = page, declared, body
         joined = " ".join(t for t in texts if t)
         self.detected = detect_language(joined) if joined and declared is None else None
@@ -210,7 +197,7 @@ def _shape(ctx: _PageContext, raw: dict[str, Any], text: str, shared: set[str]) 
 
 
 def _candidates(
-    page: StoredPage, selector: Selector, spec: ExtractionSpec
+    page: FetchedPage, selector: Selector, spec: ExtractionSpec
 ) -> tuple[list[dict[str, Any]], StructuredReviews]:
     structured = extract_structured_reviews(page.html or "", page.url, selector)
     if spec.extractor == "selectors" and spec.selectors is not None:
@@ -230,7 +217,7 @@ def _empty_reason(spec: ExtractionSpec, structured: StructuredReviews) -> tuple[
     return "no_records", "no schema.org review markup"
 
 
-def extract_page(page: StoredPage, spec: ExtractionSpec | SourceConfig | str) -> PageExtraction:
+def extract_page(page: FetchedPage, spec: ExtractionSpec | SourceConfig | str) -> PageExtraction:
     """Extract with the source's extractor; never raises for anything a page can contain."""
     spec = ExtractionSpec.of(spec)
     if page.error:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from gleaner.extract.batch import BatchExtraction, extract_batch, failures_frame, records_frame
-from gleaner.extract.page import ExtractionSpec, StoredPage
+from gleaner.extract.page import ExtractionSpec
+from gleaner.pages import FetchedPage
 from gleaner.sources import SourceConfig
 
 
@@ -27,16 +28,9 @@ class PartitionExtraction:
         return self.batch.reconciles
 
 
-def stored_pages(pages: pl.DataFrame, source: str, on_page: Callable[[], None] = lambda: None) -> Iterator[StoredPage]:
+def stored_pages(pages: pl.DataFrame, source: str, on_page: Callable[[], None] = lambda: None) -> Iterator[FetchedPage]:
     for row in pages.sort("canonical_url").iter_rows(named=True):
-        yield StoredPage(
-            source=source,
-            url=row["canonical_url"],
-            status=row["status"],
-            html=row["html"],
-            error=row["error"],
-            fetched_at=row["fetched_at"],
-        )
+        yield FetchedPage.from_row(row, source)
         on_page()
 
 

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from gleaner.crawl.spool import SPOOL_FILE, Spool
-from gleaner.drops.local import WARC_NAME, read_drop, write_drop
+from gleaner.drops.local import WARC_NAME
+from gleaner.drops.warc_read import read_drop
+from gleaner.drops.warc_write import write_drop
 from gleaner.pages import FetchedPage
 
 WHEN = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

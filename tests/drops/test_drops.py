@@ -23,10 +23,10 @@ from gleaner.drops.local import (
     drop_path,
     list_complete_drops,
     make_drop_id,
-    read_drop,
     read_marker,
-    write_drop,
 )
+from gleaner.drops.warc_read import read_drop
+from gleaner.drops.warc_write import write_drop
 from gleaner.pages import FetchedPage
 from gleaner.sources import SourceConfig
 

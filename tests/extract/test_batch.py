@@ -4,13 +4,14 @@ import json
 from datetime import UTC, datetime
 
 from gleaner.extract.batch import extract_batch, failures_frame, records_frame
-from gleaner.extract.page import ExtractionSpec, StoredPage
+from gleaner.extract.page import ExtractionSpec
+from gleaner.pages import FetchedPage
 
 WHEN = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def _page(url, html, status=200, error=None):
-    return StoredPage("shop", url, status, html, error, WHEN)
+    return FetchedPage.of("shop", url, status, html, error, WHEN)
 
 
 def _ld(*reviews, raw_suffix=""):

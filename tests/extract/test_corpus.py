@@ -16,8 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gleaner.extract.page import ExtractionSpec, StoredPage, extract_page
+from gleaner.extract.page import ExtractionSpec, extract_page
 from gleaner.extract.selectors import ReviewSelectors
+from gleaner.pages import FetchedPage
 
 WHEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 URL = "https://shop.test/p/kettle"
@@ -719,7 +720,7 @@ CASES = [
 
 
 def _run(case: Case):
-    page = StoredPage("shop", case.url, case.status, case.html, case.error, WHEN)
+    page = FetchedPage.of("shop", case.url, case.status, case.html, case.error, WHEN)
     return extract_page(page, case.spec)
 
 
@@ -766,17 +767,17 @@ def test_body_text_is_kept_on_records_and_excludes_boilerplate():
     assert "short cable" in record.text and "Copyright" not in record.text and "About" not in record.text
     spec = ExtractionSpec("schema_org_reviews", body_text=True)
     [with_markup] = extract_page(
-        StoredPage("shop", URL, 200, doc(ld(product(review())), BLOG_REVIEW), None, WHEN), spec
+        FetchedPage.of("shop", URL, 200, doc(ld(product(review())), BLOG_REVIEW), None, WHEN), spec
     ).records
     assert with_markup.text == "Boils fast and stays quiet." and "short cable" in (with_markup.page_text or "")
 
 
 def test_record_ids_are_stable_across_page_variants_and_distinct_across_products():
     html = doc(ld(product(review(identifier="1"), sku="W-1")))
-    first = extract_page(StoredPage("shop", URL, 200, html, None, WHEN), "schema_org_reviews").records[0]
-    again = extract_page(StoredPage("shop", URL + "?ref=x", 200, html, None, WHEN), "schema_org_reviews").records[0]
+    first = extract_page(FetchedPage.of("shop", URL, 200, html, None, WHEN), "schema_org_reviews").records[0]
+    again = extract_page(FetchedPage.of("shop", URL + "?ref=x", 200, html, None, WHEN), "schema_org_reviews").records[0]
     other = doc(ld(product(review(identifier="1"), sku="W-2")))
-    other_product = extract_page(StoredPage("shop", URL, 200, other, None, WHEN), "schema_org_reviews").records[0]
+    other_product = extract_page(FetchedPage.of("shop", URL, 200, other, None, WHEN), "schema_org_reviews").records[0]
     assert first.record_id == again.record_id != other_product.record_id
 
 
@@ -821,7 +822,7 @@ JSON_TREES = st.recursive(
 @given(JSON_TREES, st.booleans())
 def test_any_json_ld_tree_ends_in_an_outcome_never_an_exception(tree, as_microdata_too):
     html = doc(ld(tree), MICRODATA_PRODUCT if as_microdata_too else "")
-    result = extract_page(StoredPage("shop", URL, 200, html, None, WHEN), "schema_org_reviews")
+    result = extract_page(FetchedPage.of("shop", URL, 200, html, None, WHEN), "schema_org_reviews")
     assert result.outcome in {"yielded", "no_records", "failed"}
     assert not any(f["reason"].startswith("candidate could not be shaped") for f in result.failures)
     assert all(1 <= r.rating <= 5 and r.text for r in result.records)

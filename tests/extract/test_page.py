@@ -2,7 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gleaner.extract.page import ExtractionSpec, StoredPage, extract_page
+from gleaner.extract.page import ExtractionSpec, extract_page
+from gleaner.pages import FetchedPage
 from gleaner.sources import load_sources
 
 WHEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -10,7 +11,7 @@ DEMO = ExtractionSpec.of(load_sources()["acme"])  # the demo shops' selectors, a
 
 
 def page(html, status=200, error=None, url="http://shop.test/p/1"):
-    return StoredPage(source="acme", url=url, status=status, html=html, error=error, fetched_at=WHEN)
+    return FetchedPage.of(source="acme", url=url, status=status, html=html, error=error, fetched_at=WHEN)
 
 
 def review(rid, rating, text):

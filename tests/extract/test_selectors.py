@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gleaner.extract.page import ExtractionSpec, StoredPage, extract_page
+from gleaner.extract.page import ExtractionSpec, extract_page
+from gleaner.pages import FetchedPage
 from gleaner.sources import SourceConfigError, load_sources
 
 BASE = "sources:\n  - name: shop\n    start_urls: [https://shop.test/]\n    allowed_domains: [shop.test]\n"
@@ -24,7 +25,7 @@ def test_selectors_block_loads_with_numbers_and_xpath(tmp_path):
     )
     assert source.selectors.best_rating == 10.0 and source.body_text
     html = "<html><div class='r'><p>Nice and quiet, a good buy.</p><i class='s'>9</i></div></html>"
-    page = StoredPage("shop", "https://shop.test/p", 200, html, None, datetime(2026, 11, 20, tzinfo=UTC))
+    page = FetchedPage.of("shop", "https://shop.test/p", 200, html, None, datetime(2026, 11, 20, tzinfo=UTC))
     [record] = extract_page(page, ExtractionSpec.of(source)).records
     assert record.text == "Nice and quiet, a good buy." and record.rating == 4.6 and record.rating_scale == 10
 

@@ -12,7 +12,8 @@ import duckdb
 import polars as pl
 from conftest import BIN, ROOT
 
-from gleaner.drops.local import MARKER, WARC_NAME, write_drop
+from gleaner.drops.local import MARKER, WARC_NAME
+from gleaner.drops.warc_write import write_drop
 from gleaner.pages import FetchedPage
 
 DAY = "2026-11-20"

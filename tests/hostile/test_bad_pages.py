@@ -11,7 +11,7 @@ from corpus import DAY, SHOP, failed_rows, gleaner, good_pages, make_drop, page,
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from gleaner.drops.local import iter_warc_pages
+from gleaner.drops.warc_read import iter_warc_pages
 from gleaner.extract import run_extract
 from gleaner.pages import decode_html
 

@@ -11,7 +11,8 @@ from corpus import DAY, failed_rows, gleaner, good_pages, make_drop, partition_t
 from gleaner.drops import find_partition_drops, partition_pages
 from gleaner.drops.local import MARKER, WARC_NAME
 from gleaner.drops.warc_records import GZIP_MAGIC, RawRecord, Unreadable, split_warc
-from gleaner.extract import ExtractionSpec, StoredPage, extract_batch
+from gleaner.extract import ExtractionSpec, extract_batch
+from gleaner.pages import FetchedPage
 
 
 def _read(drops):
@@ -124,7 +125,7 @@ def test_unreadable_ranges_fail_at_stage_drop_and_pages_reconcile(drop, tmp_path
     data = (drop / WARC_NAME).read_bytes()
     rewrite_warc(drop, data[: _members(data)[-1] + 40])
     pages = _read(tmp_path / "drops")
-    stored = [StoredPage("acme", p.canonical_url, p.status, p.html, p.error, p.fetched_at) for p in pages]
+    stored = [FetchedPage.of("acme", p.canonical_url, p.status, p.html, p.error, p.fetched_at) for p in pages]
     batch = extract_batch(stored, ExtractionSpec("schema_org_reviews"))
     assert batch.reconciles and batch.counts()["pages_in"] == 7
     assert sorted(f["stage"] for f in batch.failures if f["stage"] == "drop") == ["drop"] * 3

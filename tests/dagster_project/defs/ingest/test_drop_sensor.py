@@ -16,7 +16,9 @@ from dagster_aws.s3 import S3Resource
 from dagster_project.defs.ingest.sensors import drop_sensor
 from dagster_project.resources.drops import DropsResource, S3DropsResource
 from gleaner.drops.cursor import GRACE_SEC, DropCursor
-from gleaner.drops.local import MARKER, WARC_NAME, read_drop, write_drop
+from gleaner.drops.local import MARKER, WARC_NAME
+from gleaner.drops.warc_read import read_drop
+from gleaner.drops.warc_write import write_drop
 from gleaner.pages import FetchedPage
 
 TODAY = datetime.now(UTC).date().isoformat()  # its partition does not exist until the day is over
