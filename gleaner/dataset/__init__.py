@@ -8,7 +8,7 @@ versions). Splitting, balancing, the checks and the card stay beneath.
 from gleaner.dataset.candidate import Candidate, CandidatePolicy, build_candidate
 from gleaner.dataset.card import label_section, render_card
 from gleaner.dataset.gate import CheckVerdict, GatePolicy, check_label_set, check_span_f1, run_gate
-from gleaner.dataset.release import TRAINING_COLUMNS, GateFailed, release, training_frame
+from gleaner.dataset.release import TRAINING_COLUMNS, GateFailed, Release, release, training_frame
 from gleaner.dataset.splitting import SPLITS, SplitRatios
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "CheckVerdict",
     "GateFailed",
     "GatePolicy",
+    "Release",
     "SplitRatios",
     "build_candidate",
     "check_label_set",

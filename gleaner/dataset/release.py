@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -45,6 +46,12 @@ TRAINING_COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class Release:
+    outcome: PublishOutcome  # the version published, or the latest one holding the same content
+    frame: pl.DataFrame  # the training rows, in the published columns and order
+
+
 class GateFailed(Exception):
     """The candidate fails a blocking check: nothing is published."""
 
@@ -63,7 +70,7 @@ def release(
     summary: dict[str, Any],
     gate: GatePolicy,
     policy_manifest: dict[str, Any],
-) -> PublishOutcome:
+) -> Release:
     """Publish the candidate as the next version, or name the latest when its content is the same."""
     failed = [v for v in run_gate(candidate.to_dicts(), summary["agreement"], gate) if not v.passed]
     if failed:
@@ -86,4 +93,4 @@ def release(
         "label_policy": policy_manifest,
         "code_version": source_fingerprint(),
     }
-    return publish(versions, data_files, manifest_fields, render_card=render_card)
+    return Release(publish(versions, data_files, manifest_fields, render_card=render_card), frame)

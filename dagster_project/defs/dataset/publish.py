@@ -7,7 +7,7 @@ from dagster_project.lib.metadata import table_metadata
 from dagster_project.lib.specs import DATASET_POOL, stage
 from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
-from gleaner.dataset import SPLITS, GateFailed, release, render_card, training_frame
+from gleaner.dataset import SPLITS, GateFailed, release, render_card
 from gleaner.storage import published_versions, verify_versions
 
 
@@ -25,11 +25,12 @@ def training_data(
     if candidate is None:
         raise dg.Failure("labeled_dataset has not been built; run publish_training_data")
     try:
-        outcome = release(
+        released = release(
             warehouse.versions, candidate, warehouse.read_json(SUMMARY_KEY), policy.gate(), policy.as_manifest()
         )
     except GateFailed as exc:
         raise dg.Failure(str(exc)) from None
+    outcome = released.outcome
     if outcome.created:
         note = f"published training_data_v{outcome.version} at {outcome.path}"
     else:
@@ -43,7 +44,7 @@ def training_data(
             "published_new_version": outcome.created,
             "outcome": note,
             "path": dg.MetadataValue.path(str(outcome.path)),
-            **table_metadata(training_frame(candidate), ["record_id", "split", "label", "text"]),
+            **table_metadata(released.frame, ["record_id", "split", "label", "text"]),
             **{f"rows_{s}": sum(rows[s].values()) for s in SPLITS},
             "card": dg.MetadataValue.md(render_card(outcome.manifest)),
         }
