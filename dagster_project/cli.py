@@ -22,7 +22,10 @@ def _instance():
     from dagster_project.instance import ensure_instance_config
 
     ensure_instance_config(os.environ.setdefault("DAGSTER_HOME", str(Path(".gleaner/dagster").resolve())))
-    return dg.DagsterInstance.get()
+    # A fresh instance creates its SQLite schema on first open; two `gleaner` processes opening it at once
+    # would both run CREATE TABLE and one fails ("table secondary_indexes already exists").
+    with one_at_a_time("instance", "gleaner to open the Dagster instance", quiet=True):
+        return dg.DagsterInstance.get()
 
 
 def _verbose() -> bool:
@@ -90,7 +93,7 @@ def _failure_line(result) -> str:
 
 
 @contextmanager
-def one_at_a_time(name: str, what: str) -> Iterator[None]:
+def one_at_a_time(name: str, what: str, quiet: bool = False) -> Iterator[None]:
     """An exclusive lock under $DAGSTER_HOME/locks: a second `gleaner` doing the same waits for the first
     (and says so) instead of racing it. Runs from this CLI execute in process, outside Dagster's run queue,
     so the instance's per-partition limit cannot order them."""
@@ -102,7 +105,8 @@ def one_at_a_time(name: str, what: str) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"waiting for another {what} to finish ...", flush=True)
+            if not quiet:
+                print(f"waiting for another {what} to finish ...", flush=True)
             fcntl.flock(handle, fcntl.LOCK_EX)
         yield  # released when the file closes, or when this process dies
 
