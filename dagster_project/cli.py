@@ -271,13 +271,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_versions(args: argparse.Namespace) -> int:
     from dagster_project.summary import version_problems, version_rows
 
-    rows = version_rows()
+    rows = version_rows(dataset=args.dataset)
     if not rows:
         print("no published versions")
     for row in rows:
         print(json.dumps(row, sort_keys=True))
     if args.verify:
-        problems = version_problems()
+        problems = version_problems(dataset=args.dataset)
         for problem in problems:
             print(f"TAMPERED {problem}", file=sys.stderr)
         if problems:
@@ -354,6 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("publish", help="build the candidate and publish a version").set_defaults(func=cmd_publish)
     versions = sub.add_parser("versions", help="list published versions with their counts")
     versions.add_argument("--verify", action="store_true", help="re-hash every file; exit 1 on any mismatch")
+    versions.add_argument("--dataset", help="only this dataset's versions (default: every dataset)")
     versions.set_defaults(func=cmd_versions)
     dedup = sub.add_parser("dedup", help="exact + near-duplicate removal on any Parquet file")
     dedup.add_argument("input")

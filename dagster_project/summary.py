@@ -1,12 +1,12 @@
-"""What `gleaner demo` prints at the end, read back from the DuckDB catalog and the manifests."""
+"""What `gleaner demo` prints at the end, per dataset, read back from the DuckDB catalog and the manifests."""
 
 from __future__ import annotations
 
 from dagster_project.resources.warehouse import WarehouseResource, warehouse_from_env
 from gleaner.storage import broken_versions, published_versions, read_manifest, verify_versions
+from gleaner.storage.warehouse import dataset_versions_dirs, view_name
 
-STAGES = [
-    "raw_pages",
+DATASET_STAGES = [
     "canonical_records",
     "failed_records",
     "deduped_records",
@@ -18,86 +18,115 @@ STAGES = [
 ]
 
 
-def version_rows(warehouse: WarehouseResource | None = None) -> list[dict]:
-    """One row per version folder, from its manifest, on either backend; a broken version (torn, unreadable
-    or deleted manifest) is a row saying so, never a crash."""
-    root = (warehouse or warehouse_from_env()).versions
-    rows = {
-        version: {"version": f"training_data_v{version}", "broken": why, "path": root.location(f"v{version}")}
-        for version, why in broken_versions(root).items()
-    }
-    for version in published_versions(root):
-        manifest = read_manifest(root, version)
-        per_split = manifest.get("rows_per_split_and_class") or {}
-        rows[version] = {
-            "version": f"training_data_v{version}",
-            "rows": manifest.get("rows"),
-            "per_split": {k: sum(v.values()) for k, v in per_split.items() if isinstance(v, dict)},
-            "classes": manifest.get("class_distribution"),
-            "path": root.location(f"v{version}"),
+def _datasets(warehouse: WarehouseResource, only: str | None) -> list[str]:
+    if only:
+        return [only]
+    from dagster_project.lib.datasets import DATASETS
+
+    return sorted(set(DATASETS) | set(dataset_versions_dirs(warehouse.store)))
+
+
+def version_rows(warehouse: WarehouseResource | None = None, dataset: str | None = None) -> list[dict]:
+    """One row per version folder of each dataset (or of `dataset`), from its manifest, on either backend; a
+    broken version (torn, unreadable or deleted manifest) is a row saying so, never a crash."""
+    warehouse = warehouse or warehouse_from_env()
+    found = []
+    for name in _datasets(warehouse, dataset):
+        root = warehouse.versions(name)
+        rows = {
+            version: {"version": f"{name}_v{version}", "broken": why, "path": root.location(f"v{version}")}
+            for version, why in broken_versions(root).items()
         }
-    return [rows[v] for v in sorted(rows)]
+        for version in published_versions(root):
+            manifest = read_manifest(root, version)
+            per_split = manifest.get("rows_per_split_and_class") or {}
+            rows[version] = {
+                "dataset": name,
+                "version": f"{name}_v{version}",
+                "rows": manifest.get("rows"),
+                "per_split": {k: sum(v.values()) for k, v in per_split.items() if isinstance(v, dict)},
+                "classes": manifest.get("class_distribution"),
+                "path": root.location(f"v{version}"),
+            }
+        found.extend(rows[v] for v in sorted(rows))
+    return found
 
 
-def version_problems(warehouse: WarehouseResource | None = None) -> list[str]:
+def version_problems(warehouse: WarehouseResource | None = None, dataset: str | None = None) -> list[str]:
     """Every file of every version re-hashed against its manifest: one line per missing or changed file."""
-    return verify_versions((warehouse or warehouse_from_env()).versions)
+    warehouse = warehouse or warehouse_from_env()
+    return [
+        f"{name}: {problem}"
+        for name in _datasets(warehouse, dataset)
+        for problem in verify_versions(warehouse.versions(name))
+    ]
+
+
+def _stage_counts(con, views: set[str], dataset: str) -> None:
+    def count(sql: str) -> list[tuple]:
+        return con.execute(sql).fetchall()
+
+    for stage in DATASET_STAGES:
+        view = view_name(f"{dataset}/{stage}")
+        if view not in views:
+            continue
+        rows = count(f"SELECT count(*) FROM {view}")[0][0]
+        if stage == "labels":  # one row per vote plus one resolved row per record: say both
+            records = count(f"SELECT count(*) FROM {view} WHERE annotator_kind = 'resolved'")[0][0]
+            print(f"  {stage:<18} {rows - records:>6} votes on {records} records")
+        else:
+            print(f"  {stage:<18} {rows:>6}")
+    failed, removed, labels = (view_name(f"{dataset}/{s}") for s in ("failed_records", "near_duplicates", "labels"))
+    reasons = (
+        count(
+            f"SELECT stage, split_part(reason, ':', 1) AS r, count(*) FROM {failed} GROUP BY ALL ORDER BY 3 DESC, 1, 2"
+        )
+        if failed in views
+        else []
+    )
+    print("  failures by reason:" if reasons else "  failures: none")
+    for stage, reason, n in reasons:
+        print(f"    {n:>4}  {stage}: {reason}")
+    if removed in views:
+        for kind, n in count(f"SELECT kind, count(*) FROM {removed} GROUP BY 1 ORDER BY 1"):
+            print(f"  duplicates removed ({kind}): {n}")
+    if labels in views:
+        statuses = count(
+            f"SELECT status, count(*) FROM {labels} WHERE annotator_kind = 'resolved' GROUP BY 1 ORDER BY 1"
+        )
+        print("  label status: " + ", ".join(f"{status} {n}" for status, n in statuses))
+
+
+def _latest_version(warehouse: WarehouseResource, dataset: str) -> None:
+    root = warehouse.versions(dataset)
+    published = published_versions(root)
+    if not published:
+        print(f"  no {dataset} version published")
+        return
+    latest = read_manifest(root, published[-1])
+    distribution = latest.get("class_distribution") or {}
+    print("  classes (latest version): " + ", ".join(f"{label} {n}" for label, n in distribution.items()))
+    for pair in latest.get("agreement") or []:
+        print(f"  agreement {pair['pair']:<36} kappa={pair['kappa']!s:<7} n={pair['n_shared']}")
+    print(f"  published: {latest['name']} ({latest['rows']} rows) at {root.location(f'v{published[-1]}')}")
 
 
 def print_summary() -> None:
     warehouse = warehouse_from_env()
     with warehouse.connect_catalog() as con:
         views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-
-        def count(sql: str) -> list[tuple]:
-            return con.execute(sql).fetchall()
-
         print("\n== Gleaner summary ==")
-        print("rows per stage:")
-        for stage in STAGES:
-            if stage not in views:
-                continue
-            rows = count(f"SELECT count(*) FROM {stage}")[0][0]
-            if stage == "labels":  # one row per vote plus one resolved row per record: say both
-                records = count("SELECT count(*) FROM labels WHERE annotator_kind = 'resolved'")[0][0]
-                print(f"  {stage:<18} {rows - records:>6} votes on {records} records")
-            else:
-                print(f"  {stage:<18} {rows:>6}")
-        reasons = (
-            count(
-                "SELECT stage, split_part(reason, ':', 1) AS r, count(*) FROM failed_records "
-                "GROUP BY ALL ORDER BY 3 DESC, 1, 2"
-            )
-            if "failed_records" in views
-            else []
-        )
-        print("failures by reason:" if reasons else "failures: none")
-        for stage, reason, n in reasons:
-            print(f"  {n:>4}  {stage}: {reason}")
-        if "near_duplicates" in views:
-            for kind, n in count("SELECT kind, count(*) FROM near_duplicates GROUP BY 1 ORDER BY 1"):
-                print(f"duplicates removed ({kind}): {n}")
-        if "labels" in views:
-            print("label status:")
-            for status, n in count(
-                "SELECT status, count(*) FROM labels WHERE annotator_kind = 'resolved' GROUP BY 1 ORDER BY 1"
-            ):
-                print(f"  {status:<14} {n:>5}")
+        if "raw_pages" in views:
+            print(f"raw_pages {con.execute('SELECT count(*) FROM raw_pages').fetchone()[0]} pages")
+        names = _datasets(warehouse, None)
+        for dataset in names:
+            print(f"dataset {dataset}:")
+            _stage_counts(con, views, dataset)
+            _latest_version(warehouse, dataset)
     for broken in (r for r in version_rows(warehouse) if "broken" in r):
         print(f"BROKEN {broken['version']}: {broken['broken']} (gleaner versions --verify)")
-    published = published_versions(warehouse.versions)
-    if not published:
-        print("no training_data version published")
-        return
-    latest = read_manifest(warehouse.versions, published[-1])
-    print("class distribution (latest version):")
-    for label, n in (latest.get("class_distribution") or {}).items():
-        print(f"  {label:<10} {n:>5}")
-    print("agreement (Cohen's kappa):")
-    for pair in latest.get("agreement") or []:
-        print(f"  {pair['pair']:<40} kappa={pair['kappa']!s:<7} n={pair['n_shared']}")
-    print(f"published: {latest['name']} ({latest['rows']} rows) at {warehouse.versions.location(f'v{published[-1]}')}")
     if warehouse.location.startswith("s3://"):
-        print(f"DuckDB:    views over {warehouse.location} in {warehouse.catalog_path} (httpfs: docs/storage.md)")
+        print(f"DuckDB: views over {warehouse.location} in {warehouse.catalog_path} (httpfs: docs/storage.md)")
     else:
-        print(f"DuckDB:    duckdb {warehouse.catalog_path} -c 'SELECT * FROM {latest['name']} LIMIT 5'")
+        example = f"{names[0]}_v1" if names else "training_data_v1"
+        print(f"DuckDB: duckdb {warehouse.catalog_path} -c 'SELECT * FROM {example} LIMIT 5'")

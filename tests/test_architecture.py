@@ -115,7 +115,7 @@ MAY_IMPORT = {  # stage package -> the other stage packages it may import (docs/
     "dedup": {"storage"},
     "labeling": {"storage"},
     "dataset": {"dedup", "labeling", "storage"},
-    "datasets": {"labeling", "dataset"},
+    "datasets": {"labeling", "dataset", "extract"},
     "storage": set(),
     "demo_site": set(),
 }

@@ -29,7 +29,9 @@ def _label_studio(exports: str | None) -> LabelStudioResource:
             url=dg.EnvVar("LABEL_STUDIO_URL"),
             api_key=dg.EnvVar("LABEL_STUDIO_API_KEY"),
         )
-    return LabelStudioResource(export_paths=exports.split(os.pathsep) if exports else [str(BUNDLED_SAMPLE)])
+    return LabelStudioResource(
+        export_paths=exports.split(os.pathsep) if exports else [f"review_sentiment={BUNDLED_SAMPLE}"]
+    )
 
 
 # What a production deployment must say about itself. `local` falls back to a folder warehouse, the bundled

@@ -15,17 +15,20 @@ import dagster as dg
 
 import gleaner
 from gleaner.labeling import scrub
-from gleaner.labeling.label_studio import LabelStudioClient, LabelStudioError, labeling_config
-from gleaner.schemas import LABELS
+from gleaner.labeling.label_studio import LabelStudioClient, LabelStudioError, spec_labeling_config
+from gleaner.labeling.task import TaskDefinition
 
 BUNDLED_SAMPLE = Path(gleaner.__file__).resolve().parent / "data" / "demo_human_annotations.json"
 
 
 class LabelStudioResource(dg.ConfigurableResource):
-    """`export_paths`: Label Studio JSON exports (files or folders of them) to read human labels from.
+    """`export_paths`: Label Studio JSON exports (files or folders of them) to read human labels from; an
+    entry `<dataset>=<path>` is read for that dataset only, a plain one for every dataset (annotations of
+    records a dataset does not hold are ignored there).
 
-    `url` and `api_key` (from `LABEL_STUDIO_URL` / `LABEL_STUDIO_API_KEY`) turn on the server: tasks are
-    pushed to, and annotations pulled from, the project named `project_title`. Without them, files only.
+    `url` and `api_key` (from `LABEL_STUDIO_URL` / `LABEL_STUDIO_API_KEY`) turn on the server: each dataset
+    has its own project, `<project_title>: <dataset>`, with the labeling interface its file declares; tasks
+    are pushed to and annotations pulled from it. Without them, files only.
     """
 
     export_paths: list[str] = []
@@ -45,28 +48,36 @@ class LabelStudioResource(dg.ConfigurableResource):
             raise dg.Failure("Label Studio is not configured: set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY")
         return LabelStudioClient(self.url, self.api_key or "", timeout=self.timeout_seconds, attempts=self.attempts)
 
-    def project_id(self, labels: tuple[str, ...] = LABELS) -> int:
-        return self.client().ensure_project(self.project_title, labeling_config(labels))
+    def title(self, dataset: str) -> str:
+        return f"{self.project_title}: {dataset}"
 
-    def push(self, tasks: list[dict[str, Any]], labels: tuple[str, ...] = LABELS) -> dict[str, Any]:
-        """Push tasks not yet in the project; a failure is a `dg.Failure` that says what to do."""
+    def project_id(self, definition: TaskDefinition) -> int:
+        return self.client().ensure_project(self.title(definition.name), spec_labeling_config(definition))
+
+    def push(self, tasks: list[dict[str, Any]], definition: TaskDefinition) -> dict[str, Any]:
+        """Push tasks not yet in the dataset's project; a failure is a `dg.Failure` that says what to do."""
         try:
-            project = self.project_id(labels)
+            project = self.project_id(definition)
             created, existing = self.client().push_tasks(project, tasks)
         except LabelStudioError as exc:
             raise dg.Failure(f"pushing review tasks to Label Studio failed: {exc}") from exc
         return {"project_id": project, "created": created, "existing": existing}
 
-    def pull(self, labels: tuple[str, ...] = LABELS) -> list[dict[str, Any]]:
-        """The project's annotated tasks, in the export-file format."""
+    def pull(self, definition: TaskDefinition) -> list[dict[str, Any]]:
+        """The dataset project's annotated tasks, in the export-file format."""
         try:
-            return self.client().export(self.project_id(labels))
+            return self.client().export(self.project_id(definition))
         except LabelStudioError as exc:
             raise dg.Failure(f"pulling annotations from Label Studio failed: {exc}") from exc
 
-    def export_files(self) -> list[Path]:
+    def export_files(self, dataset: str) -> list[Path]:
         files: list[Path] = []
         for entry in self.export_paths:
+            named, _, rest = entry.partition("=")
+            if rest and "/" not in named:
+                if named != dataset:
+                    continue
+                entry = rest
             path = Path(entry)
             if path.is_dir():
                 files.extend(sorted(path.glob("*.json")))
@@ -82,7 +93,7 @@ class LabelStudioResource(dg.ConfigurableResource):
         return [{**row, "text": html.escape(scrub(row["text"]))} for row in rows]
 
     @staticmethod
-    def import_file(partition: dict[str, str], tasks: list[dict]) -> tuple[str, bytes]:
+    def import_file(table: str, partition: dict[str, str], tasks: list[dict]) -> tuple[str, bytes]:
         """The Label Studio import file's warehouse key (beside the partition's review_tasks) and bytes."""
-        key = f"review_tasks/source={partition['source']}/date={partition['date']}/label_studio_import.json"
+        key = f"{table}/source={partition['source']}/date={partition['date']}/label_studio_import.json"
         return key, json.dumps(tasks, indent=1, sort_keys=True).encode("utf-8")

@@ -1,9 +1,9 @@
 """The LLM labeler as a resource: the key comes from `EnvVar("ANTHROPIC_API_KEY")`, everything else is config.
 
 There is no temperature setting: the SDK's API version rejects sampling parameters, and votes are
-independent anyway because each call is sampled afresh. The confidence threshold is not here either: it
-belongs to the label policy (`PolicyResource`), which decides what an LLM majority is worth. Without a key
-the labeler is off: the run says so once and the rest of the graph runs on rules and humans.
+independent anyway because each call is sampled afresh. What is asked (labels, guidelines, votes, the
+confidence threshold) is not here either: it belongs to each dataset's file. Without a key the labeler is
+off: the run says so once and the rest of the graph runs on rules and humans.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 import dagster as dg
 from pydantic import Field
 
+from gleaner.datasets import ClassificationSpec, spec_hash
 from gleaner.labeling import RecordView
-from gleaner.labeling.llm import LLMLabeler, LLMLabelerConfig, ModelPrice, ParquetLabelCache
+from gleaner.labeling.llm import LLMLabeler, LLMLabelerConfig, ModelPrice, ParquetLabelCache, system_prompt
 
 
 def annotator_name(model: str, vote_index: int) -> str:
@@ -26,9 +27,8 @@ class LLMLabelerResource(dg.ConfigurableResource):
     api_key: str | None = Field(default=None, repr=False)
     base_url: str | None = None
     model: str = "claude-haiku-4-5"
-    votes: int = 3
+    # What to ask, how many votes and the prompt's version come from each dataset's file (`llm:`), not here.
     max_concurrency: int = 4
-    prompt_version: str = "sentiment-v1"
     max_retries: int = 2
     timeout_seconds: float = 60.0
     cache_dir: str | None = None  # None: <warehouse>/llm_cache
@@ -44,20 +44,24 @@ class LLMLabelerResource(dg.ConfigurableResource):
     def enabled(self) -> bool:
         return bool(self.api_key)
 
-    @property
-    def majority(self) -> int:
-        """Agreeing votes that make an LLM label: a strict majority of `votes`."""
-        return self.votes // 2 + 1
+    def prompt_version_of(self, spec: ClassificationSpec) -> str:
+        """Changes whenever the dataset's declaration does (labels, guidelines, examples, LLM policy), so a
+        cached answer to an older prompt is never reused."""
+        return f"{spec.name}-{spec_hash(spec)[:12]}"
 
-    def labeler_config(self, confidence_threshold: float) -> LLMLabelerConfig:
+    def labeler_config(self, spec: ClassificationSpec) -> LLMLabelerConfig:
         return LLMLabelerConfig(
             api_key=self.api_key or "",
             base_url=self.base_url,
-            model=self.model,
-            votes=self.votes,
+            model=spec.llm.model or self.model,
+            votes=spec.llm.votes,
+            labels=spec.label_names,
+            system_prompt=system_prompt(spec) + (f"\n\n{spec.llm.instructions}" if spec.llm.instructions else ""),
+            tool_name=spec.llm.tool_name,
+            max_tokens=spec.llm.max_tokens,
             max_concurrency=self.max_concurrency,
-            prompt_version=self.prompt_version,
-            confidence_threshold=confidence_threshold,
+            prompt_version=self.prompt_version_of(spec),
+            confidence_threshold=spec.review.routing_threshold,
             max_retries=self.max_retries,
             timeout_seconds=self.timeout_seconds,
             prices={
@@ -75,7 +79,7 @@ class LLMLabelerResource(dg.ConfigurableResource):
         records: Sequence[RecordView],
         cache_dir: str,
         log: Callable[[str], None],
-        confidence_threshold: float,
+        spec: ClassificationSpec,
     ) -> tuple[list[dict], dict[str, object]]:
         """One row per LLM vote (failed votes carry their reason), plus usage metadata for the asset.
 
@@ -85,8 +89,12 @@ class LLMLabelerResource(dg.ConfigurableResource):
         if not self.enabled:
             log("LLM labeler off: ANTHROPIC_API_KEY is not set; labelling with rules and human labels only")
             return [], {"llm_enabled": False}
+        if not spec.llm.enabled:
+            log(f"LLM labeler off for {spec.name} (llm.enabled: false in its dataset file)")
+            return [], {"llm_enabled": False}
+        config = self.labeler_config(spec)
         cache = ParquetLabelCache(self.cache_dir or cache_dir)
-        with LLMLabeler(self.labeler_config(confidence_threshold), cache, log=log) as labeler:
+        with LLMLabeler(config, cache, log=log) as labeler:
             results = labeler.label_many([(r.record_id, r.text) for r in records])
             usage = labeler.usage
         cache.flush()
@@ -98,16 +106,18 @@ class LLMLabelerResource(dg.ConfigurableResource):
                 "label": vote.label if vote.ok else None,
                 "confidence": vote.confidence if vote.ok else None,
                 "reason": vote.error or vote.reason,
-                "conditional": vote.index >= self.majority,
+                "conditional": vote.index >= config.majority,
             }
             for result in results
             for vote in result.votes
         ]
-        metadata: dict[str, object] = {"llm_enabled": True, "llm_model": self.model}
+        metadata: dict[str, object] = {
+            "llm_enabled": True, "llm_model": config.model, "llm_prompt_version": config.prompt_version,
+        }  # fmt: skip
         for name, value in dataclasses.asdict(usage).items():
             if value is not None:
                 metadata[f"llm_{name}"] = value
         if usage.estimated_cost_usd is None:
-            metadata["llm_estimated_cost_usd"] = f"unknown: no price configured for {self.model}"
+            metadata["llm_estimated_cost_usd"] = f"unknown: no price configured for {config.model}"
         metadata["llm_calls_per_record"] = round(usage.calls_per_record, 3)
         return rows, metadata

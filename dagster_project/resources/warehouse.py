@@ -47,6 +47,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
     root: str = DEFAULT_ROOT
     catalog: str | None = None  # the DuckDB catalog file; None: <root>/catalog.duckdb
+    # whose versions the catalog also names `training_data_vN`, as it did before there were datasets
+    default_dataset: str = "review_sentiment"
 
     @property
     def store(self) -> Store:
@@ -122,10 +124,9 @@ class WarehouseResource(dg.ConfigurableResource):
     def read_json(self, key: str) -> Any:
         return json.loads(self.store.read_bytes(key).decode("utf-8"))
 
-    @property
-    def versions(self) -> Store:
-        """The published versions' folder (`training_data/vN/...`)."""
-        return warehouse_versions(self.store, warehouse.VERSIONS_DIR)
+    def versions(self, dataset: str) -> Store:
+        """A dataset's published versions' folder (`training_data/<dataset>/vN/...`)."""
+        return warehouse_versions(self.store, f"{warehouse.VERSIONS_DIR}/{dataset}")
 
     # -- DuckDB --------------------------------------------------------------------------------------
     @contextmanager
@@ -141,7 +142,9 @@ class WarehouseResource(dg.ConfigurableResource):
     def refresh_catalog(
         self, assets: list[str] | None = None, versions: dict[str, list[str]] | None = None
     ) -> list[str]:
-        return warehouse.refresh_views(self.store, assets, versions, catalog_path=self.catalog_path)
+        return warehouse.refresh_views(
+            self.store, assets, versions, catalog_path=self.catalog_path, default_dataset=self.default_dataset
+        )
 
 
 class S3WarehouseResource(WarehouseResource):

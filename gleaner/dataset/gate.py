@@ -10,10 +10,12 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, ValidationError
+
 from gleaner.dataset.balancing import imbalance_ratio
 from gleaner.dataset.splitting import SPLITS
 from gleaner.dedup.kernel import dedup
-from gleaner.schemas import ProductReview, validate_candidate
+from gleaner.schemas import ProductReview
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class GatePolicy:
     kappa_min_shared: int = 10
     max_class_ratio: float = 1.5
     near_duplicate_threshold: float = 0.8
+    record_model: type[BaseModel] = ProductReview  # the dataset's record: rows must validate against it
+    labels: tuple[str, ...] = ()  # the declared label set; empty: not checked (a policy without a dataset)
 
 
 @dataclass(frozen=True)
@@ -33,17 +37,20 @@ class CheckVerdict:
     details: dict[str, object] = field(default_factory=dict)
 
 
-def check_schema(rows: list[dict]) -> CheckVerdict:
-    fields = set(ProductReview.model_fields)
-    bad = []
-    for row in rows:
-        _, reason = validate_candidate({k: v for k, v in row.items() if k in fields})
-        if reason:
-            bad.append(f"{row.get('record_id')}: {reason}")
+def _invalid(model: type[BaseModel], row: dict) -> str | None:
+    try:
+        model.model_validate({k: v for k, v in row.items() if k in model.model_fields})
+    except ValidationError as exc:
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}" for e in exc.errors())
+    return None
+
+
+def check_schema(rows: list[dict], model: type[BaseModel] = ProductReview) -> CheckVerdict:
+    bad = [f"{row.get('record_id')}: {reason}" for row in rows if (reason := _invalid(model, row))]
     return CheckVerdict(
         "schema",
         not bad,
-        "every row validates against the ProductReview model",
+        f"every row validates against the {model.__name__} model",
         {"invalid_rows": len(bad), "examples": bad[:5]},
     )
 
@@ -185,8 +192,10 @@ def check_no_empty_split(rows: list[dict]) -> CheckVerdict:
 
 
 def run_gate(rows: list[dict], agreement: list[dict], policy: GatePolicy) -> list[CheckVerdict]:
+    label_set = [check_label_set(rows, policy.labels)] if policy.labels else []
     return [
-        check_schema(rows),
+        check_schema(rows, policy.record_model),
+        *label_set,
         check_kappa(agreement, policy),
         check_class_balance(rows, policy),
         check_no_split_leak(rows, policy),

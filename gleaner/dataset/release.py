@@ -70,8 +70,13 @@ def release(
     summary: dict[str, Any],
     gate: GatePolicy,
     policy_manifest: dict[str, Any],
+    dataset: str = "training_data",
+    declaration: str | None = None,
 ) -> Release:
-    """Publish the candidate as the next version, or name the latest when its content is the same."""
+    """Publish the candidate as the next version, or name the latest when its content is the same.
+
+    `declaration` (the dataset file's hashed fields as JSON) is published as `dataset.json` and so is part
+    of the content: a changed guideline or label set is a new version even when no row changed."""
     failed = [v for v in run_gate(candidate.to_dicts(), summary["agreement"], gate) if not v.passed]
     if failed:
         raise GateFailed(
@@ -80,6 +85,8 @@ def release(
         )
     frame = training_frame(candidate)
     data_files = {f"{s}.parquet": parquet_bytes(frame.filter(pl.col("split") == s)) for s in SPLITS}
+    if declaration is not None:
+        data_files["dataset.json"] = declaration.encode("utf-8")
     manifest_fields = {
         "rows": frame.height,
         "rows_per_split_and_class": rows_per_split_and_class(frame),
@@ -93,4 +100,4 @@ def release(
         "label_policy": policy_manifest,
         "code_version": source_fingerprint(),
     }
-    return Release(publish(versions, data_files, manifest_fields, render_card=render_card), frame)
+    return Release(publish(versions, data_files, manifest_fields, render_card=render_card, dataset=dataset), frame)

@@ -9,6 +9,7 @@ through `gleaner.labeling.task`'s protocols and never import it.
 """
 
 from gleaner.datasets.compile import SpanFunction, classification_functions, record_view, span_functions
+from gleaner.datasets.extraction import LABELED_TEXT, extract_records, extractor_base
 from gleaner.datasets.hashing import canonical_definition, spec_hash
 from gleaner.datasets.loader import DEFAULT_DATASETS_DIR, DatasetSpecError, load_dataset, load_datasets
 from gleaner.datasets.policies import GateSettings, LLMPolicy, Ratios, ReviewPolicy
@@ -33,6 +34,7 @@ __all__ = [
     "DatasetSpec",
     "DatasetSpecError",
     "FieldThresholdRule",
+    "LABELED_TEXT",
     "GateSettings",
     "GazetteerRule",
     "KeywordRule",
@@ -48,6 +50,8 @@ __all__ = [
     "Threshold",
     "canonical_definition",
     "classification_functions",
+    "extract_records",
+    "extractor_base",
     "load_dataset",
     "load_datasets",
     "record_model",

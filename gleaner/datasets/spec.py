@@ -10,14 +10,16 @@ against `labels`, `labeling_functions` and `record`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from gleaner.dataset import CandidatePolicy, GatePolicy
 from gleaner.datasets.policies import GateSettings, LLMPolicy, ReviewPolicy
 from gleaner.datasets.records import fields_of_type, record_model
 from gleaner.datasets.rules import ClassificationRule, FieldThresholdRule, SpanRule
-from gleaner.labeling import registered_functions
+from gleaner.labeling import LabelPolicy, registered_functions
 from gleaner.sources import SLUG
 
 
@@ -59,6 +61,16 @@ class _Dataset(BaseModel):
     @property
     def record_model(self) -> type[BaseModel]:
         return record_model(self.record)
+
+    def gate_policy(self) -> GatePolicy:
+        """The gate's policy with this dataset's record model and label set."""
+        return replace(self.gate.gate_policy(), record_model=self.record_model, labels=self.label_names)
+
+    def candidate_policy(self) -> CandidatePolicy:
+        return replace(self.gate.candidate_policy(), gate=self.gate_policy())
+
+    def label_policy(self) -> LabelPolicy:
+        return self.review.label_policy(self.llm.majority)
 
     @classmethod
     def registered(cls) -> Mapping[str, Any]:

@@ -23,25 +23,28 @@ INDEX_ASSET = "dedup_index"
 class WarehouseKeptRecords:
     """`KeptRecords` over a warehouse, seen from one partition (whose own files are not 'elsewhere')."""
 
-    def __init__(self, root: Store | Path, partition: dict[str, str]):
+    def __init__(self, root: Store | Path, partition: dict[str, str], dataset: str | None = None):
+        """`dataset`: whose tables (`<dataset>/deduped_records`, `<dataset>/dedup_index`); None: top level."""
         self.root = root
         self.partition = partition
+        self.kept_table = f"{dataset}/{KEPT_ASSET}" if dataset else KEPT_ASSET
+        self.index_table = f"{dataset}/{INDEX_ASSET}" if dataset else INDEX_ASSET
 
     def kept_elsewhere(self, ids: list[str]) -> pl.DataFrame:
-        if not ids or not has_data(self.root, KEPT_ASSET):
+        if not ids or not has_data(self.root, self.kept_table):
             return pl.DataFrame(schema=KEPT_SCHEMA)
-        own = str(partition_dir(self.root, KEPT_ASSET, self.partition)) + "/"
+        own = str(partition_dir(self.root, self.kept_table, self.partition)) + "/"
         with query(self.root) as con:
             found = con.execute(
                 "SELECT record_id, text, scraped_at FROM read_parquet(?, filename = true) "
                 "WHERE record_id IN (SELECT unnest(?)) AND NOT starts_with(filename, ?)",
-                [asset_glob(self.root, KEPT_ASSET), ids, own],
+                [asset_glob(self.root, self.kept_table), ids, own],
             ).fetchall()
         return pl.DataFrame(found, schema=KEPT_SCHEMA, orient="row")
 
     def prior_candidates(self, bands: pl.DataFrame) -> list[str]:
-        if not has_data(self.root, INDEX_ASSET):
+        if not has_data(self.root, self.index_table):
             return []
         with query(self.root) as con:
             # the partition's own earlier index rows match too; dedup drops ids it was given itself
-            return find_prior_candidates(con, asset_glob(self.root, INDEX_ASSET), bands)
+            return find_prior_candidates(con, asset_glob(self.root, self.index_table), bands)

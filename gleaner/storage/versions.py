@@ -50,6 +50,9 @@ def content_fingerprint(file_hashes: dict[str, str]) -> str:
     return sha256_bytes(json.dumps(sorted(file_hashes.items())).encode())
 
 
+DEFAULT_DATASET = "review_sentiment"  # what `training_data_vN` names, as before datasets were declared
+
+
 def warehouse_versions(warehouse: Store | Path, folder: str = "training_data") -> Store:
     """The versions folder of a warehouse, as a store of its own."""
     return as_store(warehouse).sub(folder)
@@ -118,15 +121,17 @@ def read_manifest(root: Store | Path, version: int) -> dict[str, Any]:
     return json.loads(as_store(root).read_bytes(f"v{version}/{MANIFEST}").decode("utf-8"))
 
 
-def version_paths(warehouse: Store | Path | str, version: int, folder: str = "training_data") -> list[str]:
-    """The Parquet files a published version's manifest lists, as paths or s3:// URLs for polars or DuckDB.
+def version_paths(warehouse: Store | Path | str, version: int, dataset: str = DEFAULT_DATASET) -> list[str]:
+    """The Parquet files a dataset's published version's manifest lists (`training_data/<dataset>/vN`), as
+    paths or s3:// URLs for polars or DuckDB.
 
     What a reader should open instead of a `vN/*.parquet` glob, which would also pick up any stray file
     someone put in the folder."""
-    store = warehouse_versions(as_store(warehouse) if not isinstance(warehouse, Store) else warehouse, folder)
+    root = as_store(warehouse) if not isinstance(warehouse, Store) else warehouse
+    store = warehouse_versions(root, f"training_data/{dataset}")
     problem = _manifest_problem(store, version)
     if problem is not None:
-        raise ValueError(f"training_data_v{version} cannot be read: {problem}")
+        raise ValueError(f"{dataset}_v{version} cannot be read: {problem}")
     files = read_manifest(store, version)["files"]
     return [store.location(f"v{version}/{name}") for name in sorted(files) if name.endswith(".parquet")]
 
@@ -144,6 +149,7 @@ def publish(
     data_files: dict[str, bytes],
     manifest_fields: dict[str, Any],
     render_card: Callable[[dict[str, Any]], str] | None = None,
+    dataset: str = "training_data",
 ) -> PublishOutcome:
     """Publish `data_files` (name -> bytes) as the next version unless the latest holds the same bytes.
 
@@ -151,7 +157,7 @@ def publish(
     exclusively and read-only, so nothing already under a `vN/` folder is ever written again: not a
     version, not a broken one, not the leftovers of a publish that died. The manifest's sha256 is recorded
     (`digests/vN.sha256`, also exclusively) just before the manifest itself, so a manifest edited or
-    deleted later is detected by `verify_versions`.
+    deleted later is detected by `verify_versions`. The version is named `<dataset>_vN`.
     """
     store = as_store(root)
     hashes = {name: sha256_bytes(blob) for name, blob in sorted(data_files.items())}
@@ -168,13 +174,13 @@ def publish(
         for name, blob in sorted(data_files.items()):
             store.create_exclusive(f"{folder}/{name}", blob)
     except FileExistsError as exc:
-        raise VersionConflict(f"training_data_v{version} was claimed by another publisher") from exc
+        raise VersionConflict(f"{dataset}_v{version} was claimed by another publisher") from exc
     for name, expected in hashes.items():  # read back: what a reader will get is what the manifest says
         if sha256_bytes(store.read_bytes(f"{folder}/{name}")) != expected:
             raise OSError(f"{store.location(f'{folder}/{name}')}: bytes stored differ from what was written")
     manifest = {
         "version": version,
-        "name": f"training_data_v{version}",
+        "name": f"{dataset}_v{version}",
         "content_sha256": fingerprint,
         **manifest_fields,
     }
@@ -189,7 +195,7 @@ def publish(
         store.create_exclusive(f"{DIGESTS}/{folder}.sha256", f"{sha256_bytes(blob)}\n".encode())
         store.create_exclusive(f"{folder}/{MANIFEST}", blob)
     except FileExistsError as exc:
-        raise VersionConflict(f"training_data_v{version} was published by someone else") from exc
+        raise VersionConflict(f"{dataset}_v{version} was published by someone else") from exc
     return PublishOutcome(version, True, _where(store, folder), manifest)
 
 

@@ -157,25 +157,61 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def catalog_statements(root: Store | Path) -> dict[str, str]:
-    """view -> CREATE VIEW statement, for every asset folder with Parquet and every published version."""
+def _tables(store: Store) -> list[str]:
+    """Every table holding Parquet: a top-level asset folder (`raw_pages`), or a folder one level down in a
+    dataset's folder (`review_sentiment/labels`). A folder is a table when its children are partition
+    folders (`source=...`) or Parquet files."""
+    found = set()
+    for key in store.list_keys(""):
+        parts = key.split("/")
+        if not key.endswith(".parquet") or parts[0] in NOT_ASSETS or len(parts) < 2:
+            continue
+        nested = len(parts) >= 3 and "=" not in parts[1] and not parts[1].endswith(".parquet")
+        found.add("/".join(parts[:2]) if nested else parts[0])
+    return sorted(found)
+
+
+def view_name(table: str) -> str:
+    """`raw_pages` -> `raw_pages`; `review_sentiment/labels` -> `review_sentiment_labels`."""
+    return table.replace("/", "_")
+
+
+def version_view(dataset: str, version: int) -> str:
+    return f"{dataset}_v{version}"
+
+
+def dataset_versions_dirs(root: Store | Path) -> list[str]:
+    """The datasets with a versions folder (`training_data/<dataset>/`)."""
+    store = as_store(root).sub(VERSIONS_DIR)
+    return [name for name in store.top_level() if _IDENTIFIER.match(name) and name != "digests"]
+
+
+def catalog_statements(root: Store | Path, default_dataset: str | None = None) -> dict[str, str]:
+    """view -> CREATE VIEW statement, for every table with Parquet and every published version: `<dataset>_vN`,
+    and `training_data_vN` for `default_dataset`'s versions, the name readers used before datasets existed."""
     store = as_store(root)
     statements = {}
-    for asset in store.top_level():
-        if asset in NOT_ASSETS or not _IDENTIFIER.match(asset) or not has_data(store, asset):
+    for table in _tables(store):
+        view = view_name(table)
+        if not _IDENTIFIER.match(view):
             continue
-        statements[asset] = (
-            f"CREATE OR REPLACE VIEW {asset} AS SELECT * FROM read_parquet("
-            f"{_literal(asset_glob(store, asset))}, hive_partitioning = false, union_by_name = true);"
+        statements[view] = (
+            f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM read_parquet("
+            f"{_literal(asset_glob(store, table))}, hive_partitioning = false, union_by_name = true);"
         )
-    versions = store.sub(VERSIONS_DIR)
-    for version in published_versions(versions):
-        files = sorted(n for n in read_manifest(versions, version).get("files", {}) if n.endswith(".parquet"))
-        paths = ", ".join(_literal(store.location(f"{VERSIONS_DIR}/v{version}/{n}")) for n in files)
-        statements[f"training_data_v{version}"] = (
-            f"CREATE OR REPLACE VIEW training_data_v{version} AS SELECT * FROM "
-            f"read_parquet([{paths}], union_by_name = true);"
-        )
+    for dataset in dataset_versions_dirs(store):
+        folder = f"{VERSIONS_DIR}/{dataset}"
+        versions = store.sub(folder)
+        for version in published_versions(versions):
+            files = sorted(n for n in read_manifest(versions, version).get("files", {}) if n.endswith(".parquet"))
+            paths = ", ".join(_literal(store.location(f"{folder}/v{version}/{n}")) for n in files)
+            names = [version_view(dataset, version)]
+            if dataset == default_dataset:
+                names.append(f"training_data_v{version}")
+            for name in names:
+                statements[name] = (
+                    f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{paths}], union_by_name = true);"
+                )
     return statements
 
 
@@ -193,13 +229,14 @@ def refresh_views(
     assets: list[str] | None = None,
     versions: dict[str, list[str]] | None = None,
     catalog_path: Path | None = None,
+    default_dataset: str | None = None,
 ) -> list[str]:
     """(Re)create every view from what the warehouse holds now; returns the view names.
 
     `assets` and `versions` name what the caller just wrote; they are found by listing anyway, and an asset
     named here without data yet gets no view."""
     store = as_store(root)
-    statements = catalog_statements(store)
+    statements = catalog_statements(store, default_dataset)
     with connect_catalog(store, catalog_path=catalog_path) as con:
         for statement in statements.values():
             con.execute(statement)

@@ -88,20 +88,27 @@ def test_frames_partitions_and_data_versions(resource: WarehouseResource, tmp_pa
 
 def test_catalog_views_and_catalog_sql(resource: WarehouseResource) -> None:
     resource.write("records", frame(["r1", "r2"]), PARTITION)
-    resource.write("dedup_index", frame(["r1"]), PARTITION)
+    resource.write("topics/labels", frame(["r1"]), PARTITION)  # a dataset's table
+    resource.write("topics/labeled_dataset", frame(["r2"]))  # and an unpartitioned one
     resource.write_file("llm_cache/part-1.parquet", wh.parquet_bytes(frame(["x"])))  # a cache, not an asset
-    publish(resource.versions, {"train.parquet": wh.parquet_bytes(frame(["r1"]))}, {})
-    assert resource.refresh_catalog(["records"]) == ["dedup_index", "records", "training_data_v1"]
+    publish(resource.versions("review_sentiment"), {"train.parquet": wh.parquet_bytes(frame(["r1"]))}, {})
+    publish(resource.versions("topics"), {"train.parquet": wh.parquet_bytes(frame(["r2"]))}, {})
+    assert resource.refresh_catalog(["records"]) == [
+        "records", "topics_labeled_dataset", "topics_labels", "review_sentiment_v1", "training_data_v1", "topics_v1",
+    ]  # fmt: skip
     with resource.connect_catalog() as con:
         assert con.execute("SELECT count(*) FROM records").fetchone()[0] == 2
+        assert con.execute("SELECT record_id FROM topics_labels").fetchall() == [("r1",)]
         assert con.execute("SELECT record_id FROM training_data_v1").fetchall() == [("r1",)]
+        assert con.execute("SELECT record_id FROM review_sentiment_v1").fetchall() == [("r1",)]
+        assert con.execute("SELECT record_id FROM topics_v1").fetchall() == [("r2",)]
     sql = resource.store.read_bytes("catalog.sql").decode()
     assert "CREATE OR REPLACE VIEW training_data_v1" in sql and "llm_cache" not in sql
     assert resource.location in sql and "SECRET" not in sql and "KEY_ID" not in sql  # no credentials in it
 
 
 def test_versions_publish_once_refuse_a_second_writer_and_detect_tampering(resource: WarehouseResource) -> None:
-    versions = resource.versions
+    versions = resource.versions("review_sentiment")
     first = publish(versions, {"train.parquet": b"a"}, {"rows": 1}, render_card=lambda m: f"# {m['name']}")
     assert (first.version, first.created) == (1, True)
     assert publish(versions, {"train.parquet": b"a"}, {"rows": 1}).created is False
@@ -112,7 +119,7 @@ def test_versions_publish_once_refuse_a_second_writer_and_detect_tampering(resou
     }
 
     # A second publisher that looked before v2 existed: its exclusive write of v2's first file is refused.
-    late = resource.versions
+    late = resource.versions("review_sentiment")
     late.exists = lambda key: False  # type: ignore[method-assign]
     import gleaner.storage.versions as versioning
 
@@ -173,7 +180,7 @@ def test_the_documented_one_liners_read_a_version(resource: WarehouseResource, m
         monkeypatch.chdir(tmp_path)
         resource = WarehouseResource(root=str(tmp_path / ".gleaner" / "warehouse"))
     rows = frame(["r1", "r2", "r3"])
-    publish(resource.versions, {"train.parquet": wh.parquet_bytes(rows)}, {})
+    publish(resource.versions("review_sentiment"), {"train.parquet": wh.parquet_bytes(rows)}, {})
     resource.refresh_catalog()
     monkeypatch.setenv("GLEANER_WAREHOUSE", resource.root)
     if isinstance(resource, S3WarehouseResource):

@@ -1,69 +1,86 @@
-"""training_data: publishes the gated candidate as an immutable `training_data_vN`."""
+"""<dataset>/training_data: publishes a dataset's gated candidate as an immutable `<dataset>_vN`
+(`training_data/<dataset>/vN/`), and a check that re-hashes every version it published."""
 
 import dagster as dg
 
-from dagster_project.defs.dataset.candidate import SUMMARY_KEY
+from dagster_project.defs.dataset.candidate import summary_key
+from dagster_project.lib.datasets import DATASETS, key, table
 from dagster_project.lib.metadata import table_metadata
 from dagster_project.lib.specs import DATASET_POOL, stage
-from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.dataset import SPLITS, GateFailed, release, render_card
+from gleaner.datasets import ClassificationSpec, canonical_definition, spec_hash
 from gleaner.storage import published_versions, verify_versions
 
 
-@dg.asset(
-    pool=DATASET_POOL,  # one candidate build / publish at a time (dagster_project/instance.py)
-    deps=["labeled_dataset"],
-    description="Published, immutable training_data_vN: Parquet per split, manifest.json (written last, "
-    "exclusively) and a dataset card. Unchanged content publishes nothing new.",
-    **stage("dataset", {"polars", "duckdb"}, code_version="2"),  # 2: data versions of inputs, class chart
-)
-def training_data(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, policy: PolicyResource
-) -> dg.MaterializeResult:
-    candidate = warehouse.read("labeled_dataset")
-    if candidate is None:
-        raise dg.Failure("labeled_dataset has not been built; run publish_training_data")
-    try:
-        released = release(
-            warehouse.versions, candidate, warehouse.read_json(SUMMARY_KEY), policy.gate(), policy.as_manifest()
+def policy_manifest(spec: ClassificationSpec) -> dict[str, object]:
+    """The whole declaration the version was built under (gate and review policy included), and its hash."""
+    return {"dataset": spec.name, "spec_sha256": spec_hash(spec), **spec.model_dump(mode="json")}
+
+
+def training_data_asset(spec: ClassificationSpec) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
+    gate, manifest_policy = spec.gate_policy(), policy_manifest(spec)
+
+    @dg.asset(
+        key=key(spec, "training_data"),
+        pool=DATASET_POOL,  # one candidate build / publish at a time (dagster_project/instance.py)
+        deps=[key(spec, "labeled_dataset")],
+        description=f"{spec.name}: published, immutable {spec.name}_vN (training_data/{spec.name}/vN/): "
+        "Parquet per split, manifest.json (written last, exclusively) and a dataset card. Unchanged content "
+        "publishes nothing new.",
+        **stage("dataset", {"polars", "duckdb"}, code_version="3"),  # 3: per-dataset versions
+    )
+    def _training_data(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        candidate = warehouse.read(table(spec, "labeled_dataset"))
+        if candidate is None:
+            raise dg.Failure(f"{spec.name}/labeled_dataset has not been built; run publish_training_data")
+        try:
+            released = release(
+                warehouse.versions(spec.name), candidate, warehouse.read_json(summary_key(spec)), gate,
+                manifest_policy, dataset=spec.name, declaration=canonical_definition(spec),
+            )  # fmt: skip
+        except GateFailed as exc:
+            raise dg.Failure(f"{spec.name}: {exc}") from None
+        outcome = released.outcome
+        name = f"{spec.name}_v{outcome.version}"
+        if outcome.created:
+            note = f"published {name} at {outcome.path}"
+        else:
+            note = f"content identical to {name}; nothing new published"
+        context.log.info(note)
+        warehouse.refresh_catalog()
+        rows = outcome.manifest["rows_per_split_and_class"]
+        return dg.MaterializeResult(
+            metadata={
+                "version": outcome.version,
+                "published_new_version": outcome.created,
+                "outcome": note,
+                "path": dg.MetadataValue.path(str(outcome.path)),
+                **table_metadata(released.frame, ["record_id", "split", "label", "text"]),
+                **{f"rows_{s}": sum(rows[s].values()) for s in SPLITS},
+                "card": dg.MetadataValue.md(render_card(outcome.manifest)),
+            }
         )
-    except GateFailed as exc:
-        raise dg.Failure(str(exc)) from None
-    outcome = released.outcome
-    if outcome.created:
-        note = f"published training_data_v{outcome.version} at {outcome.path}"
-    else:
-        note = f"content identical to training_data_v{outcome.version}; nothing new published"
-    context.log.info(note)
-    warehouse.refresh_catalog()
-    rows = outcome.manifest["rows_per_split_and_class"]
-    return dg.MaterializeResult(
-        metadata={
-            "version": outcome.version,
-            "published_new_version": outcome.created,
-            "outcome": note,
-            "path": dg.MetadataValue.path(str(outcome.path)),
-            **table_metadata(released.frame, ["record_id", "split", "label", "text"]),
-            **{f"rows_{s}": sum(rows[s].values()) for s in SPLITS},
-            "card": dg.MetadataValue.md(render_card(outcome.manifest)),
-        }
+
+    @dg.asset_check(
+        asset=_training_data,
+        name="versions_untampered",
+        description="Re-hashes every file of every published version against its manifest; fails on tampering.",
+        blocking=False,
     )
+    def _versions_untampered(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        problems = verify_versions(warehouse.versions(spec.name))
+        return dg.AssetCheckResult(
+            passed=not problems,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description="; ".join(problems[:5]) or None,
+            metadata={
+                "problems": dg.MetadataValue.json(problems),
+                "versions": len(published_versions(warehouse.versions(spec.name))),
+            },
+        )
+
+    return [_training_data, _versions_untampered]
 
 
-@dg.asset_check(
-    asset=training_data,
-    description="Re-hashes every file of every published version against its manifest; fails on tampering.",
-    blocking=False,
-)
-def versions_untampered(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    problems = verify_versions(warehouse.versions)
-    return dg.AssetCheckResult(
-        passed=not problems,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description="; ".join(problems[:5]) or None,
-        metadata={
-            "problems": dg.MetadataValue.json(problems),
-            "versions": len(published_versions(warehouse.versions)),
-        },
-    )
+ASSETS = [d for spec in DATASETS.values() if isinstance(spec, ClassificationSpec) for d in training_data_asset(spec)]

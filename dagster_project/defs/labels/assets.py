@@ -1,166 +1,180 @@
-"""human_labels, labels and review_tasks: every vote kept, one resolved label, the uncertain sent to people.
+"""<dataset>/human_labels, <dataset>/labels and <dataset>/review_tasks: every vote kept, one resolved label,
+the uncertain sent to people, for each declared dataset.
 
-The labelling itself is `gleaner.labeling` (`label_partition`, `human_labels`, `review_queue`); these assets
-read the partition, call it with the resources' sources (the LLM, Label Studio) and report.
+The labelling itself is `gleaner.labeling` (`label_partition`, `human_labels`, `review_queue`) driven by the
+dataset's file: its labeling functions and rules, its label set and its review policy. These assets read the
+partition, call it with the resources' sources (the LLM, Label Studio) and report.
 """
 
 from collections import Counter
 
 import dagster as dg
 
+from dagster_project.lib.datasets import DATASETS, key, table
 from dagster_project.lib.metadata import agreement_metadata, markdown_table, table_metadata
 from dagster_project.lib.partitions import partition_of, source_day_partitions, with_partition
 from dagster_project.lib.specs import stage
 from dagster_project.resources.label_studio import LabelStudioResource
 from dagster_project.resources.llm import LLMLabelerResource
-from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
-from gleaner.labeling import (
-    functions_for,
-    label_partition,
-    lf_summary,
-    read_export,
-    record_views,
-    review_frame,
-    review_queue,
-)
+from gleaner.datasets import ClassificationSpec, classification_functions, record_view
 from gleaner.labeling import human_labels as collect_human_labels
+from gleaner.labeling import label_partition, lf_summary, read_export, review_frame, review_queue
 from gleaner.labeling.label_studio import build_import_tasks
 
 EVERY_RECORD_RESOLVED = "every_record_resolved_once"
 
 
-@dg.asset(
-    partitions_def=source_day_partitions,
-    deps=["deduped_records"],
-    description="Completed human annotations for this partition's records, pulled from Label Studio "
-    "(or its JSON exports), one row per annotation.",
-    # code version 2: pulled from the Label Studio server when one is configured
-    **stage("labels", {"polars", "labelstudio"}, code_version="2"),
-)
-def human_labels(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, label_studio: LabelStudioResource
-) -> dg.MaterializeResult:
-    partition = partition_of(context)
-    wanted = set(warehouse.read_required("deduped_records", partition)["record_id"].to_list())
-    # Pull everything before writing anything, so a server that is down fails the run with nothing half-written.
-    exports = [label_studio.pull()] if label_studio.configured else []
-    exports.extend(read_export(path) for path in label_studio.export_files())
-    frame, problems = collect_human_labels(exports, wanted)
-    warehouse.write("human_labels", with_partition(frame, partition), partition)
-    warehouse.refresh_catalog(["human_labels"])
-    for problem in problems:
-        context.log.warning(f"unusable annotation {problem['annotation_id']}: {problem['reason']}")
-    return dg.MaterializeResult(
-        metadata={
-            **table_metadata(frame),
-            "records_annotated": frame["record_id"].n_unique(),
-            "unusable_annotations": len(problems),
-            "annotators": frame["annotator"].n_unique(),
-            "label_studio": label_studio.url or "files only",
-        }
+def human_labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=key(spec, "human_labels"),
+        partitions_def=source_day_partitions,
+        deps=[key(spec, "deduped_records")],
+        description=f"{spec.name}: completed human annotations for this partition's records, pulled from the "
+        "dataset's Label Studio project (or its JSON exports), one row per annotation.",
+        # code version 2: pulled from the Label Studio server when one is configured
+        **stage("labels", {"polars", "labelstudio"}, code_version="2"),
     )
-
-
-@dg.asset(
-    partitions_def=source_day_partitions,
-    deps=["deduped_records", "human_labels"],
-    description="Every vote (each labeling function, each LLM vote, each human) plus one resolved row per "
-    "record with label, confidence and status (auto, human, needs_review).",
-    # code version 2: conditional LLM votes, LLM majority rule of the labeler, dataset LF registry
-    **stage("labels", {"polars", "anthropic"}, code_version="2"),
-    check_specs=[
-        dg.AssetCheckSpec(
-            EVERY_RECORD_RESOLVED,
-            asset="labels",
-            blocking=True,
-            description="deduped_records = labelled + pending review: one resolved row per deduped record",
+    def _human_labels(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, label_studio: LabelStudioResource
+    ) -> dg.MaterializeResult:
+        partition = partition_of(context)
+        wanted = set(warehouse.read_required(table(spec, "deduped_records"), partition)["record_id"].to_list())
+        # Pull everything before writing anything, so a server that is down fails the run with nothing half-written.
+        exports = [label_studio.pull(spec)] if label_studio.configured else []
+        exports.extend(read_export(path) for path in label_studio.export_files(spec.name))
+        frame, problems = collect_human_labels(exports, wanted, spec.label_names)
+        warehouse.write(table(spec, "human_labels"), with_partition(frame, partition), partition)
+        warehouse.refresh_catalog()
+        for problem in problems:
+            context.log.warning(f"unusable annotation {problem['annotation_id']}: {problem['reason']}")
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(frame),
+                "records_annotated": frame["record_id"].n_unique(),
+                "unusable_annotations": len(problems),
+                "annotators": frame["annotator"].n_unique(),
+                "label_studio": label_studio.title(spec.name) if label_studio.configured else "files only",
+            }
         )
-    ],
-)
-def labels(
-    context: dg.AssetExecutionContext,
-    warehouse: WarehouseResource,
-    llm: LLMLabelerResource,
-    policy: PolicyResource,
-) -> dg.MaterializeResult:
-    partition = partition_of(context)
-    records = warehouse.read_required("deduped_records", partition)
-    views = record_views(records)
-    cache = str(warehouse.scratch_dir("llm_cache"))
-    llm_rows, llm_metadata = llm.vote_rows(views, cache, context.log.info, policy.llm_confidence_threshold)
-    result = label_partition(
-        views, functions_for(policy.dataset), llm_rows, warehouse.read("human_labels", partition),
-        policy.labels(llm_majority=llm.majority), log=context.log.info,
-    )  # fmt: skip
-    warehouse.write("labels", with_partition(result.frame, partition), partition)
-    warehouse.refresh_catalog(["labels"])
 
-    status, resolved_ids = result.status, [r["record_id"] for r in result.resolved]
-    return dg.MaterializeResult(
-        metadata={
-            **table_metadata(result.frame.filter(annotator_kind="resolved"), rows=8),
-            "dagster/row_count": result.frame.height,
-            "records": len(views),
-            **{kind: status[kind] for kind in ("auto", "human", "needs_review")},
-            **{f"label_{k}": v for k, v in sorted(result.distribution.items())},
-            "lf_analysis": dg.MetadataValue.md(markdown_table(lf_summary(result.lf_votes(), result.gold()))),
-            **agreement_metadata(result.agreement()),
-            **llm_metadata,
-        },
-        check_results=[
-            dg.AssetCheckResult(
-                check_name=EVERY_RECORD_RESOLVED,
-                passed=sorted(resolved_ids) == sorted(set(records["record_id"].to_list()))
-                and len(resolved_ids) == records.height,
-                severity=dg.AssetCheckSeverity.ERROR,
-                metadata={
-                    "deduped_records": records.height,
-                    "labelled": status["auto"] + status["human"],
-                    "pending_review": status["needs_review"],
-                },
+    return _human_labels
+
+
+def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
+    functions = classification_functions(spec)
+    labels_key = key(spec, "labels")
+
+    @dg.asset(
+        key=labels_key,
+        partitions_def=source_day_partitions,
+        deps=[key(spec, "deduped_records"), key(spec, "human_labels")],
+        description=f"{spec.name}: every vote (each labeling function and rule, each LLM vote, each human) plus "
+        "one resolved row per record with label, confidence and status (auto, human, needs_review).",
+        # code version 3: labels, functions and policy from the dataset's file
+        **stage("labels", {"polars", "anthropic"}, code_version="3"),
+        check_specs=[
+            dg.AssetCheckSpec(
+                EVERY_RECORD_RESOLVED,
+                asset=labels_key,
+                blocking=True,
+                description="deduped_records = labelled + pending review: one resolved row per deduped record",
             )
         ],
     )
+    def _labels(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, llm: LLMLabelerResource
+    ) -> dg.MaterializeResult:
+        partition = partition_of(context)
+        records = warehouse.read_required(table(spec, "deduped_records"), partition)
+        views = [record_view(spec, row) for row in records.iter_rows(named=True)]
+        cache = str(warehouse.scratch_dir("llm_cache"))
+        llm_rows, llm_metadata = llm.vote_rows(views, cache, context.log.info, spec)
+        result = label_partition(
+            views, functions, llm_rows, warehouse.read(table(spec, "human_labels"), partition),
+            spec.label_policy(), log=context.log.info,
+        )  # fmt: skip
+        warehouse.write(table(spec, "labels"), with_partition(result.frame, partition), partition)
+        warehouse.refresh_catalog()
+
+        status, resolved_ids = result.status, [r["record_id"] for r in result.resolved]
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(result.frame.filter(annotator_kind="resolved"), rows=8),
+                "dagster/row_count": result.frame.height,
+                "records": len(views),
+                **{kind: status[kind] for kind in ("auto", "human", "needs_review")},
+                **{f"label_{k}": v for k, v in sorted(result.distribution.items())},
+                "lf_analysis": dg.MetadataValue.md(markdown_table(lf_summary(result.lf_votes(), result.gold()))),
+                **agreement_metadata(result.agreement()),
+                **llm_metadata,
+            },
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name=EVERY_RECORD_RESOLVED,
+                    passed=sorted(resolved_ids) == sorted(set(records["record_id"].to_list()))
+                    and len(resolved_ids) == records.height,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata={
+                        "deduped_records": records.height,
+                        "labelled": status["auto"] + status["human"],
+                        "pending_review": status["needs_review"],
+                    },
+                )
+            ],
+        )
+
+    return _labels
 
 
-@dg.asset(
-    partitions_def=source_day_partitions,
-    deps=["labels", "deduped_records"],
-    description="What goes to Label Studio: every needs_review record with the best machine guess as a "
-    "pre-annotation. Also written as a Label Studio import file for air-gapped teams.",
-    # code version 2: pushed to the Label Studio server when one is configured
-    **stage("labels", {"polars", "labelstudio"}, code_version="2"),
-)
-def review_tasks(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, label_studio: LabelStudioResource
-) -> dg.MaterializeResult:
-    partition = partition_of(context)
-    records = warehouse.read_required("deduped_records", partition)
-    queue = review_queue(warehouse.read_required("labels", partition), records)
-    tasks = build_import_tasks(label_studio.prepare_texts(queue), model_version=label_studio.model_version)
-    frame = review_frame(queue)
-    # Push first: a server that is down fails the run before the warehouse says the tasks went out.
-    pushed = label_studio.push(tasks) if label_studio.configured and tasks else None
-    warehouse.write("review_tasks", with_partition(frame, partition), partition)
-    import_file = warehouse.write_file(*label_studio.import_file(partition, tasks))
-    warehouse.refresh_catalog(["review_tasks"])
-    server = (
-        {
-            "label_studio_project": pushed["project_id"],
-            "tasks_created": len(pushed["created"]),
-            "tasks_already_there": len(pushed["existing"]),
-        }
-        if pushed
-        else {}
+def review_tasks_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=key(spec, "review_tasks"),
+        partitions_def=source_day_partitions,
+        deps=[key(spec, "labels"), key(spec, "deduped_records")],
+        description=f"{spec.name}: what goes to the dataset's Label Studio project: every needs_review record "
+        "with the best machine guess as a pre-annotation. Also written as a Label Studio import file for "
+        "air-gapped teams.",
+        # code version 2: pushed to the Label Studio server when one is configured
+        **stage("labels", {"polars", "labelstudio"}, code_version="2"),
     )
-    return dg.MaterializeResult(
-        metadata={
-            **table_metadata(frame),
-            **server,
-            "import_file": dg.MetadataValue.path(str(import_file)),
-            "reasons": dg.MetadataValue.md(
-                markdown_table([{"basis": k, "records": v} for k, v in Counter(frame["basis"]).most_common()])
-            ),
-        }
-    )
+    def _review_tasks(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, label_studio: LabelStudioResource
+    ) -> dg.MaterializeResult:
+        partition = partition_of(context)
+        records = warehouse.read_required(table(spec, "deduped_records"), partition)
+        queue = review_queue(warehouse.read_required(table(spec, "labels"), partition), records)
+        tasks = build_import_tasks(label_studio.prepare_texts(queue), model_version=label_studio.model_version)
+        frame = review_frame(queue)
+        # Push first: a server that is down fails the run before the warehouse says the tasks went out.
+        pushed = label_studio.push(tasks, spec) if label_studio.configured and tasks else None
+        warehouse.write(table(spec, "review_tasks"), with_partition(frame, partition), partition)
+        import_file = warehouse.write_file(*label_studio.import_file(table(spec, "review_tasks"), partition, tasks))
+        warehouse.refresh_catalog()
+        server = (
+            {
+                "label_studio_project": pushed["project_id"],
+                "tasks_created": len(pushed["created"]),
+                "tasks_already_there": len(pushed["existing"]),
+            }
+            if pushed
+            else {}
+        )
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(frame),
+                **server,
+                "import_file": dg.MetadataValue.path(str(import_file)),
+                "reasons": dg.MetadataValue.md(
+                    markdown_table([{"basis": k, "records": v} for k, v in Counter(frame["basis"]).most_common()])
+                ),
+            }
+        )
+
+    return _review_tasks
+
+
+CLASSIFICATION = [spec for spec in DATASETS.values() if isinstance(spec, ClassificationSpec)]
+ASSETS = [
+    factory(spec) for spec in CLASSIFICATION for factory in (human_labels_asset, labels_asset, review_tasks_asset)
+]

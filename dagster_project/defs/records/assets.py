@@ -1,29 +1,32 @@
-"""canonical_records and failed_records: every stored page ends as records, a counted 'none', or a failure.
+"""<dataset>/canonical_records and <dataset>/failed_records: every stored page ends as records, a counted
+'none', or a failure, for each declared dataset (`dagster_project.lib.datasets`).
 
-The per-page work is `gleaner.extract.batch.extract_batch`, the same code `gleaner extract` runs on local
-files; this module only reads the partition, writes the two tables and reports.
+The per-page work is `gleaner.datasets.extract_records` (the dataset's record type picks the extractor, the
+same code `gleaner extract` runs on local files); this module only reads the partition, writes the two
+tables and reports.
 """
 
 from collections import Counter
 
 import dagster as dg
 
+from dagster_project.lib.datasets import EXTRACTED, key, reads_source, table
 from dagster_project.lib.metadata import markdown_table, table_metadata
 from dagster_project.lib.partitions import SOURCES, partition_of, source_day_partitions, with_partition
 from dagster_project.lib.specs import stage
 from dagster_project.resources.warehouse import WarehouseResource
-from gleaner.extract import FAILED_SCHEMA, RECORD_SCHEMA, extract_partition
+from gleaner.datasets import DatasetSpec, extract_records
+from gleaner.extract import FAILED_SCHEMA
 from gleaner.progress import Progress
-from gleaner.schemas import ProductReview
 
 RECONCILES = "pages_reconcile"
 
 
-def review_column_schema() -> dg.TableSchema:
+def record_column_schema(spec: DatasetSpec) -> dg.TableSchema:
     return dg.TableSchema(
         columns=[
-            dg.TableColumn(name, str(RECORD_SCHEMA[name]), description=field.description)
-            for name, field in ProductReview.model_fields.items()
+            dg.TableColumn(name, str(field.annotation), description=field.description)
+            for name, field in spec.record_model.model_fields.items()
         ]
     )
 
@@ -36,77 +39,89 @@ def _counts_table(counter: Counter[str]) -> dg.MetadataValue:
     return dg.MetadataValue.md(markdown_table([{"reason": k, "count": v} for k, v in counter.most_common()]))
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            "canonical_records",
-            deps=["raw_pages"],
-            description="Pydantic-validated product reviews, one row per review, ids stable across re-scrapes.",
-            **stage("records", {"polars", "pydantic"}, code_version="2"),
-        ),
-        dg.AssetSpec(
-            "failed_records",
-            deps=["raw_pages"],
-            description="Every page or candidate record that failed, with the stage, reason and offending input.",
-            **stage("records", {"polars"}, code_version="2"),
-        ),
-    ],
-    check_specs=[
-        dg.AssetCheckSpec(
-            RECONCILES,
-            asset="canonical_records",
-            blocking=True,
-            description="pages in = pages that yielded records + pages with no records + pages that failed",
-        )
-    ],
-    partitions_def=source_day_partitions,
-)
-def canonical_records(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    partition = partition_of(context)
-    pages = warehouse.read_required("raw_pages", partition)
-    progress = Progress(context.log.info, f"{partition['source']}: pages extracted", pages.height)
-    result = extract_partition(pages, SOURCES[partition["source"]], on_page=progress.advance)
-    batch, canonical, failed = result.batch, result.records, result.failures
-    warehouse.write("canonical_records", with_partition(canonical, partition), partition)
-    warehouse.write("failed_records", with_partition(failed, partition), partition)
-    warehouse.refresh_catalog(["canonical_records", "failed_records"])
+def records_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
+    canonical, failed = key(spec, "canonical_records"), key(spec, "failed_records")
 
-    counts, reasons = batch.counts(), batch.failure_reasons()
-    yield dg.MaterializeResult(
-        asset_key="canonical_records",
-        metadata={
-            **table_metadata(
+    @dg.multi_asset(
+        name=f"{spec.name}__canonical_records",
+        specs=[
+            dg.AssetSpec(
                 canonical,
-                ["record_id", "product_id", "rating", "language", "text"],
-                schema=review_column_schema(),
+                deps=["raw_pages"],
+                description=f"{spec.name}: pydantic-validated {spec.record} records ({spec.record_model.__name__}), "
+                "ids stable across re-scrapes; `text` is the labeled field.",
+                **stage("records", {"polars", "pydantic"}, code_version="2"),
             ),
-            "pages_in": counts["pages_in"],
-            "pages_yielded": counts["pages_yielded"],
-            "pages_no_records": counts["pages_no_records"],
-            "pages_failed": counts["pages_failed"],
-            "no_record_reasons": _counts_table(batch.no_record_reasons),
-            "failure_reasons": _counts_table(reasons),
-            "extraction_notes": _counts_table(batch.notes),
-            "by_extraction": dg.MetadataValue.json(
-                dict(sorted(Counter(r.extraction or "unknown" for r in batch.records.values()).items()))
+            dg.AssetSpec(
+                failed,
+                deps=["raw_pages"],
+                description=f"{spec.name}: every page or candidate record that failed, with the stage, reason "
+                "and offending input.",
+                **stage("records", {"polars"}, code_version="2"),
             ),
-        },
-        check_results=[
-            dg.AssetCheckResult(
-                check_name=RECONCILES,
-                passed=result.reconciles,
-                severity=dg.AssetCheckSeverity.ERROR,
-                metadata={
-                    "accounted_for": counts["pages_yielded"] + counts["pages_no_records"] + counts["pages_failed"],
-                    **counts,
-                },
+        ],
+        check_specs=[
+            dg.AssetCheckSpec(
+                RECONCILES,
+                asset=canonical,
+                blocking=True,
+                description="pages in = pages that yielded records + pages with no records + pages that failed",
             )
         ],
+        partitions_def=source_day_partitions,
     )
-    yield dg.MaterializeResult(
-        asset_key="failed_records",
-        metadata={
-            **table_metadata(failed, schema=failed_column_schema()),
-            "failures_by_reason": _counts_table(reasons),
-        },
-    )
+    def _records(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        partition = partition_of(context)
+        pages = warehouse.read_required("raw_pages", partition)
+        if not reads_source(spec, partition["source"]):
+            context.log.info(f"{spec.name} does not read source {partition['source']}: no records")
+            pages = pages.clear()
+        progress = Progress(context.log.info, f"{partition['source']}: pages extracted", pages.height)
+        result = extract_records(spec, pages, SOURCES[partition["source"]], on_page=progress.advance)
+        batch, records, failures = result.batch, result.records, result.failures
+        warehouse.write(table(spec, "canonical_records"), with_partition(records, partition), partition)
+        warehouse.write(table(spec, "failed_records"), with_partition(failures, partition), partition)
+        warehouse.refresh_catalog()
+
+        counts, reasons = batch.counts(), batch.failure_reasons()
+        preview = [c for c in ("record_id", "product_id", "rating", "language", "text") if c in records.columns]
+        yield dg.MaterializeResult(
+            asset_key=canonical,
+            metadata={
+                **table_metadata(records, preview, schema=record_column_schema(spec)),
+                "pages_in": counts["pages_in"],
+                "pages_yielded": counts["pages_yielded"],
+                "pages_no_records": counts["pages_no_records"],
+                "pages_failed": counts["pages_failed"],
+                "no_record_reasons": _counts_table(batch.no_record_reasons),
+                "failure_reasons": _counts_table(reasons),
+                "extraction_notes": _counts_table(batch.notes),
+                "by_extraction": dg.MetadataValue.json(
+                    dict(sorted(Counter(r.extraction or "unknown" for r in batch.records.values()).items()))
+                ),
+            },
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name=RECONCILES,
+                    asset_key=canonical,
+                    passed=result.reconciles,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata={
+                        "accounted_for": counts["pages_yielded"] + counts["pages_no_records"] + counts["pages_failed"],
+                        **counts,
+                    },
+                )
+            ],
+        )
+        yield dg.MaterializeResult(
+            asset_key=failed,
+            metadata={
+                **table_metadata(failures, schema=failed_column_schema()),
+                "failures_by_reason": _counts_table(reasons),
+            },
+        )
+
+    return _records
+
+
+ASSETS = [records_assets(spec) for spec in EXTRACTED.values()]

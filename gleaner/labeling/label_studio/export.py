@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from gleaner.labeling.label_studio.config import CONTROL_NAME, TEXT_NAME
 from gleaner.schemas import LABELS
 
-FROM_NAME = "sentiment"
-TO_NAME = "text"
+FROM_NAME = CONTROL_NAME  # projects made before datasets were declared named it "sentiment"; reading accepts both
+TO_NAME = TEXT_NAME
 
 
 def labeling_config(labels: tuple[str, ...] = LABELS) -> str:

@@ -74,11 +74,14 @@ def _partition_of(key: str) -> tuple[str, str] | None:
     return (parts["source"], parts["date"]) if {"source", "date"} <= parts.keys() else None
 
 
-def record_partitions(root: Store | Path, record_ids: set[str]) -> dict[str, tuple[str, str]]:
-    """record_id -> (source, date) of the warehouse partition holding it, reading only the id column."""
+def record_partitions(
+    root: Store | Path, record_ids: set[str], dataset: str | None = None
+) -> dict[str, tuple[str, str]]:
+    """record_id -> (source, date) of the partition of `dataset`'s tables holding it, reading only the id
+    column (`dataset` None: top-level tables)."""
     store = as_store(root)
     found: dict[str, tuple[str, str]] = {}
-    for asset in PARTITION_SOURCES:
+    for asset in (f"{dataset}/{a}" if dataset else a for a in PARTITION_SOURCES):
         missing = record_ids - found.keys()
         if not missing:
             continue
