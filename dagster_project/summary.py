@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster_project.resources.warehouse import WarehouseResource, warehouse_from_env
 from gleaner.storage import broken_versions, published_versions, read_manifest, verify_versions
-from gleaner.storage.warehouse import dataset_versions_dirs, view_name
+from gleaner.storage import warehouse as layout
 
 DATASET_STAGES = [
     "canonical_records",
@@ -23,7 +23,7 @@ def _datasets(warehouse: WarehouseResource, only: str | None) -> list[str]:
         return [only]
     from dagster_project.lib.datasets import DATASETS
 
-    return sorted(set(DATASETS) | set(dataset_versions_dirs(warehouse.store)))
+    return sorted(set(DATASETS) | set(layout.dataset_versions_dirs(warehouse.store)))
 
 
 def version_rows(warehouse: WarehouseResource | None = None, dataset: str | None = None) -> list[dict]:
@@ -67,7 +67,7 @@ def _stage_counts(con, views: set[str], dataset: str) -> None:
         return con.execute(sql).fetchall()
 
     for stage in DATASET_STAGES:
-        view = view_name(f"{dataset}/{stage}")
+        view = layout.view_name(f"{dataset}/{stage}")
         if view not in views:
             continue
         rows = count(f"SELECT count(*) FROM {view}")[0][0]
@@ -76,7 +76,9 @@ def _stage_counts(con, views: set[str], dataset: str) -> None:
             print(f"  {stage:<18} {rows - records:>6} votes on {records} records")
         else:
             print(f"  {stage:<18} {rows:>6}")
-    failed, removed, labels = (view_name(f"{dataset}/{s}") for s in ("failed_records", "near_duplicates", "labels"))
+    failed, removed, labels = (
+        layout.view_name(f"{dataset}/{s}") for s in ("failed_records", "near_duplicates", "labels")
+    )
     reasons = (
         count(
             f"SELECT stage, split_part(reason, ':', 1) AS r, count(*) FROM {failed} GROUP BY ALL ORDER BY 3 DESC, 1, 2"

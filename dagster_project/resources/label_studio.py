@@ -14,9 +14,9 @@ from typing import Any
 import dagster as dg
 
 import gleaner
+from gleaner.datasets import DatasetSpec as TaskDefinition
 from gleaner.labeling import scrub
 from gleaner.labeling.label_studio import LabelStudioClient, LabelStudioError, spec_labeling_config
-from gleaner.labeling.task import TaskDefinition
 
 BUNDLED_SAMPLE = Path(gleaner.__file__).resolve().parent / "data" / "demo_human_annotations.json"
 

@@ -77,8 +77,8 @@ def test_every_asset_says_who_owns_it_what_it_runs_on_and_where_it_lives():
         assert "parquet" in kinds and "s3" not in kinds, (key, kinds)  # the tests' warehouse is a folder
         assert kinds & {"polars", "duckdb"}, (key, kinds)
     assert "playwright" in graph.get(dg.AssetKey("raw_pages")).kinds
-    assert "anthropic" in graph.get(dg.AssetKey("labels")).kinds
-    assert "labelstudio" in graph.get(dg.AssetKey("review_tasks")).kinds
+    assert "anthropic" in graph.get(dg.AssetKey(["review_sentiment", "labels"])).kinds
+    assert "labelstudio" in graph.get(dg.AssetKey(["review_sentiment", "review_tasks"])).kinds
 
 
 def test_an_s3_warehouse_shows_as_the_s3_kind(monkeypatch):
@@ -98,7 +98,7 @@ def test_one_candidate_build_or_publish_runs_at_a_time(tmp_path):
 
     graph = defs.resolve_asset_graph()
     pools = {k.to_user_string(): graph.get(k).pools for k in graph.get_all_asset_keys()}
-    assert pools["labeled_dataset"] == pools["training_data"] == {"dataset"}
+    assert pools["review_sentiment/labeled_dataset"] == pools["review_sentiment/training_data"] == {"dataset"}
     config = yaml.safe_load(ensure_instance_config(tmp_path / "home").read_text())
     assert config["concurrency"]["pools"] == {"granularity": "run", "default_limit": 1}
     with dg.DagsterInstance.from_config(str(tmp_path / "home")) as instance:  # Dagster reads the file

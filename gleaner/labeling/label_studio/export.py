@@ -75,14 +75,15 @@ def parse_export(
     tasks: list[dict[str, Any]],
     labels: tuple[str, ...] | None = LABELS,
     *,
-    from_name: str | None = FROM_NAME,
+    from_name: str | None = None,
     task_id_fallback: bool = False,
 ) -> tuple[list[dict], list[dict]]:
     """Annotations as vote rows, plus a row with a reason for every annotation that cannot be used.
 
-    Our own projects key tasks by `data.record_id` and label through the `sentiment` control. To read any
-    project's export (`gleaner agreement`), pass `labels=None` (any choice), `from_name=None` (any choices
-    control) and `task_id_fallback=True` (tasks without a record id are named `task:<id>`).
+    Our own projects key tasks by `data.record_id` and label through the `label` control (`sentiment` in
+    projects made before datasets were declared: any choices control counts unless `from_name` names one).
+    To read any project's export (`gleaner agreement`), pass `labels=None` (any choice) and
+    `task_id_fallback=True` (tasks without a record id are named `task:<id>`).
     """
     votes, problems = [], []
     for _, annotation, row, problem in annotations(tasks, task_id_fallback):

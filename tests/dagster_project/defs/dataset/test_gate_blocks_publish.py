@@ -15,14 +15,26 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from dagster_project.defs.dataset.candidate import GATE_CHECKS, labeled_dataset
-from dagster_project.defs.dataset.publish import training_data
+from dagster_project.defs.dataset.candidate import gate_checks, labeled_dataset_asset
+from dagster_project.defs.dataset.publish import training_data_asset
+from dagster_project.lib.datasets import DATASETS
 from dagster_project.lib.partitions import with_partition
 from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.storage.versions import published_versions, read_manifest
 
 PARTITION = {"source": "acme", "date": "2026-11-20"}
+SPEC = DATASETS["review_sentiment"]
+GATE_CHECKS = gate_checks(SPEC)
+VERSIONS = Path("training_data") / SPEC.name
+
+
+def _spec(**gate):
+    return SPEC.model_copy(update={"gate": SPEC.gate.model_copy(update=gate)})
+
+
+def _table(name: str) -> str:
+    return f"{SPEC.name}/{name}"
 
 
 def _text(i: int) -> str:
@@ -74,19 +86,20 @@ def _votes(rating: list[str], lexicon: list[str], resolved: list[str]) -> pl.Dat
 def _seed(root: Path, labels: list[str], lexicon: list[str] | None = None, resolved: list[str] | None = None):
     warehouse = WarehouseResource(root=str(root))
     records = _records(labels)
-    warehouse.write("deduped_records", records, PARTITION)
-    warehouse.write("canonical_records", records.drop("cluster_id", "content_hash"), PARTITION)
+    warehouse.write(_table("deduped_records"), records, PARTITION)
+    warehouse.write(_table("canonical_records"), records.drop("cluster_id", "content_hash"), PARTITION)
     removals = pl.DataFrame(schema={"removed_id": pl.String, "kind": pl.String})
-    warehouse.write("near_duplicates", removals, PARTITION)
+    warehouse.write(_table("near_duplicates"), removals, PARTITION)
     votes = _votes(labels, lexicon or labels, resolved or labels)
-    warehouse.write("labels", with_partition(votes, PARTITION), PARTITION)  # as the labels asset writes it
+    warehouse.write(_table("labels"), with_partition(votes, PARTITION), PARTITION)  # as the labels asset writes it
     return warehouse, records
 
 
-def _run(warehouse: WarehouseResource, policy: PolicyResource | None = None) -> dg.ExecuteInProcessResult:
+def _run(warehouse: WarehouseResource, spec=None) -> dg.ExecuteInProcessResult:
+    spec = spec or SPEC
     return dg.materialize(
-        [labeled_dataset, training_data],
-        resources={"warehouse": warehouse, "policy": policy or PolicyResource()},
+        [labeled_dataset_asset(spec), training_data_asset(spec)[0]],
+        resources={"warehouse": warehouse, "policy": PolicyResource()},
         raise_on_error=False,
     )
 
@@ -102,10 +115,10 @@ def test_a_good_candidate_passes_every_check_and_publishes_v1(tmp_path: Path) ->
     warehouse, _ = _seed(tmp_path, BALANCED)
     result = _run(warehouse)
     assert result.success and _verdicts(result) == dict.fromkeys(GATE_CHECKS, True)
-    assert published_versions(warehouse.versions) == [1]
-    manifest = read_manifest(warehouse.versions, 1)
+    assert published_versions(warehouse.versions(SPEC.name)) == [1]
+    manifest = read_manifest(warehouse.versions(SPEC.name), 1)
     (partition,) = manifest["input_partitions"]
-    versions = warehouse.partition_data_versions("deduped_records")
+    versions = warehouse.partition_data_versions(_table("deduped_records"))
     assert manifest["input_partitions"][partition]["deduped_records"] == versions[partition]
 
 
@@ -116,8 +129,11 @@ def _mutate(case: str, tmp_path: Path):
         broken = records.with_columns(
             pl.when(pl.col("record_id") == "record-0003").then(9.0).otherwise(pl.col("rating")).alias("rating")
         )
-        warehouse.write("deduped_records", broken, PARTITION)
+        warehouse.write(_table("deduped_records"), broken, PARTITION)
         return warehouse, None
+    if case == "label_set":  # a label the dataset file does not declare (an edited file, a stale vote)
+        labels = ["mixed" if i == 5 else lab for i, lab in enumerate(BALANCED)]
+        return _seed(tmp_path, BALANCED, resolved=labels)[0], None
     if case == "kappa":  # the two rule sources disagree on a third of the records
         flipped = [
             ("negative" if lab == "positive" else "positive") if i % 3 == 0 else lab for i, lab in enumerate(BALANCED)
@@ -131,10 +147,10 @@ def _mutate(case: str, tmp_path: Path):
             pl.when(pl.col("record_id") < "record-0010").then(pl.lit("same")).otherwise(pl.col("content_hash"))
             .alias("content_hash")
         )  # fmt: skip
-        warehouse.write("deduped_records", leaky, PARTITION)
+        warehouse.write(_table("deduped_records"), leaky, PARTITION)
         return warehouse, None
     if case == "no_empty_split":  # four records: too few for a validation and a test split
-        return _seed(tmp_path, ["positive", "negative", "positive", "negative"])[0], PolicyResource(kappa_min_shared=2)
+        return _seed(tmp_path, ["positive", "negative", "positive", "negative"])[0], _spec(kappa_min_shared=2)
     raise AssertionError(case)
 
 
@@ -145,25 +161,25 @@ def test_each_failing_check_alone_blocks_the_version(case: str, tmp_path: Path) 
     verdicts = _verdicts(result)
     assert verdicts == {**dict.fromkeys(GATE_CHECKS, True), case: False}, verdicts
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert materialized == {"labeled_dataset"}  # the candidate is kept for inspection; nothing downstream
+    assert materialized == {_table("labeled_dataset")}  # the candidate is kept for inspection; nothing downstream
     alone = dg.materialize(  # publishing on its own re-runs the gate, whoever triggers it
-        [training_data], resources={"warehouse": warehouse, "policy": policy or PolicyResource()}, raise_on_error=False
+        [training_data_asset(policy or SPEC)[0]], resources={"warehouse": warehouse}, raise_on_error=False
     )
     assert not alone.success
-    assert published_versions(warehouse.versions) == []
+    assert published_versions(warehouse.versions(SPEC.name)) == []
     assert not (tmp_path / "training_data").exists()
 
 
 def test_oversampling_repeats_marked_train_rows_and_still_passes_the_gate(tmp_path: Path) -> None:
     warehouse, _ = _seed(tmp_path, ["positive"] * 48 + ["negative"] * 24)  # 2:1, over the 1.5 limit
-    result = _run(warehouse, PolicyResource(balance_strategy="oversample"))
+    result = _run(warehouse, _spec(balance_strategy="oversample"))
     assert result.success and _verdicts(result) == dict.fromkeys(GATE_CHECKS, True)
-    train = pl.read_parquet(tmp_path / "training_data" / "v1" / "train.parquet")
+    train = pl.read_parquet(tmp_path / VERSIONS / "v1" / "train.parquet")
     copies = train.filter(pl.col("oversampled"))
     assert copies.height > 0 and set(copies["label"]) == {"negative"}
     assert set(copies["record_id"]) <= set(train.filter(~pl.col("oversampled"))["record_id"])  # copies of train rows
     for split in ("validation", "test"):
-        assert not pl.read_parquet(tmp_path / "training_data" / "v1" / f"{split}.parquet")["oversampled"].any()
-    manifest = read_manifest(warehouse.versions, 1)
+        assert not pl.read_parquet(tmp_path / VERSIONS / "v1" / f"{split}.parquet")["oversampled"].any()
+    manifest = read_manifest(warehouse.versions(SPEC.name), 1)
     assert manifest["oversampled_rows"] == copies.height
-    assert "oversampling of train" in (tmp_path / "training_data" / "v1" / "README.md").read_text()
+    assert "oversampling of train" in (tmp_path / VERSIONS / "v1" / "README.md").read_text()

@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 from support.dedup_texts import chain, words  # chain: a ~ b ~ c at Jaccard >= 0.8, a and c below it
 
-from dagster_project.defs.dedup.assets import deduped_records
+from dagster_project.defs.dedup.assets import dedup_assets
+from dagster_project.lib.datasets import DATASETS
 from dagster_project.lib.partitions import partition_key
-from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.dedup.global_pass import GlobalDedup, global_dedup
 from gleaner.dedup.kernel import dedup
@@ -53,15 +53,19 @@ def partitions() -> dict[str, pl.DataFrame]:
     return {DAY1: frame(day1, DAY1), DAY2: frame(day2, DAY2)}
 
 
+DATASET = "review_sentiment"
+deduped_records = dedup_assets(DATASETS[DATASET])
+
+
 def materialize_in(root: Path, days: list[str]) -> WarehouseResource:
     warehouse = WarehouseResource(root=str(root))
     for day, records in partitions().items():
-        warehouse.write("canonical_records", records, {"source": "acme", "date": day})
+        warehouse.write(f"{DATASET}/canonical_records", records, {"source": "acme", "date": day})
     for day in days:
         result = dg.materialize(
             [deduped_records],
             partition_key=partition_key("acme", day),
-            resources={"warehouse": warehouse, "policy": PolicyResource()},
+            resources={"warehouse": warehouse},
         )
         assert result.success
         assert all(check.passed for check in result.get_asset_check_evaluations())
@@ -79,13 +83,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, WarehouseResourc
 
 
 def global_pass(warehouse: WarehouseResource) -> GlobalDedup:
-    deduped, canonical = warehouse.read_all("deduped_records"), warehouse.read_all("canonical_records")
+    deduped = warehouse.read_all(f"{DATASET}/deduped_records")
+    canonical = warehouse.read_all(f"{DATASET}/canonical_records")
     return global_dedup(deduped, 0.8, canonical)
 
 
 def test_per_partition_results_depend_on_the_order_but_the_global_pass_does_not(runs, tmp_path):
-    in_order = runs["in_order"].read_all("deduped_records")
-    reversed_ = runs["reversed"].read_all("deduped_records")
+    in_order = runs["in_order"].read_all(f"{DATASET}/deduped_records")
+    reversed_ = runs["reversed"].read_all(f"{DATASET}/deduped_records")
     # In order, day 2's copies go in favour of day 1; reversed, day 2 kept b and its copy (their originals had
     # not arrived) and removed c in b's favour, and day 1 could only report b and the copy as stale.
     assert set(in_order["record_id"]) - set(reversed_["record_id"]) == {"d2-c"}
@@ -109,19 +114,19 @@ def test_per_partition_results_depend_on_the_order_but_the_global_pass_does_not(
 
 
 def test_near_duplicates_log_and_metadata(runs):
-    removals = runs["in_order"].read_all("near_duplicates").sort("removed_id")
+    removals = runs["in_order"].read_all(f"{DATASET}/near_duplicates").sort("removed_id")
     rows = {r["removed_id"]: r for r in removals.iter_rows(named=True)}
     assert set(rows) == {"d2-b", "d2-copy"}
     assert (rows["d2-b"]["kept_id"], rows["d2-b"]["kind"]) == ("d1-a", "near")
     assert rows["d2-b"]["jaccard"] >= 0.8
     copy = rows["d2-copy"]
     assert (copy["kept_id"], copy["kind"], copy["jaccard"]) == ("d1-copy", "exact", 1.0)
-    canonical = runs["in_order"].read_all("canonical_records")
-    deduped = runs["in_order"].read_all("deduped_records")
+    canonical = runs["in_order"].read_all(f"{DATASET}/canonical_records")
+    deduped = runs["in_order"].read_all(f"{DATASET}/deduped_records")
     assert canonical.height == deduped.height + removals.height
 
 
 def test_rematerializing_a_partition_gives_the_same_rows(runs):
-    once = runs["in_order"].read("deduped_records", {"source": "acme", "date": DAY2})
-    twice = runs["twice"].read("deduped_records", {"source": "acme", "date": DAY2})
+    once = runs["in_order"].read(f"{DATASET}/deduped_records", {"source": "acme", "date": DAY2})
+    twice = runs["twice"].read(f"{DATASET}/deduped_records", {"source": "acme", "date": DAY2})
     assert once.equals(twice)

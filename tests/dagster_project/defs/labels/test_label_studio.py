@@ -11,8 +11,9 @@ import polars as pl
 import pytest
 from conftest import free_port
 
-from dagster_project.defs.labels.assets import human_labels, review_tasks
+from dagster_project.defs.labels.assets import human_labels_asset, review_tasks_asset
 from dagster_project.defs.labels.sensors import label_studio_sensor
+from dagster_project.lib.datasets import DATASETS
 from dagster_project.lib.partitions import partition_key
 from dagster_project.resources.label_studio import LabelStudioResource
 from dagster_project.resources.warehouse import WarehouseResource
@@ -75,7 +76,7 @@ def test_export_and_import_formats_match_label_studio_docs():
                 "model_version": "m1",
                 "score": 0.55,
                 "result": [
-                    {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["negative"]}}
+                    {"from_name": "label", "to_name": "text", "type": "choices", "value": {"choices": ["negative"]}}
                 ],
             }
         ],
@@ -96,13 +97,17 @@ def test_cursor_sees_new_and_edited_annotations_only():
     assert list(new_annotations(newer, cursor)) == ["r1"]
 
 
+DATASET = "review_sentiment"
+human_labels, review_tasks = human_labels_asset(DATASETS[DATASET]), review_tasks_asset(DATASETS[DATASET])
+
+
 def test_record_partitions_prefers_review_tasks_then_deduped_records(tmp_path: Path):
     warehouse = WarehouseResource(root=str(tmp_path))
     other = {"source": "acme", "date": "2026-11-21"}
-    warehouse.write("review_tasks", pl.DataFrame({"record_id": ["r1"]}), PARTITION)
-    warehouse.write("deduped_records", pl.DataFrame({"record_id": ["r1", "r2"]}), PARTITION)
-    warehouse.write("deduped_records", pl.DataFrame({"record_id": ["r3"]}), other)
-    found = record_partitions(warehouse.path, {"r1", "r2", "r3", "gone"})
+    warehouse.write(f"{DATASET}/review_tasks", pl.DataFrame({"record_id": ["r1"]}), PARTITION)
+    warehouse.write(f"{DATASET}/deduped_records", pl.DataFrame({"record_id": ["r1", "r2"]}), PARTITION)
+    warehouse.write(f"{DATASET}/deduped_records", pl.DataFrame({"record_id": ["r3"]}), other)
+    found = record_partitions(warehouse.path, {"r1", "r2", "r3", "gone"}, DATASET)
     assert found == {"r1": ("acme", "2026-11-20"), "r2": ("acme", "2026-11-20"), "r3": ("acme", "2026-11-21")}
 
 
@@ -129,7 +134,8 @@ def test_client_gives_up_after_bounded_retries(silent_port: int):
 
 def _warehouse_with_review(root: Path) -> WarehouseResource:
     warehouse = WarehouseResource(root=str(root))
-    warehouse.write("deduped_records", pl.DataFrame({"record_id": ["r1"], "text": ["meh"], "rating": [3.0]}), PARTITION)
+    records = pl.DataFrame({"record_id": ["r1"], "text": ["meh"], "rating": [3.0]})
+    warehouse.write(f"{DATASET}/deduped_records", records, PARTITION)
     resolved = {
         "record_id": ["r1"],
         "annotator_kind": ["resolved"],
@@ -138,7 +144,7 @@ def _warehouse_with_review(root: Path) -> WarehouseResource:
         "confidence": [0.5],
         "basis": ["rules conflict"],
     }
-    warehouse.write("labels", pl.DataFrame(resolved), PARTITION)
+    warehouse.write(f"{DATASET}/labels", pl.DataFrame(resolved), PARTITION)
     return warehouse
 
 
@@ -149,7 +155,8 @@ def test_server_down_fails_assets_cleanly_and_sensor_skips(tmp_path: Path):
     for asset in (review_tasks, human_labels):
         with pytest.raises(dg.Failure, match="did not answer"):
             dg.materialize([asset], partition_key=key, resources={"warehouse": warehouse, "label_studio": down})
-    assert not (warehouse.path / "review_tasks").exists() and not (warehouse.path / "human_labels").exists()
+    assert not (warehouse.path / DATASET / "review_tasks").exists()
+    assert not (warehouse.path / DATASET / "human_labels").exists()
 
     context = dg.build_sensor_context(
         instance=dg.DagsterInstance.ephemeral(), resources={"label_studio": down, "warehouse": warehouse}
@@ -177,7 +184,7 @@ def test_without_a_server_the_file_path_is_unchanged(tmp_path: Path, monkeypatch
     )
     assert (
         result.success
-        and (warehouse.path / "review_tasks/source=acme/date=2026-11-20/label_studio_import.json").exists()
+        and (warehouse.path / DATASET / "review_tasks/source=acme/date=2026-11-20/label_studio_import.json").exists()
     )
     skipped = label_studio_sensor(
         dg.build_sensor_context(resources={"label_studio": LabelStudioResource(), "warehouse": warehouse})

@@ -10,13 +10,15 @@ import polars as pl
 import pytest
 from fakes.anthropic_standin import AnthropicStandIn, bad_request, ok
 
-from dagster_project.defs.labels.assets import labels
+from dagster_project.defs.labels.assets import labels_asset
+from dagster_project.lib.datasets import DATASETS
 from dagster_project.lib.partitions import partition_key
 from dagster_project.resources.llm import LLMLabelerResource
-from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.labeling.agreement import fleiss
 
+DATASET = "review_sentiment"
+labels = labels_asset(DATASETS[DATASET])
 KEY = "sk-ant-asset-test-9Zq4SECRETvalue876543210"
 PARTITION = {"source": "acme", "date": "2026-11-20"}
 HEADPHONES = "I love these headphones, great sound. Questions to {}"
@@ -35,7 +37,7 @@ def _warehouse(root: Path, records: list[tuple[str, str, float]]) -> WarehouseRe
         [{"record_id": r, "text": t, "rating": s} for r, t, s in records],
         schema={"record_id": pl.String, "text": pl.String, "rating": pl.Float64},
     )
-    resource.write("deduped_records", frame, PARTITION)
+    resource.write(f"{DATASET}/deduped_records", frame, PARTITION)
     return resource
 
 
@@ -63,7 +65,7 @@ def _materialize(warehouse: WarehouseResource, llm: LLMLabelerResource) -> tuple
     result = dg.materialize(
         [labels],
         partition_key=partition_key(PARTITION["source"], PARTITION["date"]),
-        resources={"warehouse": warehouse, "llm": llm, "policy": PolicyResource()},
+        resources={"warehouse": warehouse, "llm": llm},
         instance=instance,
     )
     assert result.success
@@ -72,7 +74,7 @@ def _materialize(warehouse: WarehouseResource, llm: LLMLabelerResource) -> tuple
 
 
 def _metadata(result: dg.ExecuteInProcessResult) -> dict[str, object]:
-    [materialization] = result.asset_materializations_for_node("labels")
+    [materialization] = result.asset_materializations_for_node(f"{DATASET}__labels")
     return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
 
 
@@ -93,7 +95,7 @@ def test_llm_votes_land_as_rows_stop_early_and_are_paid_for_once(
     assert _calls_for(api, "blender") == 3
     assert "ann@example.com" not in api.everything_received() and "[EMAIL]" in api.everything_received()
 
-    frame = warehouse.read("labels", PARTITION)
+    frame = warehouse.read(f"{DATASET}/labels", PARTITION)
     votes = frame.filter(pl.col("annotator_kind") == "llm")
     assert votes.height == 2 + 2 + 3 + 2
     assert votes.filter(pl.col("record_id") == "r3").sort("annotator")["label"].to_list() == [
@@ -132,7 +134,7 @@ def test_llm_votes_land_as_rows_stop_early_and_are_paid_for_once(
     metadata_again = _metadata(again)
     assert (metadata_again["llm_calls"], metadata_again["llm_cache_hits"]) == (0, calls)
     assert metadata_again["llm_estimated_cost_usd"] == 0.0
-    assert warehouse.read("labels", PARTITION).drop("reason").equals(frame.drop("reason"))
+    assert warehouse.read(f"{DATASET}/labels", PARTITION).drop("reason").equals(frame.drop("reason"))
 
     captured = capfd.readouterr()
     for surface in (logs, logs_again, repr(metadata), repr(metadata_again), captured.out, captured.err):
@@ -148,7 +150,7 @@ def test_an_error_that_echoes_the_key_is_redacted_in_rows_and_logs(
 
     assert api.message_requests()[0].headers["Authorization"] == f"Bearer {KEY}"  # it was sent, and echoed
     assert _calls_for(api, "echo") == 3  # the failed vote needs a third one
-    votes = warehouse.read("labels", PARTITION).filter(pl.col("annotator_kind") == "llm")
+    votes = warehouse.read(f"{DATASET}/labels", PARTITION).filter(pl.col("annotator_kind") == "llm")
     [failed] = votes.filter(pl.col("label").is_null()).to_dicts()
     assert "[REDACTED]" in failed["reason"] and "[REDACTED]" in logs
     assert _metadata(result)["llm_failed_votes"] == 1
@@ -165,7 +167,7 @@ def test_without_a_key_the_labeler_is_off_says_so_once_and_the_rest_runs(warehou
     assert logs.count("LLM labeler off") == 1
     metadata = _metadata(result)
     assert metadata["llm_enabled"] is False and "llm_calls" not in metadata
-    frame = warehouse.read("labels", PARTITION)
+    frame = warehouse.read(f"{DATASET}/labels", PARTITION)
     assert frame.filter(pl.col("annotator_kind") == "llm").is_empty()
     resolved = frame.filter(pl.col("annotator_kind") == "resolved")
     assert resolved.height == len(RECORDS)
