@@ -35,6 +35,7 @@ from gleaner.labeling.span_partition import (
     SpanLabelPolicy,
     SpanPartitionLabels,
     label_span_partition,
+    source_span_votes,
     span_human_labels,
     span_review_queue,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "review_queue",
     "scrub",
     "source_agreement",
+    "source_span_votes",
     "span_human_labels",
     "span_review_queue",
 ]
