@@ -14,13 +14,17 @@ from collections.abc import Callable, Sequence
 import dagster as dg
 from pydantic import Field
 
-from gleaner.datasets import ClassificationSpec, spec_hash
+from gleaner.datasets import DatasetSpec
 from gleaner.labeling import RecordView
-from gleaner.labeling.llm import LLMLabeler, LLMLabelerConfig, ModelPrice, ParquetLabelCache, system_prompt
-
-
-def annotator_name(model: str, vote_index: int) -> str:
-    return f"llm:{model}:vote{vote_index}"
+from gleaner.labeling.llm import (
+    LLMLabeler,
+    LLMLabelerConfig,
+    ModelPrice,
+    ParquetLabelCache,
+    span_vote_rows,
+    vote_annotator,
+)
+from gleaner.labeling.llm.votes import LLMResult
 
 
 class LLMLabelerResource(dg.ConfigurableResource):
@@ -44,24 +48,16 @@ class LLMLabelerResource(dg.ConfigurableResource):
     def enabled(self) -> bool:
         return bool(self.api_key)
 
-    def prompt_version_of(self, spec: ClassificationSpec) -> str:
-        """Changes whenever the dataset's declaration does (labels, guidelines, examples, LLM policy), so a
-        cached answer to an older prompt is never reused."""
-        return f"{spec.name}-{spec_hash(spec)[:12]}"
-
-    def labeler_config(self, spec: ClassificationSpec) -> LLMLabelerConfig:
-        return LLMLabelerConfig(
+    def labeler_config(self, spec: DatasetSpec) -> LLMLabelerConfig:
+        """The deployment's settings asking `spec`'s task: its prompt, tool, labels, votes and a prompt version
+        carrying the spec's hash, so a cached answer to an older declaration is never reused."""
+        base = LLMLabelerConfig(
             api_key=self.api_key or "",
             base_url=self.base_url,
-            model=spec.llm.model or self.model,
-            votes=spec.llm.votes,
-            labels=spec.label_names,
-            system_prompt=system_prompt(spec) + (f"\n\n{spec.llm.instructions}" if spec.llm.instructions else ""),
-            tool_name=spec.llm.tool_name,
-            max_tokens=spec.llm.max_tokens,
-            max_concurrency=self.max_concurrency,
-            prompt_version=self.prompt_version_of(spec),
+            model=self.model,
+            prompt_version="unset",
             confidence_threshold=spec.review.routing_threshold,
+            max_concurrency=self.max_concurrency,
             max_retries=self.max_retries,
             timeout_seconds=self.timeout_seconds,
             prices={
@@ -73,13 +69,14 @@ class LLMLabelerResource(dg.ConfigurableResource):
             batch_poll_interval_seconds=self.batch_poll_interval_seconds,
             batch_max_wait_seconds=self.batch_max_wait_seconds,
         )
+        return spec.labeler_config(base)
 
     def vote_rows(
         self,
         records: Sequence[RecordView],
         cache_dir: str,
         log: Callable[[str], None],
-        spec: ClassificationSpec,
+        spec: DatasetSpec,
     ) -> tuple[list[dict], dict[str, object]]:
         """One row per LLM vote (failed votes carry their reason), plus usage metadata for the asset.
 
@@ -98,19 +95,10 @@ class LLMLabelerResource(dg.ConfigurableResource):
             results = labeler.label_many([(r.record_id, r.text) for r in records])
             usage = labeler.usage
         cache.flush()
-        rows = [
-            {
-                "record_id": result.record_id,
-                "annotator": annotator_name(result.model, vote.index),
-                "annotator_kind": "llm",
-                "label": vote.label if vote.ok else None,
-                "confidence": vote.confidence if vote.ok else None,
-                "reason": vote.error or vote.reason,
-                "conditional": vote.index >= config.majority,
-            }
-            for result in results
-            for vote in result.votes
-        ]
+        if spec.task == "spans":
+            rows = span_vote_rows(results, {r.record_id: r.text for r in records}, config.majority)
+        else:
+            rows = _label_rows(results, config.majority)
         metadata: dict[str, object] = {
             "llm_enabled": True, "llm_model": config.model, "llm_prompt_version": config.prompt_version,
         }  # fmt: skip
@@ -121,3 +109,19 @@ class LLMLabelerResource(dg.ConfigurableResource):
             metadata["llm_estimated_cost_usd"] = f"unknown: no price configured for {config.model}"
         metadata["llm_calls_per_record"] = round(usage.calls_per_record, 3)
         return rows, metadata
+
+
+def _label_rows(results: Sequence[LLMResult], majority: int) -> list[dict]:
+    return [
+        {
+            "record_id": result.record_id,
+            "annotator": vote_annotator(result.model, vote.index),
+            "annotator_kind": "llm",
+            "label": vote.label if vote.ok else None,
+            "confidence": vote.confidence if vote.ok else None,
+            "reason": vote.error or vote.reason,
+            "conditional": vote.index >= majority,
+        }
+        for result in results
+        for vote in result.votes
+    ]

@@ -1,14 +1,24 @@
 """From labelled partitions to published versions: the candidate, its gate, and immutable `training_data_vN`.
 
-The public surface: `build_candidate` (global dedup, cluster splits, balancing, the gate's verdicts)
-and `release` (gate again, Parquet per split, manifest, card, publish into `gleaner.storage`'s immutable
-versions). Splitting, balancing, the checks and the card stay beneath.
+The public surface: `build_candidate` (global dedup, cluster splits, balancing, the gate's verdicts), its
+span twin `build_span_candidate` (no balancing; spans, tokens and BIO tags), and `release` (gate again,
+Parquet per split, manifest, card, publish into `gleaner.storage`'s immutable versions). Splitting,
+balancing, the checks and the card stay beneath.
 """
 
 from gleaner.dataset.candidate import Candidate, CandidatePolicy, build_candidate
-from gleaner.dataset.card import label_section, render_card
-from gleaner.dataset.gate import CheckVerdict, GatePolicy, check_label_set, check_span_f1, run_gate
+from gleaner.dataset.card import definition_manifest, label_section, render_card
+from gleaner.dataset.gate import (
+    CheckVerdict,
+    GatePolicy,
+    SpanGatePolicy,
+    check_label_set,
+    check_span_f1,
+    run_gate,
+    run_span_gate,
+)
 from gleaner.dataset.release import TRAINING_COLUMNS, GateFailed, Release, release, training_frame
+from gleaner.dataset.span_candidate import SpanCandidatePolicy, build_span_candidate
 from gleaner.dataset.splitting import SPLITS, SplitRatios
 
 __all__ = [
@@ -20,13 +30,18 @@ __all__ = [
     "GateFailed",
     "GatePolicy",
     "Release",
+    "SpanCandidatePolicy",
+    "SpanGatePolicy",
     "SplitRatios",
     "build_candidate",
+    "build_span_candidate",
     "check_label_set",
     "check_span_f1",
+    "definition_manifest",
     "label_section",
     "release",
     "render_card",
     "run_gate",
+    "run_span_gate",
     "training_frame",
 ]

@@ -74,6 +74,31 @@ def _split_and_balance(labelled: pl.DataFrame, policy: CandidatePolicy) -> list[
     ]
 
 
+def input_partitions(input_versions: dict[str, dict[str, str]]) -> dict[str, dict[str, str | None]]:
+    """partition -> {asset: data version}, for the manifest."""
+    return {
+        partition: {asset: versions.get(partition) for asset, versions in input_versions.items()}
+        for partition in sorted(input_versions["deduped_records"])
+    }
+
+
+def dedup_summary(canonical: pl.DataFrame, removals: pl.DataFrame | None, global_removed: int) -> dict[str, int]:
+    kinds = Counter(removals["kind"].to_list()) if removals is not None else Counter()
+    return {
+        "canonical_records": canonical.height,
+        "exact_removed": kinds["exact"],
+        "near_removed": kinds["near"],
+        "rescrapes_removed": kinds["rescrape"],
+        "global_pass_removed": global_removed,
+    }
+
+
+def reinstated_partitions(canonical: pl.DataFrame, reinstated_ids: list[str]) -> list[str]:
+    """The partitions to re-run to bring in records the global pass keeps but their partition removed."""
+    reinstated = canonical.filter(pl.col("record_id").is_in(reinstated_ids))
+    return sorted({f"{r['partition_date']}|{r['source']}" for r in reinstated.iter_rows(named=True)})
+
+
 def build_candidate(
     deduped: pl.DataFrame,
     votes: pl.DataFrame,
@@ -86,8 +111,6 @@ def build_candidate(
     """`input_versions`: asset -> {partition -> data version} of `deduped_records` and `labels`; `settle`
     where the global dedup pass runs (`gleaner.dedup.global_pass.Settle`)."""
     settled = global_dedup(deduped, policy.dedup_threshold, canonical, settle)
-    reinstated = canonical.filter(pl.col("record_id").is_in(settled.reinstated_ids))
-    reinstated_partitions = sorted({f"{r['partition_date']}|{r['source']}" for r in reinstated.iter_rows(named=True)})
     joined = settled.survivors.join(_resolved_labels(votes), on=["record_id", "source", "partition_date"], how="left")
     pending = joined.filter(pl.col("label").is_null())
     labelled = joined.filter(pl.col("label").is_not_null())
@@ -99,24 +122,14 @@ def build_candidate(
 
     schema = labelled.schema | {"split": pl.String, "oversampled": pl.Boolean}
     frame = pl.DataFrame(balanced, schema=schema, orient="row").sort(["split", "record_id", "oversampled"])
-    kinds = Counter(removals["kind"].to_list()) if removals is not None else Counter()
-    partitions = {
-        partition: {asset: versions.get(partition) for asset, versions in input_versions.items()}
-        for partition in sorted(input_versions["deduped_records"])
-    }
     summary = {
         "agreement": agreement,
         "agreement_overall": {k: v for k, v in report.items() if k != "cohen"},
-        "input_partitions": partitions,
+        "input_partitions": input_partitions(input_versions),
         "pending_review": pending.height,
-        "dedup": {
-            "canonical_records": canonical.height,
-            "exact_removed": kinds["exact"],
-            "near_removed": kinds["near"],
-            "rescrapes_removed": kinds["rescrape"],
-            "global_pass_removed": settled.removed,
-        },
+        "dedup": dedup_summary(canonical, removals, settled.removed),
         "balanced_away": labelled.height - (len(balanced) - oversampled),
         "oversampled": oversampled,
     }
-    return Candidate(frame, verdicts, summary, report, settled.reinstated_ids, reinstated_partitions, settled.removed)
+    reinstated = reinstated_partitions(canonical, settled.reinstated_ids)
+    return Candidate(frame, verdicts, summary, report, settled.reinstated_ids, reinstated, settled.removed)

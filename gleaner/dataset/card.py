@@ -7,6 +7,7 @@ keeps the card one file, hashed in the manifest like the data, with nothing else
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from gleaner.labeling.task import TaskDefinition
@@ -61,15 +62,43 @@ def _agreement(manifest: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_card(manifest: dict[str, Any]) -> str:
-    name = manifest["name"]
-    counts = manifest["rows_per_split_and_class"]
-    classes = manifest["class_distribution"]
-    total = sum(classes.values())
-    lines = [
-        f"# {name}",
+def _dedup(manifest: dict[str, Any]) -> list[str]:
+    dedup = manifest["dedup"]
+    before = dedup["canonical_records"]
+    return [
         "",
-        "Product-review sentiment data built by Gleaner from web scrapes. Immutable: this folder never",
+        "## Deduplication",
+        "",
+        f"- records before dedup: {dedup['canonical_records']}",
+        f"- exact duplicates removed: {dedup['exact_removed']} ({_rate(dedup['exact_removed'], before)})",
+        f"- near duplicates removed: {dedup['near_removed']} ({_rate(dedup['near_removed'], before)})",
+        f"- re-scrapes of records already kept (same review on another day): {dedup.get('rescrapes_removed', 0)}",
+        f"- removed by the global pass across partitions: {dedup['global_pass_removed']}"
+        f" ({_rate(dedup['global_pass_removed'], before)})",
+    ]
+
+
+def _closing(manifest: dict[str, Any], limits: list[str]) -> list[str]:
+    """Deduplication, known limits (pending review first, then `limits`) and the code version."""
+    pending = manifest["pending_review"]
+    return [
+        *_dedup(manifest),
+        "",
+        "## Known limits",
+        "",
+        f"- {pending} records still waiting for human review are left out, never guessed.",
+        *limits,
+        "",
+        f"Code version `{manifest['code_version']}`.",
+        "",
+    ]
+
+
+def _opening(manifest: dict[str, Any], what: str) -> list[str]:
+    return [
+        f"# {manifest['name']}",
+        "",
+        f"{what} built by Gleaner from web scrapes. Immutable: this folder never",
         "changes; a change of content is published as a new version.",
         "",
         "## Sources",
@@ -77,6 +106,28 @@ def render_card(manifest: dict[str, Any]) -> str:
         "Input partitions with the data version (sha256 of the Parquet file) of each input:",
         "",
         *_sources(manifest["input_partitions"]),
+    ]
+
+
+def _labels(manifest: dict[str, Any]) -> list[str]:
+    """The declaration's label section, when the manifest carries it (`definition_manifest`)."""
+    definition = manifest.get("definition")
+    if not definition:
+        return []
+    labels = [SimpleNamespace(**label) for label in definition["labels"]]
+    return ["", label_section(SimpleNamespace(**{**definition, "labels": labels})).rstrip()]
+
+
+def render_card(manifest: dict[str, Any]) -> str:
+    if manifest.get("task") == "spans":
+        return _span_card(manifest)
+    name = manifest["name"]
+    counts = manifest["rows_per_split_and_class"]
+    classes = manifest["class_distribution"]
+    total = sum(classes.values())
+    lines = [
+        *_opening(manifest, "Product-review sentiment data"),
+        *_labels(manifest),
         "",
         "## Rows per split and class",
         "",
@@ -89,30 +140,77 @@ def render_card(manifest: dict[str, Any]) -> str:
     lines += ["", "## Class distribution", "", *_pie(f"{name} ({total} rows)", classes)]
     lines += ["", "## Agreement (Cohen's kappa on shared records)", ""]
     lines += _agreement(manifest) or ["- none"]
-    dedup = manifest["dedup"]
-    before = dedup["canonical_records"]
-    lines += [
-        "",
-        "## Deduplication",
-        "",
-        f"- records before dedup: {dedup['canonical_records']}",
-        f"- exact duplicates removed: {dedup['exact_removed']} ({_rate(dedup['exact_removed'], before)})",
-        f"- near duplicates removed: {dedup['near_removed']} ({_rate(dedup['near_removed'], before)})",
-        f"- re-scrapes of records already kept (same review on another day): {dedup.get('rescrapes_removed', 0)}",
-        f"- removed by the global pass across partitions: {dedup['global_pass_removed']}"
-        f" ({_rate(dedup['global_pass_removed'], before)})",
-        "",
-        "## Known limits",
-        "",
-        f"- {manifest['pending_review']} records still waiting for human review are left out, never guessed.",
+    limits = [
         _balancing(manifest),
         "- Labels come from rules, LLM votes where enabled, and human review; see the label policy in",
         "  `manifest.json`.",
-        "",
-        f"Code version `{manifest['code_version']}`.",
-        "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + _closing(manifest, limits))
+
+
+def _span_agreement(manifest: dict[str, Any]) -> list[str]:
+    policy = manifest.get("label_policy") or {}
+    gated = {" ~ ".join(sorted(pair)) for pair in policy.get("kappa_pairs", [])}
+    lines = []
+    for row in manifest["agreement"]:
+        gate = ", gated" if " ~ ".join(sorted(row["pair"].split(" ~ "))) in gated else ""
+        lines.append(
+            f"- {row['pair']}: span F1 {row['span_f1']}, token kappa {row['kappa']} "
+            f"(n={row['n_shared']} records, {row['n_tokens']} tokens{gate})"
+        )
+    return lines
+
+
+def _span_card(manifest: dict[str, Any]) -> str:
+    """A span dataset's card: records and spans per split and label, and span agreement per source pair."""
+    per_split = manifest["span_counts_per_split_and_label"]
+    labels = sorted(manifest["span_distribution"])
+    rows = manifest["rows_per_split"]
+    lines = [
+        *_opening(manifest, "Named-entity (span) data"),
+        *_labels(manifest),
+        "",
+        "## Spans per split and label",
+        "",
+        "| split | records | " + " | ".join(labels) + " | spans |",
+        "|---|---|" + "---|" * (len(labels) + 1),
+    ]
+    for split, counts in per_split.items():
+        cells = [str(counts.get(label, 0)) for label in labels]
+        lines.append(f"| {split} | {rows[split]} | " + " | ".join(cells) + f" | {sum(counts.values())} |")
+    total = sum(manifest["span_distribution"].values())
+    lines += [
+        "",
+        "## Span distribution",
+        "",
+        *_pie(f"{manifest['name']} ({total} spans)", manifest["span_distribution"]),
+    ]
+    lines += ["", "## Agreement (span F1 exact match, token-level Cohen's kappa)", ""]
+    lines += _span_agreement(manifest) or ["- none"]
+    limits = [
+        "- Not class-balanced: a record holds many entities or none; splits follow dedup clusters.",
+        "- Columns `spans` (character offsets into the labeled field), `tokens` and BIO `ner_tags`.",
+    ]
+    return "\n".join(lines + _closing(manifest, limits))
+
+
+def definition_manifest(definition: TaskDefinition) -> dict[str, Any]:
+    """The declaration as the manifest keeps it (and `_labels` reads it back for the card)."""
+    return {
+        "name": definition.name,
+        "description": definition.description,
+        "task": definition.task,
+        "input": definition.input,
+        "labels": [
+            {
+                "name": label.name,
+                "guideline": label.guideline,
+                "positive_examples": list(label.positive_examples),
+                "negative_examples": list(label.negative_examples),
+            }
+            for label in definition.labels
+        ],
+    }
 
 
 def label_section(definition: TaskDefinition) -> str:

@@ -30,6 +30,29 @@ class GatePolicy:
 
 
 @dataclass(frozen=True)
+class SpanGatePolicy:
+    """A span dataset's gate: its record model and label set, and which source pairs must agree how well
+    (token-level kappa, and span F1 when a threshold is set)."""
+
+    record_model: type[BaseModel]
+    labels: tuple[str, ...]
+    input_field: str = "text"
+    kappa_pairs: tuple[tuple[str, str], ...] = ()
+    kappa_threshold: float = 0.8
+    kappa_min_shared: int = 10
+    span_f1_threshold: float | None = None
+    near_duplicate_threshold: float = 0.8
+
+    def pairs_policy(self) -> GatePolicy:
+        return GatePolicy(
+            kappa_pairs=self.kappa_pairs,
+            kappa_threshold=self.kappa_threshold,
+            kappa_min_shared=self.kappa_min_shared,
+            near_duplicate_threshold=self.near_duplicate_threshold,
+        )
+
+
+@dataclass(frozen=True)
 class CheckVerdict:
     name: str
     passed: bool
@@ -47,6 +70,23 @@ def _invalid(model: type[BaseModel], row: dict) -> str | None:
 
 def check_schema(rows: list[dict], model: type[BaseModel] = ProductReview) -> CheckVerdict:
     bad = [f"{row.get('record_id')}: {reason}" for row in rows if (reason := _invalid(model, row))]
+    return CheckVerdict(
+        "schema",
+        not bad,
+        f"every row validates against the {model.__name__} model",
+        {"invalid_rows": len(bad), "examples": bad[:5]},
+    )
+
+
+def check_record_schema(rows: list[dict], model: type[BaseModel]) -> CheckVerdict:
+    """Every row's fields of `model` validate against it (a span dataset's declared record)."""
+    bad = []
+    for row in rows:
+        try:
+            model.model_validate({k: v for k, v in row.items() if k in model.model_fields})
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors())
+            bad.append(f"{row.get('record_id')}: {problems}")
     return CheckVerdict(
         "schema",
         not bad,
@@ -130,6 +170,22 @@ def check_span_f1(agreement: list[dict], policy: GatePolicy, threshold: float) -
     )
 
 
+def check_span_agreement(agreement: list[dict], policy: SpanGatePolicy) -> CheckVerdict:
+    """Token kappa >= the kappa threshold and, when set, span F1 >= its threshold, for each gated pair; a
+    dataset that gates no pair passes and says so."""
+    if not policy.kappa_pairs:
+        return CheckVerdict("span_agreement", True, "no source pairs are gated", {"note": "no gated pairs"})
+    verdicts = [check_kappa(agreement, policy.pairs_policy())]
+    if policy.span_f1_threshold is not None:
+        verdicts.append(check_span_f1(agreement, policy.pairs_policy(), policy.span_f1_threshold))
+    return CheckVerdict(
+        "span_agreement",
+        all(v.passed for v in verdicts),
+        "; ".join(v.description for v in verdicts),
+        {v.name: v.details for v in verdicts},
+    )
+
+
 def check_class_balance(rows: list[dict], policy: GatePolicy) -> CheckVerdict:
     ratios = {}
     for split in SPLITS:
@@ -199,5 +255,18 @@ def run_gate(rows: list[dict], agreement: list[dict], policy: GatePolicy) -> lis
         check_kappa(agreement, policy),
         check_class_balance(rows, policy),
         check_no_split_leak(rows, policy),
+        check_no_empty_split(rows),
+    ]
+
+
+def run_span_gate(rows: list[dict], agreement: list[dict], policy: SpanGatePolicy) -> list[CheckVerdict]:
+    """A span candidate's checks: no class balance (a record has many labels or none); the leak check
+    compares the labeled field."""
+    texts = [{**r, "text": r.get(policy.input_field)} for r in rows]
+    return [
+        check_record_schema(rows, policy.record_model),
+        check_label_set(rows, policy.labels, task="spans"),
+        check_span_agreement(agreement, policy),
+        check_no_split_leak(texts, policy.pairs_policy()),
         check_no_empty_split(rows),
     ]

@@ -15,9 +15,11 @@ from typing import Any
 import polars as pl
 
 from gleaner.code_version import source_fingerprint
-from gleaner.dataset.card import render_card
-from gleaner.dataset.gate import GatePolicy, run_gate
+from gleaner.dataset.card import definition_manifest, render_card
+from gleaner.dataset.gate import GatePolicy, SpanGatePolicy, run_gate, run_span_gate
+from gleaner.dataset.span_candidate import span_counts, span_training_columns
 from gleaner.dataset.splitting import SPLITS
+from gleaner.labeling.task import TaskDefinition
 from gleaner.storage.backends import Store
 from gleaner.storage.versions import PublishOutcome, publish
 from gleaner.storage.warehouse import parquet_bytes
@@ -64,40 +66,72 @@ def rows_per_split_and_class(frame: pl.DataFrame) -> dict[str, dict[str, int]]:
     return {s: dict(sorted(Counter(frame.filter(pl.col("split") == s)["label"].to_list()).items())) for s in SPLITS}
 
 
+def _span_fields(frame: pl.DataFrame) -> dict[str, Any]:
+    per_split = span_counts(frame.select("split", "spans").to_dicts())
+    total: Counter[str] = Counter()
+    for counts in per_split.values():
+        total.update(counts)
+    return {
+        "task": "spans",
+        "rows": frame.height,
+        "rows_per_split": {s: int((frame["split"] == s).sum()) for s in SPLITS},
+        "span_counts_per_split_and_label": per_split,
+        "span_distribution": dict(sorted(total.items())),
+    }
+
+
 def release(
     versions: Store,
     candidate: pl.DataFrame,
     summary: dict[str, Any],
-    gate: GatePolicy,
+    gate: GatePolicy | SpanGatePolicy,
     policy_manifest: dict[str, Any],
     dataset: str = "training_data",
     declaration: str | None = None,
+    definition: TaskDefinition | None = None,
 ) -> Release:
     """Publish the candidate as the next version, or name the latest when its content is the same.
 
-    `declaration` (the dataset file's hashed fields as JSON) is published as `dataset.json` and so is part
-    of the content: a changed guideline or label set is a new version even when no row changed."""
-    failed = [v for v in run_gate(candidate.to_dicts(), summary["agreement"], gate) if not v.passed]
+    A `SpanGatePolicy` says the candidate is a span dataset (`build_span_candidate`): its own gate, its
+    columns, span counts per split and label in the manifest. With `definition`, the manifest carries the
+    task and labels with their guidelines, and the card shows them. `declaration` (the dataset file's hashed
+    fields as JSON) is published as `dataset.json` and so is part of the content: a changed guideline or
+    label set is a new version even when no row changed."""
+    spans = isinstance(gate, SpanGatePolicy)
+    rows = candidate.to_dicts()
+    verdicts = run_span_gate(rows, summary["agreement"], gate) if spans else run_gate(rows, summary["agreement"], gate)
+    failed = [v for v in verdicts if not v.passed]
     if failed:
         raise GateFailed(
             "candidate fails its gate; nothing published: "
             + "; ".join(f"{v.name}: {json.dumps(v.details, default=str)}" for v in failed)
         )
-    frame = training_frame(candidate)
+    if spans:
+        columns = span_training_columns(gate, candidate.columns)
+        frame = candidate.select(columns).sort(["split", "record_id"])
+    else:
+        frame = training_frame(candidate)
     data_files = {f"{s}.parquet": parquet_bytes(frame.filter(pl.col("split") == s)) for s in SPLITS}
     if declaration is not None:
         data_files["dataset.json"] = declaration.encode("utf-8")
-    manifest_fields = {
-        "rows": frame.height,
-        "rows_per_split_and_class": rows_per_split_and_class(frame),
-        "class_distribution": dict(sorted(Counter(frame["label"].to_list()).items())),
+    common = {
         "agreement": summary["agreement"],
-        "agreement_overall": summary.get("agreement_overall"),
         "input_partitions": summary["input_partitions"],
         "dedup": summary["dedup"],
         "pending_review": summary["pending_review"],
-        "oversampled_rows": int(frame["oversampled"].sum()),
         "label_policy": policy_manifest,
         "code_version": source_fingerprint(),
+        **({"definition": definition_manifest(definition)} if definition is not None else {}),
     }
-    return Release(publish(versions, data_files, manifest_fields, render_card=render_card, dataset=dataset), frame)
+    if spans:
+        fields = _span_fields(frame)
+    else:
+        fields = {
+            "rows": frame.height,
+            "rows_per_split_and_class": rows_per_split_and_class(frame),
+            "class_distribution": dict(sorted(Counter(frame["label"].to_list()).items())),
+            "agreement_overall": summary.get("agreement_overall"),
+            "oversampled_rows": int(frame["oversampled"].sum()),
+        }
+    outcome = publish(versions, data_files, {**fields, **common}, render_card=render_card, dataset=dataset)
+    return Release(outcome, frame)

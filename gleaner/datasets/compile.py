@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from gleaner.datasets.rules import FieldThresholdRule
 from gleaner.datasets.spec import ClassificationSpec, SpansSpec
-from gleaner.labeling import LabelingFunction, RecordView, registered_functions
+from gleaner.labeling import LabelingFunction, RecordView, SpanFunction, registered_functions
 from gleaner.labeling.spans import Span, resolve_overlaps, span_at
 
-SpanFunction = Callable[[RecordView], list[Span]]
 _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
 
 

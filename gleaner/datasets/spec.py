@@ -15,11 +15,12 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from gleaner.dataset import CandidatePolicy, GatePolicy
+from gleaner.dataset import CandidatePolicy, GatePolicy, SpanCandidatePolicy, SpanGatePolicy, SplitRatios
+from gleaner.datasets.hashing import spec_hash
 from gleaner.datasets.policies import GateSettings, LLMPolicy, ReviewPolicy
 from gleaner.datasets.records import fields_of_type, record_model
 from gleaner.datasets.rules import ClassificationRule, FieldThresholdRule, SpanRule
-from gleaner.labeling import LabelPolicy, registered_functions
+from gleaner.labeling import LabelPolicy, SpanLabelPolicy, registered_functions
 from gleaner.sources import SLUG
 
 
@@ -76,6 +77,23 @@ class _Dataset(BaseModel):
     def registered(cls) -> Mapping[str, Any]:
         """The Python functions a file of this task may name."""
         return {}
+
+    def labeler_config(self, base: Any) -> Any:
+        """The deployment's `LLMLabelerConfig` asking this dataset: its prompt, tool, labels, `llm` policy,
+        and a prompt version carrying `spec_hash`. (The LLM package is imported here, when asked for: the
+        Anthropic SDK takes seconds to import and loading dataset files must not pay for it.)"""
+        from gleaner.labeling.llm import dataset_config
+
+        llm = self.llm
+        settings = {"votes": llm.votes, "max_tokens": llm.max_tokens, "tool_name": llm.tool_name}
+        return dataset_config(
+            base,
+            self,
+            spec_hash(self),
+            allow_overlaps=getattr(self, "allow_overlaps", False),
+            instructions=llm.instructions,
+            **settings | ({"model": llm.model} if llm.model else {}),
+        )
 
     @field_validator("sources")
     @classmethod
@@ -162,6 +180,30 @@ class SpansSpec(_Dataset):
     task: Literal["spans"] = "spans"
     allow_overlaps: bool = Field(default=False, description="Whether two spans may share a character.")
     rules: tuple[SpanRule, ...] = ()
+
+    def label_policy(self) -> SpanLabelPolicy:
+        """Machine spans label a record alone when `review.min_agreeing_rules` sources voted and their mean
+        pairwise span F1 reaches `review.routing_threshold`."""
+        return SpanLabelPolicy(
+            min_votes=self.review.min_agreeing_rules, confidence_threshold=self.review.routing_threshold
+        )
+
+    def candidate_policy(self) -> SpanCandidatePolicy:
+        gate, ratios = self.gate, self.gate.split_ratios
+        return SpanCandidatePolicy(
+            gate=SpanGatePolicy(
+                record_model=self.record_model,
+                labels=self.label_names,
+                input_field=self.input,
+                kappa_pairs=gate.kappa_pairs,
+                kappa_threshold=gate.kappa_threshold,
+                kappa_min_shared=gate.kappa_min_shared,
+                span_f1_threshold=gate.span_f1_threshold,
+                near_duplicate_threshold=gate.dedup_threshold,
+            ),
+            ratios=SplitRatios(ratios.train, ratios.validation, ratios.test),
+            dedup_threshold=gate.dedup_threshold,
+        )
 
 
 DatasetSpec = Annotated[ClassificationSpec | SpansSpec, Field(discriminator="task")]

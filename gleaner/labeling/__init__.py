@@ -1,6 +1,7 @@
 """Annotation sources and how their votes become one label.
 
-The public surface: the partition step (`label_partition`, `human_labels`, `review_queue`), the label policy
+The public surface: the partition step (`label_partition`, `human_labels`, `review_queue`) and its span twin
+(`label_span_partition`, `span_human_labels`, `span_review_queue`), the label policy
 and per-record resolution, labeling functions and their registry, agreement between sources and
 Snorkel-style LF analysis. The LLM labeler (`gleaner.labeling.llm`) and Label Studio
 (`gleaner.labeling.label_studio`) are subpackages with their own surfaces, imported where used: the
@@ -27,23 +28,40 @@ from gleaner.labeling.pii import scrub
 from gleaner.labeling.registry import functions_for, registered_functions
 from gleaner.labeling.resolution import LabelPolicy, ResolvedLabel, SourceVote, resolve_record
 from gleaner.labeling.source_agreement import source_agreement
+from gleaner.labeling.span_partition import (
+    SPAN_HUMAN_SCHEMA,
+    SPAN_LABEL_SCHEMA,
+    SpanFunction,
+    SpanLabelPolicy,
+    SpanPartitionLabels,
+    label_span_partition,
+    source_span_votes,
+    span_human_labels,
+    span_review_queue,
+)
 
 __all__ = [
     "HUMAN_SCHEMA",
     "LABEL_SCHEMA",
     "REVIEW_SCHEMA",
+    "SPAN_HUMAN_SCHEMA",
+    "SPAN_LABEL_SCHEMA",
     "LabelPolicy",
     "LabelingFunction",
     "PartitionLabels",
     "RecordView",
     "ResolvedLabel",
     "SourceVote",
+    "SpanFunction",
+    "SpanLabelPolicy",
+    "SpanPartitionLabels",
     "agreement_report",
     "apply_functions",
     "cohen_rows",
     "functions_for",
     "human_labels",
     "label_partition",
+    "label_span_partition",
     "lf_summary",
     "read_annotations",
     "read_export",
@@ -54,4 +72,7 @@ __all__ = [
     "review_queue",
     "scrub",
     "source_agreement",
+    "source_span_votes",
+    "span_human_labels",
+    "span_review_queue",
 ]

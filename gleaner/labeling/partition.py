@@ -92,7 +92,8 @@ class PartitionLabels:
         return source_agreement(self.votes, min_shared=3)
 
 
-def _human_rows(humans: pl.DataFrame | None) -> list[dict]:
+def human_rows(humans: pl.DataFrame | None, answer: str = "label") -> list[dict]:
+    """The human labels frame as vote rows; `answer` is the column holding what they said."""
     if humans is None:
         return []
     return [
@@ -100,7 +101,7 @@ def _human_rows(humans: pl.DataFrame | None) -> list[dict]:
             "record_id": h["record_id"],
             "annotator": h["annotator"],
             "annotator_kind": "human",
-            "label": h["label"],
+            answer: h[answer],
             "confidence": None,
         }
         for h in humans.iter_rows(named=True)
@@ -117,7 +118,7 @@ def label_partition(
 ) -> PartitionLabels:
     """Every source's votes (functions applied here; LLM votes and human labels given) and one resolution
     per record. ``log`` gets progress lines while the functions run (minutes at 100k records)."""
-    rows: list[dict] = apply_functions(views, functions, log=log) + llm_rows + _human_rows(humans)
+    rows: list[dict] = apply_functions(views, functions, log=log) + llm_rows + human_rows(humans)
     per_record: dict[str, list[SourceVote]] = defaultdict(list)
     for row in rows:
         per_record[row["record_id"]].append(

@@ -80,6 +80,12 @@ def text_block(text: str = "I think this review is positive.") -> Reply:
     return Reply("text_block", text=text)
 
 
+def entities(*found: tuple[str, str], confidence: float = 0.95) -> Reply:
+    """A span tool answer: each `(quote, label)` at its first occurrence in the user text, offsets counted
+    by the stand-in (a quote the text lacks gets offsets -1, -1: an answer the labeler must reject)."""
+    return Reply("entities", confidence=confidence, tool_input=list(found))
+
+
 def bad_tool_input(tool_input: Any) -> Reply:
     return Reply("bad_tool_input", tool_input=tool_input)
 
@@ -330,6 +336,11 @@ class AnthropicStandIn:
         else:
             if reply.kind == "bad_tool_input":
                 tool_input = reply.tool_input
+            elif reply.kind == "entities":
+                tool_input = {
+                    "spans": [_span(text, q, lab) for q, lab in reply.tool_input],
+                    "confidence": reply.confidence,
+                }
             else:
                 label = reply.label or keyword_label(text)
                 tool_input = {"label": label, "confidence": reply.confidence, "reason": reply.reason}
@@ -442,6 +453,11 @@ class AnthropicStandIn:
             "cancel_initiated_at": None,
             "results_url": f"{self.base_url}/v1/messages/batches/{batch.id}/results" if ended else None,
         }
+
+
+def _span(text: str, quote: str, label: str) -> dict[str, Any]:
+    start = text.find(quote)
+    return {"start": start, "end": start + len(quote) if start >= 0 else -1, "label": label, "text": quote}
 
 
 def _error_payload(error_type: str, message: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The LLM labeler: majority votes through the Anthropic SDK, cached per question, live or in batches.
 
-The public surface is the labeler, its config and prices, the answer cache, and the prompt, tool and span
-answer check generated from a dataset declaration; the wire protocol, vote
+The public surface is the labeler, its config and prices, the answer cache, the prompt, tool and span
+answer check generated from a dataset declaration, the labeler set up for a dataset (`dataset_config`) and
+its span votes as label rows (`span_vote_rows`); the wire protocol, vote
 counting, batching and usage accounting stay beneath.
 """
 
@@ -10,6 +11,7 @@ from gleaner.labeling.llm.config import LLMLabelerConfig, ModelPrice
 from gleaner.labeling.llm.labeler import LLMLabeler
 from gleaner.labeling.llm.prompts import system_prompt, tool_schema
 from gleaner.labeling.llm.span_answers import SpanAnswer, judge_span_input
+from gleaner.labeling.llm.tasks import dataset_config, span_vote_rows, vote_annotator
 
 __all__ = [
     "LLMLabeler",
@@ -17,7 +19,10 @@ __all__ = [
     "ModelPrice",
     "ParquetLabelCache",
     "SpanAnswer",
+    "dataset_config",
     "judge_span_input",
+    "span_vote_rows",
     "system_prompt",
     "tool_schema",
+    "vote_annotator",
 ]

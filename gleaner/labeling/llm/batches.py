@@ -111,7 +111,7 @@ class BatchVoter:
             for item in self._client.messages.batches.results(batch.id):
                 ask = by_id.get(item.custom_id)
                 if ask is not None and ask not in answered:
-                    answered[ask] = self._vote_from_result(ask, item.result)
+                    answered[ask] = self._vote_from_result(ask, item.result, texts[ask[0]])
         except FATAL_ERRORS as exc:
             raise LabelerConfigurationError(describe_error(exc, self._secret)) from None
         except CALL_ERRORS as exc:
@@ -148,10 +148,10 @@ class BatchVoter:
         except CALL_ERRORS as exc:
             self._log(f"llm batch {batch_id}: cancel failed: {describe_error(exc, self._secret)}")
 
-    def _vote_from_result(self, ask: _Ask, result: Any) -> LLMVote:
+    def _vote_from_result(self, ask: _Ask, result: Any, text: str) -> LLMVote:
         kind = getattr(result, "type", None)
         if kind == "succeeded":
-            answer = judge_message(self._config, getattr(result, "message", None))
+            answer = judge_message(self._config, getattr(result, "message", None), text)
             self._meter.add_call(answer.input_tokens, answer.output_tokens, batched=True)
             self._cache.put(self._key(ask), answer)
             return LLMVote.from_answer(ask[1], answer, cached=False)

@@ -10,6 +10,8 @@ call is sampled afresh at the API's default settings.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -40,7 +42,11 @@ class LLMLabelerConfig(BaseModel):
         min_length=1,
         description="Part of every cache key. Bump it whenever the system prompt, tool or label set changes.",
     )
+    task: Literal["classification", "spans"] = Field(
+        default="classification", description="spans: the tool returns entities, judged against the text sent."
+    )
     labels: tuple[str, ...] = ("positive", "negative")
+    allow_overlaps: bool = Field(default=False, description="spans: whether two entities may share a character.")
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     tool_name: str = Field(default="record_label", pattern=r"^[a-zA-Z0-9_-]{1,64}$")
     max_tokens: int = Field(default=512, ge=1)
@@ -70,12 +76,14 @@ class LLMLabelerConfig(BaseModel):
     @field_validator("labels")
     @classmethod
     def _distinct_labels(cls, labels: tuple[str, ...]) -> tuple[str, ...]:
-        if len(labels) < 2 or len(set(labels)) != len(labels) or not all(label.strip() for label in labels):
-            raise ValueError("labels must be at least two distinct, non-empty strings")
+        if not labels or len(set(labels)) != len(labels) or not all(label.strip() for label in labels):
+            raise ValueError("labels must be distinct, non-empty strings")
         return labels
 
     @model_validator(mode="after")
     def _batch_waits(self) -> LLMLabelerConfig:
+        if self.task == "classification" and len(self.labels) < 2:
+            raise ValueError("a classification needs at least two distinct labels")
         if self.use_batches and self.batch_poll_interval_seconds > self.batch_max_wait_seconds:
             raise ValueError("batch_poll_interval_seconds exceeds batch_max_wait_seconds")
         return self

@@ -190,7 +190,7 @@ class LLMLabeler:
         except CALL_ERRORS as exc:
             self._meter.add_call(0, 0)
             return LLMVote.failure(index, describe_error(exc, self._secret))
-        answer = judge_message(self.config, message)
+        answer = judge_message(self.config, message, text)
         self._meter.add_call(answer.input_tokens, answer.output_tokens)
         self._cache.put(key, answer)
         return LLMVote.from_answer(index, answer, cached=False)

@@ -62,7 +62,7 @@ def _classification_input(labels: list[str]) -> dict[str, Any]:
     }
 
 
-def _spans_input(labels: list[str]) -> dict[str, Any]:
+def spans_input_schema(labels: list[str]) -> dict[str, Any]:
     span = {
         "type": "object",
         "properties": {
@@ -90,7 +90,7 @@ def tool_schema(definition: TaskDefinition, tool_name: str = "record_label") -> 
     labels = list(label_names(definition))
     if definition.task == "spans":
         description = "Record every entity in the text as character offsets, with a calibrated confidence."
-        schema = _spans_input(labels)
+        schema = spans_input_schema(labels)
     else:
         description = "Record the label for the text, with a calibrated confidence and a short reason."
         schema = _classification_input(labels)

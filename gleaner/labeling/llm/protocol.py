@@ -11,18 +11,23 @@ The same request parameters are used live and inside a Message Batch, so both pa
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import anthropic
 
+from gleaner.labeling.llm.confidence import confidence_problem
 from gleaner.labeling.llm.config import LLMLabelerConfig
+from gleaner.labeling.llm.prompts import spans_input_schema
+from gleaner.labeling.llm.span_answers import judge_span_input
+from gleaner.labeling.spans import spans_to_json
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What one completed model response said; this is the unit the label cache stores."""
+    """What one completed model response said; this is the unit the label cache stores. For a spans task
+    `label` is the entity list as canonical JSON (`gleaner.labeling.spans.spans_to_json`), so equal answers
+    are equal strings: the cache and the majority count need nothing span-specific."""
 
     label: str | None
     confidence: float | None
@@ -33,6 +38,12 @@ class Answer:
 
 
 def label_tool(config: LLMLabelerConfig) -> dict[str, Any]:
+    if config.task == "spans":
+        return {
+            "name": config.tool_name,
+            "description": "Record every entity in the text as character offsets, with a calibrated confidence.",
+            "input_schema": spans_input_schema(list(config.labels)),
+        }
     # Not `strict`: strict tool schemas cannot express minimum/maximum, and the range check below is needed
     # either way because it is what turns a bad answer into a failed vote.
     return {
@@ -73,15 +84,6 @@ def _tokens(message: Any) -> tuple[int, int]:
     )
 
 
-def confidence_problem(confidence: Any) -> str | None:
-    """Why a tool answer's confidence is unusable (not a finite number in [0, 1]), or None."""
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not math.isfinite(confidence):
-        return f"invalid_confidence: {confidence!r:.40} is not a number"
-    if not 0 <= confidence <= 1:
-        return f"invalid_confidence: {confidence!r} is outside [0, 1]"
-    return None
-
-
 def _judge_tool_input(config: LLMLabelerConfig, tool_input: Any) -> tuple[str | None, float | None, str, str | None]:
     if not isinstance(tool_input, dict):
         return None, None, "", f"invalid_tool_input: expected an object, got {type(tool_input).__name__}"
@@ -104,8 +106,18 @@ def _judge_tool_input(config: LLMLabelerConfig, tool_input: Any) -> tuple[str | 
     return label, float(confidence), reason, None
 
 
-def judge_message(config: LLMLabelerConfig, message: Any) -> Answer:
+def _judge_spans(
+    config: LLMLabelerConfig, tool_input: Any, text: str
+) -> tuple[str | None, float | None, str, str | None]:
+    answer = judge_span_input(tool_input, text, config.labels, allow_overlaps=config.allow_overlaps)
+    if answer.error:
+        return None, None, "", answer.error
+    return spans_to_json(answer.spans), answer.confidence, "", None
+
+
+def judge_message(config: LLMLabelerConfig, message: Any, text: str = "") -> Answer:
     """Turn a Messages API response into an Answer; never raises on a malformed or unexpected response.
+    `text` is what was sent: a spans task's offsets are checked against it.
 
     The response object is read defensively because the SDK builds it without validation: a body of the
     wrong shape arrives as a model with missing attributes rather than as an error.
@@ -134,7 +146,11 @@ def judge_message(config: LLMLabelerConfig, message: Any) -> Answer:
     if len(calls) > 1:
         return failed(f"ambiguous_tool_use: {len(calls)} {config.tool_name} calls in one answer")
 
-    label, confidence, reason, error = _judge_tool_input(config, getattr(calls[0], "input", None))
+    tool_input = getattr(calls[0], "input", None)
+    if config.task == "spans":
+        label, confidence, reason, error = _judge_spans(config, tool_input, text)
+    else:
+        label, confidence, reason, error = _judge_tool_input(config, tool_input)
     if error:
         return failed(error, reason)
     return Answer(label, confidence, reason, None, input_tokens, output_tokens)

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from gleaner.labeling.llm.protocol import confidence_problem
+from gleaner.labeling.llm.confidence import confidence_problem
 from gleaner.labeling.spans import Span, validate_spans
 
 

@@ -8,6 +8,7 @@ marks, with their offsets, so a span maps onto tokens without re-reading the tex
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -83,3 +84,14 @@ def training_columns(text: str, spans: Iterable[Span]) -> dict[str, list[Any]]:
     ordered = sorted(spans)
     tokens, tags = to_bio(text, ordered)
     return {"spans": [s.as_dict() for s in ordered], "tokens": tokens, "ner_tags": tags}
+
+
+def spans_to_json(spans: Iterable[Span]) -> str:
+    """The canonical stored form: text order, sorted keys, no whitespace."""
+    return json.dumps([s.as_dict() for s in sorted(set(spans))], sort_keys=True, separators=(",", ":"))
+
+
+def spans_from_json(value: str | None) -> list[Span] | None:
+    if value is None:
+        return None
+    return [Span(d["start"], d["end"], d["label"], d["text"]) for d in json.loads(value)]
