@@ -234,3 +234,18 @@ CP1252_REVIEWS = (
         "so it is going back.",
     ),
 )
+# (shop, product, stars, what the words say): neutral reviews beyond the 3-star ones drawn with the rest,
+# neutral words under 2 or 4 stars, and 3 stars over words that are clearly one way.
+NEUTRAL_EXTRAS = (
+    *((shop, product_id, 3, "neutral") for shop, product_id in (
+        ("acme", "p01"), ("acme", "p03"), ("acme", "p04"), ("acme", "p08"), ("acme", "p10"),
+        ("globex", "p01"), ("globex", "p02"), ("globex", "p06"), ("globex", "p08"), ("globex", "p09"),
+    )),
+    ("acme", "p02", 4, "neutral"),
+    ("acme", "p05", 4, "neutral"),
+    ("globex", "p03", 2, "neutral"),
+    ("globex", "p07", 2, "neutral"),
+    ("acme", "p06", 3, "positive"),
+    ("globex", "p04", 3, "negative"),
+    ("globex", "p09", 3, "positive"),
+)  # fmt: skip

@@ -19,6 +19,7 @@ from gleaner.labeling.functions import LabelingFunction, RecordView, apply_funct
 from gleaner.labeling.label_studio.export import parse_export
 from gleaner.labeling.resolution import LabelPolicy, SourceVote, resolve_record
 from gleaner.labeling.source_agreement import source_agreement
+from gleaner.schemas import LABELS
 
 HUMAN_SCHEMA = {
     "record_id": pl.String,
@@ -47,12 +48,14 @@ def record_views(records: pl.DataFrame) -> list[RecordView]:
     return [RecordView(r["record_id"], r["text"], r["rating"]) for r in records.sort("record_id").iter_rows(named=True)]
 
 
-def human_labels(exports: Iterable[list[dict[str, Any]]], wanted: set[str]) -> tuple[pl.DataFrame, list[dict]]:
+def human_labels(
+    exports: Iterable[list[dict[str, Any]]], wanted: set[str], labels: tuple[str, ...] = LABELS
+) -> tuple[pl.DataFrame, list[dict]]:
     """Annotations of `wanted` records from Label Studio exports (server or files: one format), and the
-    unusable ones with their reason."""
+    unusable ones with their reason; a choice outside `labels` (the dataset's label set) is unusable."""
     votes, problems = [], []
     for tasks in exports:
-        file_votes, file_problems = parse_export(tasks)
+        file_votes, file_problems = parse_export(tasks, labels)
         votes.extend(v for v in file_votes if v["record_id"] in wanted)
         problems.extend(p for p in file_problems if p.get("record_id") in wanted)
     frame = pl.DataFrame(votes, schema=HUMAN_SCHEMA, orient="row").unique().sort(["record_id", "annotator"])
