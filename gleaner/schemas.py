@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -78,15 +78,18 @@ class ProductPage(BaseModel):
     _aware = field_validator("scraped_at")(_require_timezone)
 
 
+M = TypeVar("M", bound=BaseModel)
+
 REVIEW_COLUMNS: dict[str, str] = {
     name: (field.description or str(field.annotation)) for name, field in ProductReview.model_fields.items()
 }
 
 
 def validate_candidate(
-    candidate: dict[str, Any], known: dict[str, str | None] | None = None
-) -> tuple[ProductReview | None, str | None]:
-    """Return the model or a human-readable reason naming each failing field.
+    candidate: dict[str, Any], known: dict[str, str | None] | None = None, model: type[M] = ProductReview
+) -> tuple[M | None, str | None]:
+    """Return the model (a `ProductReview` unless `model` says otherwise) or a human-readable reason naming
+    each failing field.
 
     ``known`` holds problems found before validation (a rating that fits no scale, a review without text)
     by field; they replace the validator's generic message for that field, and a None message silences a
@@ -97,7 +100,7 @@ def validate_candidate(
         message if message.startswith(field) else f"{field}: {message}" for field, message in known.items() if message
     ]
     try:
-        record = ProductReview.model_validate(candidate)
+        record = model.model_validate(candidate)
     except ValidationError as exc:
         reasons = list(stated)
         for err in exc.errors():

@@ -1,7 +1,8 @@
 """The bundled sample of human annotations, in Label Studio's JSON export format.
 
-Two annotators label the reviews a rating rule cannot decide (3 stars) and a shared slice of others, so
-the demo has human labels to resolve with and human-human agreement to measure. Generated from the same
+Two annotators label the reviews a rating rule cannot decide (3 stars, and words that read neutral whatever
+the stars) and a shared slice of others, so the demo has human labels to resolve with and human-human
+agreement to measure; both see a quarter of the reviews and every other neutral one. Generated from the same
 seed as the site; `scripts/make_demo_annotations.py` writes it and a test keeps it in sync.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from gleaner.demo_site.generator import DemoSite, build_site
+from gleaner.demo_site.generator import DemoReview, DemoSite, build_site
 from gleaner.schemas import stable_record_id
 
 ANNOTATORS = ({"id": 1, "email": "ana@demo.gleaner"}, {"id": 2, "email": "ben@demo.gleaner"})
@@ -19,8 +20,18 @@ def _choice(label: str) -> list[dict]:
     return [{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": [label]}}]
 
 
-def _flip(label: str) -> str:
-    return "negative" if label == "positive" else "positive"
+def _hash(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest(), 16)
+
+
+def _second_opinion(review: DemoReview) -> str:
+    """How ben reads a review when he disagrees: a neutral one as leaning the way of its stars, a 3-star or
+    noisy one as neutral, a plain one the other way."""
+    if review.sentiment == "neutral":
+        return "positive" if review.rating > 3 or (review.rating == 3 and _hash(review.text) % 2) else "negative"
+    if review.rating == 3 or review.noise:
+        return "neutral"
+    return "negative" if review.sentiment == "positive" else "positive"
 
 
 def demo_annotations(site: DemoSite | None = None) -> list[dict]:
@@ -29,15 +40,17 @@ def demo_annotations(site: DemoSite | None = None) -> list[dict]:
     for task_id, review in enumerate(sorted(site.reviews, key=lambda r: r.review_id), start=1):
         if not review.text or not 1 <= review.rating <= 5:
             continue
-        shared = int(hashlib.sha256(review.review_id.encode()).hexdigest(), 16) % 4 == 0
-        if review.rating != 3 and not shared:
+        shared = _hash(review.review_id) % 4 == 0 or (
+            review.sentiment == "neutral" and _hash(review.review_id) % 2 == 0
+        )
+        if review.rating != 3 and review.sentiment != "neutral" and not shared:
             continue
         annotations = []
         for annotator in ANNOTATORS[: 2 if shared else 1]:
             label = review.sentiment
             # ben disagrees now and then, as people do
-            if annotator["id"] == 2 and int(hashlib.sha256(review.text.encode()).hexdigest(), 16) % 7 == 0:
-                label = _flip(label)
+            if annotator["id"] == 2 and _hash(review.text) % 7 == 0:
+                label = _second_opinion(review)
             annotations.append(
                 {
                     "id": next_id,

@@ -105,6 +105,11 @@ class ProductSpec:
     json_ld: str | None = None  # "valid" | "invalid"
     shared: str | None = None  # same product sold by both shops: syndicated reviews land on both
 
+    @property
+    def description(self) -> str:
+        """The short description every product page carries (meta, JSON-LD and page), its title included."""
+        return f"{self.name}: the {self.voice.noun} our customers keep coming back for."
+
 
 BLENDER = ProductVoice("blender", ("jar", "motor", "blades", "lid"))
 FRYER = ProductVoice("air fryer", ("basket", "timer", "display", "drawer"))
@@ -114,95 +119,97 @@ CATALOG: dict[str, tuple[ProductSpec, ...]] = {
     "acme": (
         ProductSpec(
             "p01",
-            "Acme Steel Kettle",
+            "Acme Stainless Steel Kettle 1.7L Silver",
             ProductVoice("kettle", ("lid", "handle", "spout", "base")),
             "$39.00",
             json_ld="valid",
         ),
-        ProductSpec("p02", "Vortex Blender 500", BLENDER, "$89.00", shared="blender"),
+        ProductSpec("p02", "Vortex Blender 500 Matte Black 1.5L", BLENDER, "$89.00", shared="blender"),
         ProductSpec(
             "p03",
-            "Acme Cast Iron Skillet",
+            "Acme Cast Iron Skillet 26 cm Black",
             ProductVoice("skillet", ("handle", "coating", "surface", "rim")),
             "$45.00",
         ),
         ProductSpec(
             "p04",
-            "Acme Pour-Over Coffee Set",
+            "Acme Pour-Over Coffee Set 600 ml White",
             ProductVoice("coffee set", ("carafe", "filter", "dripper", "lid")),
             "$32.00",
             json_ld="valid",
         ),
         ProductSpec(
             "p05",
-            "Acme Chef's Knife 8in",
+            "Acme Chef's Knife 8in Stainless Steel",
             ProductVoice("knife", ("blade", "handle", "edge", "tip")),
             "$59.00",
         ),
-        ProductSpec("p06", "CrispAir Compact Air Fryer", FRYER, "$99.00", shared="air_fryer"),
+        ProductSpec("p06", "CrispAir Compact Air Fryer 4L Black", FRYER, "$99.00", shared="air_fryer"),
         ProductSpec(
             "p07",
-            "Acme Smart Toaster",
+            "Acme Smart Toaster Pro Silver",
             ProductVoice("toaster", ("slots", "lever", "timer", "crumb tray")),
             "$49.00",
             quirk="http_500",
         ),
         ProductSpec(
             "p08",
-            "Acme Bamboo Cutting Board",
+            "Acme Bamboo Cutting Board 45 cm",
             ProductVoice("board", ("surface", "groove", "edge", "feet")),
             "$25.00",
             quirk="malformed_html",
         ),
         ProductSpec(
             "p09",
-            "Acme Rice Cooker Duo",
+            "Acme Rice Cooker Duo 1.8L White",
             ProductVoice("rice cooker", ("inner pot", "lid", "display", "vent")),
             "$79.00",
             json_ld="invalid",
         ),
-        ProductSpec("p10", "ThermoKeep Lunch Box", _LUNCHBOX, "$29.00", shared="lunch_box"),
+        ProductSpec("p10", "ThermoKeep Lunch Box 750 ml Blue", _LUNCHBOX, "$29.00", shared="lunch_box"),
     ),
     "globex": (
         ProductSpec(
             "p01",
-            "Globex Trail Headlamp",
+            "Globex Trail Headlamp X-200 Red",
             ProductVoice("headlamp", ("strap", "battery", "beam", "switch")),
             "$35.00",
         ),
-        ProductSpec("p02", "Vortex Blender 500", BLENDER, "$92.00", shared="blender"),
+        ProductSpec("p02", "Vortex Blender 500 Matte Black 1.5L", BLENDER, "$92.00", shared="blender"),
         ProductSpec(
             "p03",
-            "Globex Noise-Cancelling Headphones",
+            "Globex Noise-Cancelling Headphones Max Grey",
             ProductVoice("headphones", ("ear cups", "headband", "battery", "case")),
             "$149.00",
             json_ld="valid",
         ),
         ProductSpec(
             "p04",
-            "Globex Camping Stove",
+            "Globex Camping Stove Mini Stainless Steel",
             ProductVoice("stove", ("burner", "valve", "pot stand", "igniter")),
             "$65.00",
         ),
         ProductSpec(
             "p05",
-            "Café Crème Espresso Maker",
+            "Café Crème Espresso Maker 1.2L Silver",
             ProductVoice("espresso maker", ("steam wand", "portafilter", "water tank", "drip tray")),
             "€149.00",
             quirk="windows_1252",
             json_ld="valid",
         ),
-        ProductSpec("p06", "CrispAir Compact Air Fryer", FRYER, "$97.00", shared="air_fryer"),
+        ProductSpec("p06", "CrispAir Compact Air Fryer 4L Black", FRYER, "$97.00", shared="air_fryer"),
         ProductSpec(
             "p07",
-            "Globex Solar Power Bank",
+            "Globex Solar Power Bank 20000mAh Green",
             ProductVoice("power bank", ("solar panel", "cable", "ports", "casing")),
             "$45.00",
         ),
-        ProductSpec("p08", "ThermoKeep Lunch Box", _LUNCHBOX, "$31.00", json_ld="valid", shared="lunch_box"),
+        ProductSpec(
+            "p08", "ThermoKeep Lunch Box 750 ml Blue", _LUNCHBOX, "$31.00", json_ld="valid", shared="lunch_box"
+        ),
         ProductSpec(
             "p09",
-            "Globex Bluetooth Speaker",
+            "Globex Bluetooth Speaker Mini Black",
             ProductVoice("speaker", ("battery", "buttons", "bass", "casing")),
             "$55.00",
         ),
@@ -227,3 +234,18 @@ CP1252_REVIEWS = (
         "so it is going back.",
     ),
 )
+# (shop, product, stars, what the words say): neutral reviews beyond the 3-star ones drawn with the rest,
+# neutral words under 2 or 4 stars, and 3 stars over words that are clearly one way.
+NEUTRAL_EXTRAS = (
+    *((shop, product_id, 3, "neutral") for shop, product_id in (
+        ("acme", "p01"), ("acme", "p03"), ("acme", "p04"), ("acme", "p08"), ("acme", "p10"),
+        ("globex", "p01"), ("globex", "p02"), ("globex", "p06"), ("globex", "p08"), ("globex", "p09"),
+    )),
+    ("acme", "p02", 4, "neutral"),
+    ("acme", "p05", 4, "neutral"),
+    ("globex", "p03", 2, "neutral"),
+    ("globex", "p07", 2, "neutral"),
+    ("acme", "p06", 3, "positive"),
+    ("globex", "p04", 3, "negative"),
+    ("globex", "p09", 3, "positive"),
+)  # fmt: skip

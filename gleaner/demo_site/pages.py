@@ -108,17 +108,30 @@ def _layout(shop: str, title: str, main: str, *, head: str = "", charset: str = 
 
 
 def _json_ld(spec: ProductSpec, reviews: list[DemoReview]) -> str:
-    valid = [r.rating for r in reviews if 1 <= r.rating <= 5]
-    data = {
+    """The product as schema.org JSON-LD; with its reviews and their aggregate where `spec.json_ld` says so."""
+    data: dict[str, object] = {
         "@context": "https://schema.org",
         "@type": "Product",
         "name": spec.name,
+        "description": spec.description,
         "sku": spec.product_id,
         "offers": {
             "@type": "Offer",
             "price": spec.price.lstrip("$€"),
             "priceCurrency": "EUR" if "€" in spec.price else "USD",
         },
+    }
+    if spec.json_ld:
+        data |= _review_ld(reviews)
+    text = json.dumps(data, ensure_ascii=False, indent=2).replace("</", "<\\/")
+    if spec.json_ld == "invalid":
+        text = text[: text.rindex("}")].rstrip() + ",\n}"  # a CMS template's trailing comma
+    return f'<script type="application/ld+json">\n{text}\n</script>\n'
+
+
+def _review_ld(reviews: list[DemoReview]) -> dict[str, object]:
+    valid = [r.rating for r in reviews if 1 <= r.rating <= 5]
+    return {
         "aggregateRating": {
             "@type": "AggregateRating",
             "ratingValue": round(sum(valid) / len(valid), 2) if valid else None,
@@ -141,10 +154,6 @@ def _json_ld(spec: ProductSpec, reviews: list[DemoReview]) -> str:
             for r in reviews
         ],
     }
-    text = json.dumps(data, ensure_ascii=False, indent=2).replace("</", "<\\/")
-    if spec.json_ld == "invalid":
-        text = text[: text.rindex("}")].rstrip() + ",\n}"  # a CMS template's trailing comma
-    return f'<script type="application/ld+json">\n{text}\n</script>\n'
 
 
 def product_page(shop: str, spec: ProductSpec, reviews: list[DemoReview], related: list[ProductSpec]) -> DemoPage:
@@ -156,9 +165,11 @@ def product_page(shop: str, spec: ProductSpec, reviews: list[DemoReview], relate
             "<p>Upstream inventory service timed out.</p></body></html>\n",
         )
     charset = "windows-1252" if spec.quirk == "windows_1252" else "utf-8"
-    head = f'<link rel="canonical" href="{path}">\n<meta name="description" content="{_e(spec.name)}">\n'
-    if spec.json_ld:
-        head += _json_ld(spec, reviews)
+    head = (
+        f'<link rel="canonical" href="{path}">\n<meta name="description" content="{_e(spec.description)}">\n'
+        f'<meta property="og:type" content="product">\n<meta property="og:title" content="{_e(spec.name)}">\n'
+        + _json_ld(spec, reviews)
+    )
     if spec.quirk == "windows_1252":
         details = (
             '<p class="description">Brews café-style espresso with a thick crème. Don\'t be naïve about '
@@ -171,7 +182,7 @@ def product_page(shop: str, spec: ProductSpec, reviews: list[DemoReview], relate
             "</div></div>\n"
         )
     else:
-        details = f'<p class="description">The {_e(spec.voice.noun)} our customers keep coming back for.</p>\n'
+        details = f'<p class="description">{_e(spec.description)}</p>\n'
     links = "\n".join(
         f'    <li><a href="/{shop}/product/{r.product_id}?ref=related">{_e(r.name)}</a></li>' for r in related
     )

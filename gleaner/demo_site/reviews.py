@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from gleaner.demo_site.catalog import (
     CATALOG,
     CP1252_REVIEWS,
+    NEUTRAL_EXTRAS,
     SYNDICATED,
     UNIQUE_TEXT_MAX_JACCARD,
 )
@@ -101,7 +102,7 @@ class ReviewWriter:
             noise = kinds[self.noise_count[kinds] % len(kinds)]  # rotate so every register shows up
             self.noise_count[kinds] += 1
         if rating == 3:
-            sentiment = lean
+            sentiment = lean = "neutral"  # three stars read neutral here; the few that do not are drafted apart
         elif rating >= 4 or noise == "rating_mismatch":
             sentiment = "positive"
         else:
@@ -187,7 +188,21 @@ def draft_reviews(rng: random.Random) -> dict[tuple[str, str], list[ReviewDraft]
     drafts[("globex", "p07")].append(ReviewDraft(writer.author(), "", 4, writer.day(), "positive", kind="empty_text"))
     for rating, sentiment, text in CP1252_REVIEWS:
         drafts[("globex", "p05")].append(ReviewDraft(writer.author(), text, rating, writer.day(), sentiment))
+    _three_class_reviews(writer, specs, drafts)
     return drafts
+
+
+def _three_class_reviews(writer: ReviewWriter, specs: dict, drafts: dict[tuple[str, str], list[ReviewDraft]]) -> None:
+    """Stars and words that part ways around the middle: more neutral 3-star reviews (factual, delivery),
+    neutral reviews given 2 or 4 stars, and 3-star reviews whose words are clearly one way."""
+    for shop, product_id, stars, sentiment in NEUTRAL_EXTRAS:
+        voice = specs[(shop, product_id)].voice
+        text_rating = stars if sentiment == "neutral" else 5 if sentiment == "positive" else 1
+        text = writer.text(voice, text_rating, sentiment, None)
+        noise = None if stars == 3 and sentiment == "neutral" else "rating_mismatch"
+        drafts[(shop, product_id)].append(
+            ReviewDraft(writer.author(), text, stars, writer.day(), sentiment, noise=noise)
+        )
 
 
 # ---------------------------------------------------------------------------------------------- rendering

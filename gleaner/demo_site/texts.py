@@ -84,6 +84,37 @@ NEUTRAL = (
     "It came in {color}, which matches the rest of my things.",
     "The package included a short manual and a spare {part2}.",
 )
+# Neither satisfied nor dissatisfied: factual notes, delivery, verdicts that balance out. Written to carry
+# no sentiment words a lexicon would score, and each conclusion says "neutral" in a phrase a rule can see.
+NEUTRAL_BODY = (
+    "The {noun} is exactly as described on the product page.",
+    "It is the size and weight listed in the specifications.",
+    "I have only used it a few times since it came {days} days ago.",
+    "The {part} works as expected and the {part2} is average.",
+    "The {part} is sturdy enough, although the {part2} is a bit {mild}.",
+    "Delivery took {days} days and the box arrived in one piece.",
+    "Average build quality for the price.",
+    "The courier left it with a {person} who brought it over the next day.",
+    "Too early to say how the {part} holds up.",
+    "It is about the same as my old {noun}, just a different colour.",
+    "Some things are good and some are annoying, so it evens out.",
+    "The instructions are short and cover the basics.",
+    "It replaced an older model and does the same job.",
+    "The {part} is plastic and the {part2} is metal.",
+    "It takes up about as much space on the counter as the old one.",
+    "The order was confirmed by email and shipped {days} days later.",
+    "I have not tried the {part2} yet, so this is mostly about the delivery.",
+    "The {part} is the same colour as in the photos.",
+    "My {person} uses it {freq} and has not made up their mind about it.",
+)
+CONCLUDE_NEUTRAL = (
+    "It does the job.",
+    "Average overall.",
+    "It is as described.",
+    "Middle of the road, it does the job.",
+    "An average {noun}, as described.",
+    "Time will tell, for now it does the job.",
+)
 COLORS = ("matte black", "brushed steel", "white", "sage green", "navy blue", "graphite")
 CONCLUDE_POS = (
     "Highly recommended.",
@@ -230,12 +261,14 @@ def _fill(template: str, rng: random.Random, voice: ProductVoice) -> str:
     return template.format(**values)
 
 
-def _assemble(rng: random.Random, voice: ProductVoice, body: list[str], conclusions, low: int, high: int) -> str:
+def _assemble(
+    rng: random.Random, voice: ProductVoice, body: list[str], conclusions, low: int, high: int, context=NEUTRAL
+) -> str:
     """Sentences in a natural order (context first, verdict last) trimmed into [low, high] words."""
     target = rng.randint(low, high)
     sentences: list[str] = []
     if rng.random() < 0.6:
-        sentences.append(_fill(rng.choice(NEUTRAL), rng, voice))
+        sentences.append(_fill(rng.choice(context), rng, voice))
     pool = list(body)
     rng.shuffle(pool)
     conclusion = _fill(rng.choice(conclusions), rng, voice)
@@ -247,7 +280,7 @@ def _assemble(rng: random.Random, voice: ProductVoice, body: list[str], conclusi
         if words + len(sentence.split()) > high:
             continue
         sentences.append(sentence)
-    neutral = list(NEUTRAL)
+    neutral = list(context)
     rng.shuffle(neutral)
     while sum(len(s.split()) for s in sentences) + len(conclusion.split()) < low and neutral:
         sentences.insert(1, _fill(neutral.pop(), rng, voice))
@@ -268,11 +301,15 @@ def review_text(
     low=MIN_WORDS,
     high=MAX_WORDS,
 ) -> str:
-    """Text for a review with this rating; ``lean`` decides which way a 3-star review lands.
+    """Text for a review with this rating; ``lean`` decides which way a 3-star review lands, and a
+    "neutral" lean reads neutral whatever the stars.
 
     ``noise`` picks a lexicon-fooling register: "negation" and "rating_mismatch" read positive,
     "negated_praise" and "sarcasm" read negative to a human but not to a word counter.
     """
+    if lean == "neutral":
+        # context without the occasion ("a birthday gift" is all the praise a lexicon needs) or "intact"
+        return _assemble(rng, voice, list(NEUTRAL_BODY), CONCLUDE_NEUTRAL, low, high, NEUTRAL[2:])
     if noise == "negation":
         return _assemble(rng, voice, [*NEGATED_COMPLAINTS, *NEUTRAL[:2]], NOISE_CONCLUDE["negation"], low, high)
     if noise == "negated_praise":

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from gleaner.extract.page import ExtractionSpec, extract_page
+from gleaner.extract.page import ExtractionSpec, PageExtraction, extract_page
 from gleaner.pages import FetchedPage
-from gleaner.schemas import ProductReview
+from gleaner.schemas import ProductPage, ProductReview
 
 FAILED_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),
@@ -75,7 +75,7 @@ def note_kind(note: str) -> str:
 
 @dataclass
 class BatchExtraction:
-    records: dict[str, ProductReview] = field(default_factory=dict)
+    records: dict[str, ProductReview | ProductPage] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
     no_record_reasons: Counter[str] = field(default_factory=Counter)
@@ -101,12 +101,22 @@ class BatchExtraction:
         }
 
 
-def extract_batch(pages: Iterable[FetchedPage], spec: ExtractionSpec) -> BatchExtraction:
-    """Run `extract_page` over pages (sort them first for reproducible output) and gather the results."""
+def _kind(record: ProductReview | ProductPage) -> str:
+    return "review" if isinstance(record, ProductReview) else "product"
+
+
+def extract_batch(
+    pages: Iterable[FetchedPage],
+    spec: ExtractionSpec | None,
+    extract: Callable[[FetchedPage], PageExtraction] | None = None,
+) -> BatchExtraction:
+    """Run `extract_page` with `spec` (or another page extractor, `extract`) over pages (sort them first for
+    reproducible output) and gather the results."""
     batch = BatchExtraction()
+    read = extract or (lambda page: extract_page(page, spec or ExtractionSpec()))
     for page in pages:
         batch.pages_in += 1
-        result = extract_page(page, spec)
+        result = read(page)
         batch.outcomes[result.outcome] += 1
         if result.outcome == "no_records":
             batch.no_record_reasons[result.reason] += 1
@@ -116,24 +126,28 @@ def extract_batch(pages: Iterable[FetchedPage], spec: ExtractionSpec) -> BatchEx
             kept = batch.records.get(record.record_id)
             if kept is None:
                 batch.records[record.record_id] = record
-                batch.notes.update(note_kind(n) for n in (record.extraction_notes or "").split("; ") if n)
+                batch.notes.update(
+                    note_kind(n) for n in (getattr(record, "extraction_notes", None) or "").split("; ") if n
+                )
                 continue
             batch.failures.append(
                 {
                     "source": page.source,
                     "page_url": page.url,
                     "stage": "validate",
-                    "reason": f"duplicate record_id {record.record_id}: the same review already came from "
-                    f"{kept.page_url}",
-                    "offending": record.review_id,
+                    "reason": f"duplicate record_id {record.record_id}: the same {_kind(record)} already came "
+                    f"from {kept.page_url}",
+                    "offending": record.review_id if isinstance(record, ProductReview) else record.product_id,
                 }
             )
     return batch
 
 
-def records_frame(records: Iterable[ProductReview]) -> pl.DataFrame:
+def records_frame(
+    records: Iterable[ProductReview | ProductPage], schema: dict[str, pl.DataType] = RECORD_SCHEMA
+) -> pl.DataFrame:
     rows = [r.model_dump() for r in records]
-    return pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row").sort("record_id")
+    return pl.DataFrame(rows, schema=schema, orient="row").sort("record_id")
 
 
 def failures_frame(failures: list[dict[str, Any]]) -> pl.DataFrame:

@@ -17,7 +17,8 @@ from gleaner.extract.language import language_tag
 
 REVIEW_TYPES = frozenset({"Review", "UserReview", "CriticReview", "EmployerReview"})
 AGGREGATE_TYPES = frozenset({"AggregateRating"})
-_ITEM_KEYS = ("sku", "gtin13", "gtin14", "gtin12", "gtin8", "gtin", "mpn", "productID", "isbn", "@id", "url", "name")
+PRODUCT_KEYS = ("sku", "gtin13", "gtin14", "gtin12", "gtin8", "gtin", "mpn", "productID")
+_ITEM_KEYS = (*PRODUCT_KEYS, "isbn", "@id", "url", "name")
 _REVIEW_PROPS = ("review", "reviews")
 
 
@@ -153,14 +154,14 @@ def scalar(value: Any) -> Any:
     return value
 
 
-def _text(value: Any) -> str | None:
+def text_of(value: Any) -> str | None:
     value = scalar(value)
     return None if value is None else str(value)
 
 
 def _names(graph: Graph, value: Any) -> str | None:
     items = value if isinstance(value, list) else [value]
-    names = [name for item in items if (name := _text(graph.resolve(item)))]
+    names = [name for item in items if (name := text_of(graph.resolve(item)))]
     return ", ".join(dict.fromkeys(names)) or None
 
 
@@ -169,16 +170,17 @@ def review_id(review: dict[str, Any]) -> str | None:
     if not is_blank(identifier):
         return identifier
     for key in ("identifier", "url"):
-        if (value := _text(review.get(key))) is not None and value.strip():
+        if (value := text_of(review.get(key))) is not None and value.strip():
             return value.strip()
     return None
 
 
-def item_id(item: dict[str, Any] | None) -> str | None:
+def item_id(item: dict[str, Any] | None, keys: tuple[str, ...] = _ITEM_KEYS) -> str | None:
+    """The first of `keys` the item has: an identifier, else (by default) its address or name."""
     if not item:
         return None
-    for key in _ITEM_KEYS:
-        value = _text(item.get(key))
+    for key in keys:
+        value = text_of(item.get(key))
         if value is not None and value.strip() and not (key == "@id" and is_blank(value)):
             return value.strip()
     return None
@@ -188,7 +190,7 @@ def _language(graph: Graph, review: dict[str, Any], body: Any) -> str | None:
     body = first(body)
     if isinstance(body, dict) and (tag := language_tag(body.get("@language"))):
         return tag
-    return language_tag(_text(graph.resolve(review.get("inLanguage"))))
+    return language_tag(text_of(graph.resolve(review.get("inLanguage"))))
 
 
 def review_candidate(graph: Graph, review: dict[str, Any], item: dict[str, Any] | None) -> dict[str, Any]:
@@ -202,11 +204,11 @@ def review_candidate(graph: Graph, review: dict[str, Any], item: dict[str, Any] 
     return {
         "review_id": review_id(review),
         "product_id": item_id(item),
-        "text": _text(body),
+        "text": text_of(body),
         "rating_value": scalar(rating.get("ratingValue")),
         "best_rating": scalar(rating.get("bestRating")),
         "worst_rating": scalar(rating.get("worstRating")),
         "author": _names(graph, review.get("author") or review.get("creator")),
-        "published": _text(review.get("datePublished") or review.get("dateCreated")),
+        "published": text_of(review.get("datePublished") or review.get("dateCreated")),
         "language": _language(graph, review, body),
     }

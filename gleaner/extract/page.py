@@ -61,19 +61,19 @@ class PageExtraction:
 
 def _offending(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
-    return _storable(text[:OFFENDING_LIMIT])
+    return storable(text[:OFFENDING_LIMIT])
 
 
-def _storable(text: str) -> str:
+def storable(text: str) -> str:
     """Text Parquet can hold: an unpaired surrogate (from a JSON ``\\ud800`` escape) is written as its escape."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _has_surrogate(value: Any) -> bool:
+def has_surrogate(value: Any) -> bool:
     return isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value)
 
 
-def _failure(page: FetchedPage, stage: str, reason: str, offending: Any) -> dict[str, Any]:
+def failure_row(page: FetchedPage, stage: str, reason: str, offending: Any) -> dict[str, Any]:
     return {
         "source": page.source,
         "page_url": page.url,
@@ -83,8 +83,8 @@ def _failure(page: FetchedPage, stage: str, reason: str, offending: Any) -> dict
     }
 
 
-def _failed(page: FetchedPage, stage: str, reason: str, offending: Any) -> PageExtraction:
-    return PageExtraction("failed", reason, failures=[_failure(page, stage, reason, offending)])
+def failed_page(page: FetchedPage, stage: str, reason: str, offending: Any) -> PageExtraction:
+    return PageExtraction("failed", reason, failures=[failure_row(page, stage, reason, offending)])
 
 
 def _weak_id(review_id: str) -> bool:
@@ -165,8 +165,8 @@ def _shape(ctx: _PageContext, raw: dict[str, Any], text: str, shared: set[str]) 
     if rating_problem:
         problems["rating"] = rating_problem
     for name, value in (("text", text), ("author", author), ("published", published), ("review_id", raw_id)):
-        if _has_surrogate(value):  # not valid Unicode: no Parquet file can hold it, so no record can
-            problems[name] = f"{name} contains an unpaired surrogate (invalid Unicode): {_storable(value)[:60]!r}"
+        if has_surrogate(value):  # not valid Unicode: no Parquet file can hold it, so no record can
+            problems[name] = f"{name} contains an unpaired surrogate (invalid Unicode): {storable(value)[:60]!r}"
     words = word_count(text)
     if not text:
         problems.update(text="review has no text", word_count=None)
@@ -217,21 +217,29 @@ def _empty_reason(spec: ExtractionSpec, structured: StructuredReviews) -> tuple[
     return "no_records", "no schema.org review markup"
 
 
-def extract_page(page: FetchedPage, spec: ExtractionSpec | SourceConfig | str) -> PageExtraction:
-    """Extract with the source's extractor; never raises for anything a page can contain."""
-    spec = ExtractionSpec.of(spec)
+def unusable_page(page: FetchedPage) -> PageExtraction | None:
+    """The outcome of a page with nothing to extract from (failed fetch, HTTP error, no or empty HTML), else
+    None: the first step of every extractor."""
     if page.error:
         if page.error.startswith(DROP_ERROR):
-            return _failed(page, "drop", page.error.removeprefix(DROP_ERROR), page.url)
-        return _failed(page, "fetch", page.error, page.status)
+            return failed_page(page, "drop", page.error.removeprefix(DROP_ERROR), page.url)
+        return failed_page(page, "fetch", page.error, page.status)
     if page.status is not None and page.status >= 400:
-        return _failed(page, "fetch", f"http {page.status}", page.status)
+        return failed_page(page, "fetch", f"http {page.status}", page.status)
     if page.html is None:
         if page.status is None:
-            return _failed(page, "fetch", "no response and no error recorded", None)
+            return failed_page(page, "fetch", "no response and no error recorded", None)
         return PageExtraction("no_records", "no HTML body (non-HTML content)")
     if not page.html.strip():
         return PageExtraction("no_records", "empty page")
+    return None
+
+
+def extract_page(page: FetchedPage, spec: ExtractionSpec | SourceConfig | str) -> PageExtraction:
+    """Extract with the source's extractor; never raises for anything a page can contain."""
+    spec = ExtractionSpec.of(spec)
+    if (unusable := unusable_page(page)) is not None:
+        return unusable
     try:
         selector = Selector(text=page.html, type="html")
         candidates, structured = _candidates(page, selector, spec)
@@ -239,10 +247,10 @@ def extract_page(page: FetchedPage, spec: ExtractionSpec | SourceConfig | str) -
         declared = declared_language(selector)
     except Exception as exc:  # a parser crash on hostile markup is a failed page, not a failed run
         reason = f"unparseable page: {type(exc).__name__}: {exc}"
-        return _failed(page, "extract", reason, page.html[:500])
+        return failed_page(page, "extract", reason, page.html[:500])
 
     result = PageExtraction("no_records", "")
-    result.failures.extend(_failure(page, "extract", reason, block) for reason, block in structured.errors)
+    result.failures.extend(failure_row(page, "extract", reason, block) for reason, block in structured.errors)
     whole_page = body if spec.selectors is not None and spec.selectors.text is None else None
     texts = [
         clean_text(raw.get("text")) or (whole_page or "" if raw.get("syntax") == "selectors" else "")
@@ -257,7 +265,7 @@ def extract_page(page: FetchedPage, spec: ExtractionSpec | SourceConfig | str) -
             shaped, problems = _shape(ctx, raw, text, shared)
         except Exception as exc:  # one hostile candidate must not cost the partition; it is a failure row
             reason = f"candidate could not be shaped: {type(exc).__name__}: {exc}"
-            result.failures.append(_failure(page, "extract", reason, raw))
+            result.failures.append(failure_row(page, "extract", reason, raw))
             continue
         content = (text, str(shaped["author"]), str(shaped["rating"]))
         syntax = str(raw.get("syntax"))
@@ -268,7 +276,7 @@ def extract_page(page: FetchedPage, spec: ExtractionSpec | SourceConfig | str) -
         seen_content.setdefault(content, syntax)
         record, reason = validate_candidate(shaped, problems)
         if record is None:
-            result.failures.append(_failure(page, "validate", reason or "invalid", raw))
+            result.failures.append(failure_row(page, "validate", reason or "invalid", raw))
         else:
             result.records.append(record)
     if result.records:

@@ -1,9 +1,10 @@
-"""schema.org reviews from a page's JSON-LD, microdata and RDFa, whatever the site.
+"""schema.org data from a page's JSON-LD, microdata and RDFa, whatever the site: its reviews, its products.
 
 Microdata and RDFa go through `extruct`. JSON-LD blocks are read here, one by one, with the lenient parser
 in `jsonld_repair` rather than extruct's: extruct drops every block of a page when one is invalid, while a
 broken block here is reported alone (with its text) and a repairable one still counts, its repairs noted on
 the records it yields. A syntax whose parser fails on hostile markup is reported and the others still count.
+`parse_structured_data` gives each syntax's graph; the review and product extractors read them.
 """
 
 from __future__ import annotations
@@ -23,17 +24,37 @@ _LD_JSON = (
 _REVIEW_HINTS = ("review", "ratingvalue")
 
 
+@dataclass(frozen=True)
+class SyntaxGraph:
+    """One syntax's data on a page; `notes[i]` is what had to be repaired in the block node origin i came from."""
+
+    syntax: str
+    graph: Graph
+    notes: list[list[str]] = field(default_factory=list)
+
+    def notes_of(self, node: dict[str, Any]) -> list[str]:
+        origin = self.graph.origins.get(id(node), 0)
+        return list(self.notes[origin]) if origin < len(self.notes) else []
+
+
+@dataclass(frozen=True)
+class StructuredError:
+    syntax: str
+    reason: str
+    block: str  # the offending JSON-LD text; "" when a whole syntax's parser failed
+
+    def hints_at(self, hints: tuple[str, ...], html: str) -> bool:
+        """Whether what could not be read looked like it held one of `hints` (the page's HTML when no block)."""
+        return any(hint in (self.block or html).lower() for hint in hints)
+
+
 @dataclass
-class StructuredReviews:
-    """Candidates (each tagged with its ``syntax`` and any ``notes``), plus what could not be read."""
-
-    reviews: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (reason, offending text)
-    aggregate_ratings: int = 0
-    unreadable_reviews: bool = False  # an unreadable block or syntax that looked like it held reviews
+class StructuredData:
+    graphs: list[SyntaxGraph] = field(default_factory=list)
+    errors: list[StructuredError] = field(default_factory=list)
 
 
-def _json_ld(selector: Selector, found: StructuredReviews) -> None:
+def _json_ld(selector: Selector, found: StructuredData) -> None:
     roots: list[Any] = []
     repairs: list[list[str]] = []
     for index, script in enumerate(selector.xpath(_LD_JSON)):
@@ -41,15 +62,14 @@ def _json_ld(selector: Selector, found: StructuredReviews) -> None:
         try:
             data, repaired = parse_json_ld(block)
         except JsonLdError as exc:
-            found.errors.append((f"invalid JSON-LD block {index}: {exc}", block))
-            found.unreadable_reviews |= any(hint in block.lower() for hint in _REVIEW_HINTS)
+            found.errors.append(StructuredError("json-ld", f"invalid JSON-LD block {index}: {exc}", block))
             continue
         roots.append(data)
         repairs.append([f"JSON-LD block {index} repaired: {', '.join(repaired)}"] if repaired else [])
-    _collect(Graph.of(*roots), "json-ld", found, repairs)
+    found.graphs.append(SyntaxGraph("json-ld", Graph.of(*roots), repairs))
 
 
-def _extruct(html: str, url: str, syntax: str, found: StructuredReviews) -> None:
+def _extruct(html: str, url: str, syntax: str, found: StructuredData) -> None:
     try:
         data = extruct.extract(
             html.encode("utf-8", errors="surrogatepass"),
@@ -60,29 +80,44 @@ def _extruct(html: str, url: str, syntax: str, found: StructuredReviews) -> None
             errors="strict",
         )
     except Exception as exc:  # extruct raises whatever lxml or rdflib raise on hostile markup
-        found.errors.append((f"{syntax} unreadable: {type(exc).__name__}: {exc}"[:500], ""))
-        found.unreadable_reviews |= "review" in html.lower()
+        found.errors.append(StructuredError(syntax, f"{syntax} unreadable: {type(exc).__name__}: {exc}"[:500], ""))
         return
-    _collect(Graph.of(data.get(syntax, [])), syntax, found, [])
+    found.graphs.append(SyntaxGraph(syntax, Graph.of(data.get(syntax, []))))
 
 
-def _collect(graph: Graph, syntax: str, found: StructuredReviews, notes: list[list[str]]) -> None:
-    found.aggregate_ratings += graph.aggregate_ratings()
-    for review, item in graph.reviews():
-        candidate = review_candidate(graph, review, item)
-        origin = graph.origins.get(id(review), 0)
-        candidate["syntax"] = syntax
-        candidate["notes"] = list(notes[origin]) if origin < len(notes) else []
-        found.reviews.append(candidate)
-
-
-def extract_structured_reviews(html: str, url: str, selector: Selector | None = None) -> StructuredReviews:
-    """Every schema.org Review on the page, as loose candidates for the pydantic model to judge."""
+def parse_structured_data(html: str, url: str, selector: Selector | None = None) -> StructuredData:
+    """Each syntax the page uses as one graph (JSON-LD always, microdata and RDFa when present), plus what
+    could not be read."""
     selector = selector if selector is not None else Selector(text=html, type="html")
-    found = StructuredReviews()
+    found = StructuredData()
     _json_ld(selector, found)
     if selector.xpath("//*[@itemscope]"):
         _extruct(html, url, "microdata", found)
     if selector.xpath("//*[@typeof]"):
         _extruct(html, url, "rdfa", found)
+    return found
+
+
+@dataclass
+class StructuredReviews:
+    """Candidates (each tagged with its ``syntax`` and any ``notes``), plus what could not be read."""
+
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (reason, offending text)
+    aggregate_ratings: int = 0
+    unreadable_reviews: bool = False  # an unreadable block or syntax that looked like it held reviews
+
+
+def extract_structured_reviews(html: str, url: str, selector: Selector | None = None) -> StructuredReviews:
+    """Every schema.org Review on the page, as loose candidates for the pydantic model to judge."""
+    data = parse_structured_data(html, url, selector)
+    found = StructuredReviews(errors=[(e.reason, e.block) for e in data.errors])
+    found.unreadable_reviews = any(e.hints_at(_REVIEW_HINTS if e.block else ("review",), html) for e in data.errors)
+    for part in data.graphs:
+        found.aggregate_ratings += part.graph.aggregate_ratings()
+        for review, item in part.graph.reviews():
+            candidate = review_candidate(part.graph, review, item)
+            candidate["syntax"] = part.syntax
+            candidate["notes"] = part.notes_of(review)
+            found.reviews.append(candidate)
     return found

@@ -49,14 +49,14 @@ def record_views(records: pl.DataFrame) -> list[RecordView]:
 
 
 def human_labels(
-    exports: Iterable[list[dict[str, Any]]], wanted: set[str], labels: tuple[str, ...] | None = None
+    exports: Iterable[list[dict[str, Any]]], wanted: set[str], labels: tuple[str, ...] = LABELS
 ) -> tuple[pl.DataFrame, list[dict]]:
     """Annotations of `wanted` records from Label Studio exports (server or files: one format), and the
-    unusable ones with their reason; with `labels`, a choice outside the set is unusable. Any choices control
-    counts, so projects made before the control was named `label` still read."""
+    unusable ones with their reason; a choice outside `labels` (the dataset's label set) is unusable. Any
+    choices control counts, so projects made before the control was named `label` still read."""
     votes, problems = [], []
     for tasks in exports:
-        file_votes, file_problems = parse_export(tasks, labels or LABELS, from_name=None)
+        file_votes, file_problems = parse_export(tasks, labels)
         votes.extend(v for v in file_votes if v["record_id"] in wanted)
         problems.extend(p for p in file_problems if p.get("record_id") in wanted)
     frame = pl.DataFrame(votes, schema=HUMAN_SCHEMA, orient="row").unique().sort(["record_id", "annotator"])

@@ -18,7 +18,7 @@ def review(record_id, text, rating):
 def test_review_sentiment_votes_with_the_rating_rule_and_the_registered_functions():
     spec = DATASETS["review_sentiment"]
     functions = classification_functions(spec)
-    assert list(functions) == ["lf_lexicon", "lf_keywords", "lf_rating"]
+    assert list(functions) == ["lf_lexicon", "lf_keywords", "lf_rating", "lf_neutral_phrases"]
     assert functions["lf_lexicon"] is lexicon_vader and functions["lf_keywords"] is keyword_rules
     rating = functions["lf_rating"]
     votes = [rating(record_view(spec, review("r", "ok", stars))) for stars in (5, 4, 3.5, 3, 2, 1, None)]

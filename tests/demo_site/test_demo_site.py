@@ -48,7 +48,7 @@ def test_same_seed_same_bytes_other_seed_other_site(site: DemoSite) -> None:
 
 def test_review_counts_and_kinds(site: DemoSite) -> None:
     per_shop = Counter(r.shop for r in site.reviews)
-    assert 50 <= per_shop["acme"] <= 60 and 50 <= per_shop["globex"] <= 60
+    assert 55 <= per_shop["acme"] <= 70 and 55 <= per_shop["globex"] <= 70
     kinds = Counter(r.kind for r in site.reviews)
     assert kinds["syndicated"] == 16  # eight reviews, each on both shops
     assert kinds["boilerplate"] == 3
@@ -57,7 +57,7 @@ def test_review_counts_and_kinds(site: DemoSite) -> None:
     assert sorted(r.rating for r in site.reviews if r.kind == "broken_rating") == [0, 7]
     assert len({r.review_id for r in site.reviews}) == len(site.reviews)
     assert all(re.fullmatch(rf"{r.shop}-{r.product_id}-r\d\d", r.review_id) for r in site.reviews)
-    assert {r.sentiment for r in site.reviews} == {"positive", "negative"}
+    assert {r.sentiment for r in site.reviews} == {"positive", "negative", "neutral"}
 
 
 def test_review_texts_are_25_to_90_words(site: DemoSite) -> None:
@@ -93,7 +93,7 @@ def test_sentiment_words_mostly_but_not_always_agree_with_the_truth(site: DemoSi
     positive = {"great", "excellent", "love", "recommended", "happy", "perfect", "fantastic", "good", "superb"}
     negative = {"disappointed", "broke", "awful", "terrible", "cheap", "flimsy", "waste", "bad", "poor", "not"}
     agree = total = 0
-    for review in site.reviews:
+    for review in (r for r in site.reviews if r.sentiment != "neutral"):
         words = re.findall(r"[a-z']+", review.text.lower())
         score = sum(w in positive for w in words) - sum(w in negative for w in words)
         if score == 0:
@@ -103,7 +103,7 @@ def test_sentiment_words_mostly_but_not_always_agree_with_the_truth(site: DemoSi
     assert 0.7 <= agree / total < 0.98
     noisy = Counter(r.noise for r in site.reviews if r.noise)
     assert set(noisy) == {"negation", "negated_praise", "sarcasm", "rating_mismatch"}
-    assert 0.07 <= sum(noisy.values()) / len(site.reviews) <= 0.15
+    assert 0.07 <= sum(noisy.values()) / len(site.reviews) <= 0.18  # stars that part ways with the words count too
 
 
 def test_products_pages_and_quirks(site: DemoSite) -> None:
@@ -139,16 +139,20 @@ def test_json_ld_blocks_parse_except_the_deliberately_broken_one(site: DemoSite)
         page = site.pages[product.path]
         charset = "cp1252" if "windows-1252" in page.content_type else "utf-8"
         blocks = Selector(text=page.body.decode(charset)).css("script[type='application/ld+json']::text").getall()
-        if product.json_ld is None:
+        if product.status != 200:
             assert blocks == []
             continue
-        (block,) = blocks
+        (block,) = blocks  # every product page describes its product; some list their reviews too
         if product.json_ld == "invalid":
             with pytest.raises(json.JSONDecodeError):
                 json.loads(block)
             continue
         data = json.loads(block)
         assert data["@type"] == "Product" and data["sku"] == product.product_id
+        assert data["name"] == product.name and product.name in data["description"]
+        if product.json_ld is None:
+            assert "review" not in data and "aggregateRating" not in data
+            continue
         assert sorted(r["identifier"] for r in data["review"]) == sorted(product.review_ids)
         assert all(r["reviewRating"]["bestRating"] == 5 for r in data["review"])
 
