@@ -106,10 +106,16 @@ def _latest_version(warehouse: WarehouseResource, dataset: str) -> None:
         print(f"  no {dataset} version published")
         return
     latest = read_manifest(root, published[-1])
-    distribution = latest.get("class_distribution") or {}
-    print("  classes (latest version): " + ", ".join(f"{label} {n}" for label, n in distribution.items()))
-    for pair in latest.get("agreement") or []:
-        print(f"  agreement {pair['pair']:<36} kappa={pair['kappa']!s:<7} n={pair['n_shared']}")
+    if latest.get("task") == "spans":
+        distribution = latest.get("span_distribution") or {}
+        print("  spans (latest version): " + ", ".join(f"{label} {n}" for label, n in distribution.items()))
+        for pair in latest.get("agreement") or []:
+            print(f"  agreement {pair['pair']:<36} span F1={pair.get('span_f1')!s:<7} token kappa={pair.get('kappa')}")
+    else:
+        distribution = latest.get("class_distribution") or {}
+        print("  classes (latest version): " + ", ".join(f"{label} {n}" for label, n in distribution.items()))
+        for pair in latest.get("agreement") or []:
+            print(f"  agreement {pair['pair']:<36} kappa={pair['kappa']!s:<7} n={pair['n_shared']}")
     print(f"  published: {latest['name']} ({latest['rows']} rows) at {root.location(f'v{published[-1]}')}")
 
 

@@ -8,7 +8,7 @@ import dagster as dg
 
 from dagster_project.resources.browser import BrowserResource
 from dagster_project.resources.drops import drops_from_env
-from dagster_project.resources.label_studio import BUNDLED_SAMPLE, LabelStudioResource
+from dagster_project.resources.label_studio import BUNDLED_EXPORTS, LabelStudioResource
 from dagster_project.resources.llm import LLMLabelerResource
 from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import warehouse_from_env
@@ -29,9 +29,7 @@ def _label_studio(exports: str | None) -> LabelStudioResource:
             url=dg.EnvVar("LABEL_STUDIO_URL"),
             api_key=dg.EnvVar("LABEL_STUDIO_API_KEY"),
         )
-    return LabelStudioResource(
-        export_paths=exports.split(os.pathsep) if exports else [f"review_sentiment={BUNDLED_SAMPLE}"]
-    )
+    return LabelStudioResource(export_paths=exports.split(os.pathsep) if exports else BUNDLED_EXPORTS)
 
 
 # What a production deployment must say about itself. `local` falls back to a folder warehouse, the bundled

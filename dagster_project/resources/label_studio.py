@@ -18,7 +18,12 @@ from gleaner.datasets import DatasetSpec as TaskDefinition
 from gleaner.labeling import scrub
 from gleaner.labeling.label_studio import LabelStudioClient, LabelStudioError, spec_labeling_config
 
-BUNDLED_SAMPLE = Path(gleaner.__file__).resolve().parent / "data" / "demo_human_annotations.json"
+BUNDLED = Path(gleaner.__file__).resolve().parent / "data"
+# the demo's annotations from two annotators, per built-in dataset (scripts/make_demo_annotations.py)
+BUNDLED_EXPORTS = [
+    f"review_sentiment={BUNDLED / 'demo_human_annotations.json'}",
+    f"product_entities={BUNDLED / 'demo_span_annotations.json'}",
+]
 
 
 class LabelStudioResource(dg.ConfigurableResource):

@@ -9,11 +9,11 @@ through `gleaner.labeling.task`'s protocols and never import it.
 """
 
 from gleaner.datasets.compile import SpanFunction, classification_functions, record_view, span_functions
-from gleaner.datasets.extraction import LABELED_TEXT, extract_records, extractor_base
+from gleaner.datasets.extraction import LABELED_TEXT, extract_records
 from gleaner.datasets.hashing import canonical_definition, spec_hash
 from gleaner.datasets.loader import DEFAULT_DATASETS_DIR, DatasetSpecError, load_dataset, load_datasets
 from gleaner.datasets.policies import GateSettings, LLMPolicy, Ratios, ReviewPolicy
-from gleaner.datasets.records import BUILTIN_RECORDS, record_model
+from gleaner.datasets.records import BUILTIN_RECORDS, extractor_base, record_model
 from gleaner.datasets.rules import (
     ClassificationRule,
     FieldThresholdRule,

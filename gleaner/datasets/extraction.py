@@ -11,21 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import polars as pl
-from pydantic import BaseModel
 
+from gleaner.datasets.records import extractor_base
 from gleaner.datasets.spec import ClassificationSpec, SpansSpec
-from gleaner.extract import PartitionExtraction, extract_partition
-from gleaner.schemas import ProductReview
+from gleaner.extract import PartitionExtraction, extract_partition, extract_product_pages
+from gleaner.schemas import ProductPage
 from gleaner.sources import SourceConfig
 
 LABELED_TEXT = "text"
-
-
-def extractor_base(model: type[BaseModel]) -> type[BaseModel]:
-    """The built-in record whose extractor builds `model`'s records; ValueError when there is none."""
-    if issubclass(model, ProductReview):
-        return ProductReview
-    raise ValueError(f"{model.__name__}: Gleaner extracts product_reviews; a custom record must extend it")
 
 
 def extract_records(
@@ -35,8 +28,10 @@ def extract_records(
     on_page: Callable[[], None] = lambda: None,
 ) -> PartitionExtraction:
     """A partition's pages as the dataset's records (with `text` = its input field) and failed rows."""
-    extractor_base(spec.record_model)
-    result = extract_partition(pages, source, on_page)
+    if extractor_base(spec.record_model) is ProductPage:
+        result = extract_product_pages(pages, source, on_page)
+    else:
+        result = extract_partition(pages, source, on_page)
     if spec.input == LABELED_TEXT:
         return result
     records = result.records.with_columns(pl.col(spec.input).alias(LABELED_TEXT))

@@ -41,7 +41,19 @@ def record_model(ref: str) -> type[BaseModel]:
         raise ValueError(f"record type {ref!r} cannot be imported: {exc}") from exc
     if not (isinstance(found, type) and issubclass(found, BaseModel)):
         raise ValueError(f"record type {ref!r} is not a pydantic model")
+    extractor_base(found)
     return found
+
+
+def extractor_base(model: type[BaseModel]) -> type[BaseModel]:
+    """The built-in record whose extractor builds `model`'s records (a custom record extends one, adding
+    fields with defaults or stricter validation); ValueError when there is none."""
+    for base in (ProductReview, ProductPage):
+        if issubclass(model, base):
+            return base
+    raise ValueError(
+        f"{model.__name__}: Gleaner extracts product_reviews and product_pages; a custom record must extend one"
+    )
 
 
 def _types_of(annotation: Any) -> set[Any]:

@@ -5,40 +5,74 @@ from collections import Counter
 
 import dagster as dg
 
-from dagster_project.lib.datasets import DATASETS, key, table
+from dagster_project.lib.datasets import EXTRACTED, key, table
 from dagster_project.lib.metadata import agreement_metadata, table_metadata
 from dagster_project.lib.specs import DATASET_POOL, stage
 from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
-from gleaner.dataset import SPLITS, build_candidate
-from gleaner.datasets import ClassificationSpec
+from gleaner.dataset import SPLITS, build_candidate, build_span_candidate
+from gleaner.datasets import DatasetSpec, SpansSpec
 
 NOT_INGESTED = "has no materialized partitions yet; run ingest_partition first"
 
 
-def gate_checks(spec: ClassificationSpec) -> dict[str, str]:
+def gate_checks(spec: DatasetSpec) -> dict[str, str]:
+    """The blocking checks of the dataset's gate, by name, as its file sets them."""
     gate = spec.gate
     pairs = ", ".join(" ~ ".join(p) for p in gate.kappa_pairs) or "none named"
     ratios = gate.split_ratios
+    if isinstance(spec, SpansSpec):
+        f1 = f", span F1 >= {gate.span_f1_threshold}" if gate.span_f1_threshold is not None else ""
+        task_checks = {
+            "span_agreement": f"Token-level Cohen's kappa >= {gate.kappa_threshold}{f1} for each gated source pair "
+            f"({pairs}) on at least {gate.kappa_min_shared} shared records.",
+        }
+    else:
+        task_checks = {
+            "kappa": f"Cohen's kappa >= {gate.kappa_threshold} for each gated source pair ({pairs}) on at least "
+            f"{gate.kappa_min_shared} shared records.",
+            "class_balance": f"In every split the largest class is at most {gate.max_class_ratio}x the smallest.",
+        }
+    what = "span label" if isinstance(spec, SpansSpec) else "label"
     return {
         "schema": f"Every row validates against the {spec.record_model.__name__} pydantic model.",
-        "label_set": f"Every label is one of the declared labels: {', '.join(spec.label_names)}.",
-        "kappa": f"Cohen's kappa >= {gate.kappa_threshold} for each gated source pair ({pairs}) on at least "
-        f"{gate.kappa_min_shared} shared records.",
-        "class_balance": f"In every split the largest class is at most {gate.max_class_ratio}x the smallest.",
+        "label_set": f"Every {what} is one of the declared labels: {', '.join(spec.label_names)}.",
+        **task_checks,
         "no_split_leak": "No dedup cluster and no identical normalized text appears in two splits.",
         "no_empty_split": f"train, validation and test each hold rows (ratios {ratios.train}/{ratios.validation}/"
         f"{ratios.test} by cluster).",
     }
 
 
-def summary_key(spec: ClassificationSpec) -> str:
+PREVIEW = ["record_id", "split", "label", "spans", "label_status", "oversampled", "text"]
+
+
+def _task_metadata(spec: DatasetSpec, frame, candidate) -> dict:
+    if isinstance(spec, SpansSpec):
+        totals = Counter()
+        for per_label in candidate.summary["span_counts"].values():
+            totals.update(per_label)
+        return {
+            **{f"spans_{k}": v for k, v in sorted(totals.items())},
+            "records_without_spans": candidate.summary["records_without_spans"],
+            "span_agreement": dg.MetadataValue.json(candidate.summary["agreement"]),
+        }
+    return {
+        "balanced_away": candidate.summary["balanced_away"],
+        "oversampled": candidate.summary["oversampled"],
+        **{f"label_{k}": v for k, v in sorted(Counter(frame["label"].to_list()).items())},
+        **agreement_metadata(candidate.agreement_report),
+    }
+
+
+def summary_key(spec: DatasetSpec) -> str:
     return f"{table(spec, 'labeled_dataset')}/summary.json"
 
 
-def labeled_dataset_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
+def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     candidate_key = key(spec, "labeled_dataset")
     policy_of_spec = spec.candidate_policy()
+    build = build_span_candidate if isinstance(spec, SpansSpec) else build_candidate
 
     @dg.asset(
         key=candidate_key,
@@ -61,7 +95,7 @@ def labeled_dataset_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
         canonical_table = table(spec, "canonical_records")
         deduped, deduped_versions = warehouse.read_all_with_versions(deduped_table, missing=NOT_INGESTED)
         votes, votes_versions = warehouse.read_all_with_versions(labels_table, missing=NOT_INGESTED)
-        candidate = build_candidate(
+        candidate = build(
             deduped, votes, warehouse.read_all(canonical_table, missing=NOT_INGESTED),
             warehouse.read_all(table(spec, "near_duplicates")),
             {"deduped_records": deduped_versions, "labels": votes_versions}, policy_of_spec,
@@ -83,15 +117,12 @@ def labeled_dataset_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
         )
         return dg.MaterializeResult(
             metadata={
-                **table_metadata(frame, ["record_id", "split", "label", "label_status", "oversampled", "text"]),
+                **table_metadata(frame, [c for c in PREVIEW if c in frame.columns]),
                 "pending_review": candidate.pending_review,
                 "global_pass_removed": candidate.global_removed,
                 "reinstated_pending_rerun": len(candidate.reinstated_ids),
-                "balanced_away": candidate.summary["balanced_away"],
-                "oversampled": candidate.summary["oversampled"],
                 **{f"split_{s}": int((frame["split"] == s).sum()) for s in SPLITS},
-                **{f"label_{k}": v for k, v in sorted(Counter(frame["label"].to_list()).items())},
-                **agreement_metadata(candidate.agreement_report),
+                **_task_metadata(spec, frame, candidate),
             },
             check_results=[
                 dg.AssetCheckResult(
@@ -109,4 +140,4 @@ def labeled_dataset_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
     return _labeled_dataset
 
 
-ASSETS = [labeled_dataset_asset(spec) for spec in DATASETS.values() if isinstance(spec, ClassificationSpec)]
+ASSETS = [labeled_dataset_asset(spec) for spec in EXTRACTED.values()]

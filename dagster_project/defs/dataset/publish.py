@@ -4,22 +4,23 @@
 import dagster as dg
 
 from dagster_project.defs.dataset.candidate import summary_key
-from dagster_project.lib.datasets import DATASETS, key, table
+from dagster_project.lib.datasets import EXTRACTED, key, table
 from dagster_project.lib.metadata import table_metadata
 from dagster_project.lib.specs import DATASET_POOL, stage
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.dataset import SPLITS, GateFailed, release, render_card
-from gleaner.datasets import ClassificationSpec, canonical_definition, spec_hash
+from gleaner.datasets import DatasetSpec, canonical_definition, spec_hash
 from gleaner.storage import published_versions, verify_versions
 
 
-def policy_manifest(spec: ClassificationSpec) -> dict[str, object]:
+def policy_manifest(spec: DatasetSpec) -> dict[str, object]:
     """The whole declaration the version was built under (gate and review policy included), and its hash."""
     return {"dataset": spec.name, "spec_sha256": spec_hash(spec), **spec.model_dump(mode="json")}
 
 
-def training_data_asset(spec: ClassificationSpec) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
-    gate, manifest_policy = spec.gate_policy(), policy_manifest(spec)
+def training_data_asset(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.AssetChecksDefinition]:
+    gate = spec.candidate_policy().gate
+    manifest_policy = policy_manifest(spec)
 
     @dg.asset(
         key=key(spec, "training_data"),
@@ -37,7 +38,7 @@ def training_data_asset(spec: ClassificationSpec) -> list[dg.AssetsDefinition | 
         try:
             released = release(
                 warehouse.versions(spec.name), candidate, warehouse.read_json(summary_key(spec)), gate,
-                manifest_policy, dataset=spec.name, declaration=canonical_definition(spec),
+                manifest_policy, dataset=spec.name, declaration=canonical_definition(spec), definition=spec,
             )  # fmt: skip
         except GateFailed as exc:
             raise dg.Failure(f"{spec.name}: {exc}") from None
@@ -49,15 +50,18 @@ def training_data_asset(spec: ClassificationSpec) -> list[dg.AssetsDefinition | 
             note = f"content identical to {name}; nothing new published"
         context.log.info(note)
         warehouse.refresh_catalog()
-        rows = outcome.manifest["rows_per_split_and_class"]
+        manifest = outcome.manifest
+        rows = manifest.get("rows_per_split") or {
+            s: sum(per_class.values()) for s, per_class in manifest["rows_per_split_and_class"].items()
+        }
         return dg.MaterializeResult(
             metadata={
                 "version": outcome.version,
                 "published_new_version": outcome.created,
                 "outcome": note,
                 "path": dg.MetadataValue.path(str(outcome.path)),
-                **table_metadata(released.frame, ["record_id", "split", "label", "text"]),
-                **{f"rows_{s}": sum(rows[s].values()) for s in SPLITS},
+                **table_metadata(released.frame, [c for c in PREVIEW if c in released.frame.columns]),
+                **{f"rows_{s}": rows[s] for s in SPLITS},
                 "card": dg.MetadataValue.md(render_card(outcome.manifest)),
             }
         )
@@ -83,4 +87,5 @@ def training_data_asset(spec: ClassificationSpec) -> list[dg.AssetsDefinition | 
     return [_training_data, _versions_untampered]
 
 
-ASSETS = [d for spec in DATASETS.values() if isinstance(spec, ClassificationSpec) for d in training_data_asset(spec)]
+ASSETS = [d for spec in EXTRACTED.values() for d in training_data_asset(spec)]
+PREVIEW = ["record_id", "split", "label", "spans", "text"]

@@ -10,22 +10,39 @@ from collections import Counter
 
 import dagster as dg
 
-from dagster_project.lib.datasets import DATASETS, key, table
+from dagster_project.lib.datasets import EXTRACTED, key, table
 from dagster_project.lib.metadata import agreement_metadata, markdown_table, table_metadata
 from dagster_project.lib.partitions import partition_of, source_day_partitions, with_partition
 from dagster_project.lib.specs import stage
 from dagster_project.resources.label_studio import LabelStudioResource
 from dagster_project.resources.llm import LLMLabelerResource
 from dagster_project.resources.warehouse import WarehouseResource
-from gleaner.datasets import ClassificationSpec, classification_functions, record_view
+from gleaner.datasets import ClassificationSpec, DatasetSpec, SpansSpec, classification_functions, record_view
+from gleaner.datasets import span_functions as declared_span_functions
 from gleaner.labeling import human_labels as collect_human_labels
-from gleaner.labeling import label_partition, lf_summary, read_export, review_frame, review_queue
-from gleaner.labeling.label_studio import build_import_tasks
+from gleaner.labeling import (
+    label_partition,
+    label_span_partition,
+    lf_summary,
+    read_export,
+    review_frame,
+    review_queue,
+    span_human_labels,
+    span_review_queue,
+)
+from gleaner.labeling.label_studio import build_import_tasks, build_span_tasks
+from gleaner.labeling.spans import spans_to_json
 
 EVERY_RECORD_RESOLVED = "every_record_resolved_once"
 
 
-def human_labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
+def _collect_humans(spec: DatasetSpec, exports: list, wanted: set[str]):
+    if isinstance(spec, SpansSpec):
+        return span_human_labels(exports, wanted, spec.label_names, allow_overlaps=spec.allow_overlaps)
+    return collect_human_labels(exports, wanted, spec.label_names)
+
+
+def human_labels_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=key(spec, "human_labels"),
         partitions_def=source_day_partitions,
@@ -43,7 +60,7 @@ def human_labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
         # Pull everything before writing anything, so a server that is down fails the run with nothing half-written.
         exports = [label_studio.pull(spec)] if label_studio.configured else []
         exports.extend(read_export(path) for path in label_studio.export_files(spec.name))
-        frame, problems = collect_human_labels(exports, wanted, spec.label_names)
+        frame, problems = _collect_humans(spec, exports, wanted)
         warehouse.write(table(spec, "human_labels"), with_partition(frame, partition), partition)
         warehouse.refresh_catalog()
         for problem in problems:
@@ -127,7 +144,79 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
     return _labels
 
 
-def review_tasks_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
+def span_labels_asset(spec: SpansSpec) -> dg.AssetsDefinition:
+    functions = declared_span_functions(spec)
+    labels_key = key(spec, "labels")
+
+    @dg.asset(
+        key=labels_key,
+        partitions_def=source_day_partitions,
+        deps=[key(spec, "deduped_records"), key(spec, "human_labels")],
+        description=f"{spec.name}: every span vote (each rule, each LLM vote, each human) as `spans_json` plus one "
+        "resolved row per record with its spans, confidence (mean pairwise span F1 of the machine votes) and "
+        "status (auto, human, needs_review).",
+        **stage("labels", {"polars", "anthropic"}, code_version="1"),
+        check_specs=[
+            dg.AssetCheckSpec(
+                EVERY_RECORD_RESOLVED,
+                asset=labels_key,
+                blocking=True,
+                description="deduped_records = labelled + pending review: one resolved row per deduped record",
+            )
+        ],
+    )
+    def _span_labels(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, llm: LLMLabelerResource
+    ) -> dg.MaterializeResult:
+        partition = partition_of(context)
+        records = warehouse.read_required(table(spec, "deduped_records"), partition)
+        views = [record_view(spec, row) for row in records.iter_rows(named=True)]
+        llm_rows, llm_metadata = llm.vote_rows(views, str(warehouse.scratch_dir("llm_cache")), context.log.info, spec)
+        result = label_span_partition(
+            views, functions, llm_rows, warehouse.read(table(spec, "human_labels"), partition),
+            spec.label_policy(), spec.label_names, log=context.log.info,
+        )  # fmt: skip
+        warehouse.write(table(spec, "labels"), with_partition(result.frame, partition), partition)
+        warehouse.refresh_catalog()
+        status, resolved_ids = result.status, [r["record_id"] for r in result.resolved]
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(result.frame.filter(annotator_kind="resolved"), rows=8),
+                "dagster/row_count": result.frame.height,
+                "records": len(views),
+                **{kind: status[kind] for kind in ("auto", "human", "needs_review")},
+                **{f"spans_{k}": v for k, v in sorted(result.span_counts.items())},
+                "span_agreement": dg.MetadataValue.md(markdown_table(result.agreement)),
+                **llm_metadata,
+            },
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name=EVERY_RECORD_RESOLVED,
+                    passed=sorted(resolved_ids) == sorted(set(records["record_id"].to_list()))
+                    and len(resolved_ids) == records.height,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata={"deduped_records": records.height, "pending_review": status["needs_review"]},
+                )
+            ],
+        )
+
+    return _span_labels
+
+
+def _queue_and_tasks(spec: DatasetSpec, labels, records, label_studio: LabelStudioResource):
+    """The review queue and its Label Studio tasks (choices, or spans as pre-annotations)."""
+    if isinstance(spec, SpansSpec):
+        queue = span_review_queue(labels, records)
+        # Raw text: escaping or scrubbing would move every character offset the pre-annotations point at.
+        tasks = build_span_tasks(queue, model_version=label_studio.model_version)
+        guesses = [{**row, "guess": None if row["guess"] is None else spans_to_json(row["guess"])} for row in queue]
+        return tasks, review_frame(guesses)
+    queue = review_queue(labels, records)
+    tasks = build_import_tasks(label_studio.prepare_texts(queue), model_version=label_studio.model_version)
+    return tasks, review_frame(queue)
+
+
+def review_tasks_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=key(spec, "review_tasks"),
         partitions_def=source_day_partitions,
@@ -143,9 +232,8 @@ def review_tasks_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         partition = partition_of(context)
         records = warehouse.read_required(table(spec, "deduped_records"), partition)
-        queue = review_queue(warehouse.read_required(table(spec, "labels"), partition), records)
-        tasks = build_import_tasks(label_studio.prepare_texts(queue), model_version=label_studio.model_version)
-        frame = review_frame(queue)
+        labels = warehouse.read_required(table(spec, "labels"), partition)
+        tasks, frame = _queue_and_tasks(spec, labels, records, label_studio)
         # Push first: a server that is down fails the run before the warehouse says the tasks went out.
         pushed = label_studio.push(tasks, spec) if label_studio.configured and tasks else None
         warehouse.write(table(spec, "review_tasks"), with_partition(frame, partition), partition)
@@ -174,7 +262,10 @@ def review_tasks_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
     return _review_tasks
 
 
-CLASSIFICATION = [spec for spec in DATASETS.values() if isinstance(spec, ClassificationSpec)]
+def labels_factory(spec: DatasetSpec):
+    return labels_asset(spec) if isinstance(spec, ClassificationSpec) else span_labels_asset(spec)
+
+
 ASSETS = [
-    factory(spec) for spec in CLASSIFICATION for factory in (human_labels_asset, labels_asset, review_tasks_asset)
+    factory(spec) for spec in EXTRACTED.values() for factory in (human_labels_asset, labels_factory, review_tasks_asset)
 ]

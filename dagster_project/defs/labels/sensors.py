@@ -11,11 +11,11 @@ import json
 
 import dagster as dg
 
-from dagster_project.lib.datasets import DATASETS, key
+from dagster_project.lib.datasets import EXTRACTED, key
 from dagster_project.lib.partitions import SOURCES, date_partitions, partition_key
 from dagster_project.resources.label_studio import LabelStudioResource
 from dagster_project.resources.warehouse import WarehouseResource
-from gleaner.datasets import ClassificationSpec, DatasetSpec
+from gleaner.datasets import DatasetSpec
 from gleaner.labeling.label_studio import AnnotationCursor, LabelStudioError, new_annotations, record_partitions
 
 
@@ -23,7 +23,7 @@ def _targets(spec: DatasetSpec) -> list[dg.AssetKey]:
     return [key(spec, "human_labels"), key(spec, "labels")]
 
 
-LABELLED = [spec for spec in DATASETS.values() if isinstance(spec, ClassificationSpec)]
+LABELLED = list(EXTRACTED.values())
 
 
 def _dataset_requests(

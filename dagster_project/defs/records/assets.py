@@ -97,7 +97,11 @@ def records_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "failure_reasons": _counts_table(reasons),
                 "extraction_notes": _counts_table(batch.notes),
                 "by_extraction": dg.MetadataValue.json(
-                    dict(sorted(Counter(r.extraction or "unknown" for r in batch.records.values()).items()))
+                    dict(
+                        sorted(
+                            Counter(getattr(r, "extraction", None) or "unknown" for r in batch.records.values()).items()
+                        )
+                    )
                 ),
             },
             check_results=[
