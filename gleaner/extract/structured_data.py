@@ -1,13 +1,16 @@
 """schema.org reviews from a page's JSON-LD, microdata and RDFa, whatever the site.
 
-Microdata and RDFa go through `extruct`. JSON-LD blocks are read here, one by one, with the lenient parser
-in `jsonld_repair` rather than extruct's: extruct drops every block of a page when one is invalid, while a
-broken block here is reported alone (with its text) and a repairable one still counts, its repairs noted on
-the records it yields. A syntax whose parser fails on hostile markup is reported and the others still count.
+Microdata and RDFa go through `extruct`, and only on pages whose markup has ``itemscope`` / ``typeof``;
+microdata is read from the page's own parse (RDFa needs extruct's XML-flavoured one). JSON-LD blocks are
+read here, one by one, with the lenient parser in `jsonld_repair` rather than extruct's: extruct drops every
+block of a page when one is invalid, while a broken block here is reported alone (with its text) and a
+repairable one still counts, its repairs noted on the records it yields. A syntax whose parser fails on
+hostile markup is reported and the others still count.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +24,8 @@ _LD_JSON = (
     "//script[starts-with(normalize-space(translate(@type, 'APLICTONDJS', 'aplictondjs')), 'application/ld+json')]"
 )
 _REVIEW_HINTS = ("review", "ratingvalue")
+_ITEMSCOPE = re.compile("itemscope", re.IGNORECASE)  # attribute names cannot hide behind entities
+_TYPEOF = re.compile("typeof", re.IGNORECASE)
 
 
 @dataclass
@@ -49,16 +54,10 @@ def _json_ld(selector: Selector, found: StructuredReviews) -> None:
     _collect(Graph.of(*roots), "json-ld", found, repairs)
 
 
-def _extruct(html: str, url: str, syntax: str, found: StructuredReviews) -> None:
+def _extruct(source: str | Any, html: str, url: str, syntax: str, found: StructuredReviews) -> None:
+    """`source` is the page's parsed tree (microdata) or its HTML (RDFa, which extruct parses its own way)."""
     try:
-        data = extruct.extract(
-            html.encode("utf-8", errors="surrogatepass"),
-            base_url=url,
-            encoding="UTF-8",
-            syntaxes=[syntax],
-            uniform=True,
-            errors="strict",
-        )
+        data = extruct.extract(source, base_url=url, encoding="UTF-8", syntaxes=[syntax], uniform=True, errors="strict")
     except Exception as exc:  # extruct raises whatever lxml or rdflib raise on hostile markup
         found.errors.append((f"{syntax} unreadable: {type(exc).__name__}: {exc}"[:500], ""))
         found.unreadable_reviews |= "review" in html.lower()
@@ -81,8 +80,8 @@ def extract_structured_reviews(html: str, url: str, selector: Selector | None = 
     selector = selector if selector is not None else Selector(text=html, type="html")
     found = StructuredReviews()
     _json_ld(selector, found)
-    if selector.xpath("//*[@itemscope]"):
-        _extruct(html, url, "microdata", found)
-    if selector.xpath("//*[@typeof]"):
-        _extruct(html, url, "rdfa", found)
+    if _ITEMSCOPE.search(html) and selector.xpath("//*[@itemscope]"):
+        _extruct(selector.root, html, url, "microdata", found)  # the page's one parse, not a second
+    if _TYPEOF.search(html) and selector.xpath("//*[@typeof]"):
+        _extruct(html.encode("utf-8", errors="surrogatepass"), html, url, "rdfa", found)
     return found
