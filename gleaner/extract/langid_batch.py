@@ -33,17 +33,14 @@ def _wide_table(identifier) -> np.ndarray:
 
 def _max_depth(nextmove: np.ndarray, rowbase: np.ndarray) -> int:
     """Length of the longest string a state stands for: its distance from the start state, breadth first."""
-    depth = np.full(len(rowbase), -1, dtype=np.int64)
+    depth = np.full(len(rowbase), -1, dtype=np.int8)
     depth[0], frontier, level = 0, np.zeros(1, dtype=np.int64), 0
     while len(frontier):
         level += 1
-        reached = [
-            np.unique(nextmove[rowbase[chunk][:, None] + np.arange(256)])
-            for chunk in np.array_split(frontier, max(1, len(frontier) // 2048))
-        ]
-        targets = np.unique(np.concatenate(reached)).astype(np.int64)
-        frontier = targets[depth[targets] < 0]
-        depth[frontier] = level
+        for start in range(0, len(frontier), 4096):
+            targets = nextmove[(rowbase[frontier[start : start + 4096], None] + np.arange(256)).ravel()]
+            depth[targets[depth[targets] < 0]] = level
+        frontier = np.flatnonzero(depth == level)
     return int(depth.max())
 
 

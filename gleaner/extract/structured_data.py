@@ -10,7 +10,6 @@ hostile markup is reported and the others still count.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +23,6 @@ _LD_JSON = (
     "//script[starts-with(normalize-space(translate(@type, 'APLICTONDJS', 'aplictondjs')), 'application/ld+json')]"
 )
 _REVIEW_HINTS = ("review", "ratingvalue")
-_ITEMSCOPE = re.compile("itemscope", re.IGNORECASE)  # attribute names cannot hide behind entities
-_TYPEOF = re.compile("typeof", re.IGNORECASE)
 
 
 @dataclass
@@ -80,8 +77,9 @@ def extract_structured_reviews(html: str, url: str, selector: Selector | None = 
     selector = selector if selector is not None else Selector(text=html, type="html")
     found = StructuredReviews()
     _json_ld(selector, found)
-    if _ITEMSCOPE.search(html) and selector.xpath("//*[@itemscope]"):
+    lowered = html.lower()  # attribute names cannot hide behind entities: no mention, no such attribute
+    if "itemscope" in lowered and selector.xpath("//*[@itemscope]"):
         _extruct(selector.root, html, url, "microdata", found)  # the page's one parse, not a second
-    if _TYPEOF.search(html) and selector.xpath("//*[@typeof]"):
+    if "typeof" in lowered and selector.xpath("//*[@typeof]"):
         _extruct(html.encode("utf-8", errors="surrogatepass"), html, url, "rdfa", found)
     return found
