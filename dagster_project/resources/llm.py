@@ -21,10 +21,9 @@ from gleaner.labeling.llm import (
     LLMLabelerConfig,
     ModelPrice,
     ParquetLabelCache,
+    label_vote_rows,
     span_vote_rows,
-    vote_annotator,
 )
-from gleaner.labeling.llm.votes import LLMResult
 
 
 class LLMLabelerResource(dg.ConfigurableResource):
@@ -98,7 +97,7 @@ class LLMLabelerResource(dg.ConfigurableResource):
         if spec.task == "spans":
             rows = span_vote_rows(results, {r.record_id: r.text for r in records}, config.majority)
         else:
-            rows = _label_rows(results, config.majority)
+            rows = label_vote_rows(results, config.majority)
         metadata: dict[str, object] = {
             "llm_enabled": True, "llm_model": config.model, "llm_prompt_version": config.prompt_version,
         }  # fmt: skip
@@ -109,19 +108,3 @@ class LLMLabelerResource(dg.ConfigurableResource):
             metadata["llm_estimated_cost_usd"] = f"unknown: no price configured for {config.model}"
         metadata["llm_calls_per_record"] = round(usage.calls_per_record, 3)
         return rows, metadata
-
-
-def _label_rows(results: Sequence[LLMResult], majority: int) -> list[dict]:
-    return [
-        {
-            "record_id": result.record_id,
-            "annotator": vote_annotator(result.model, vote.index),
-            "annotator_kind": "llm",
-            "label": vote.label if vote.ok else None,
-            "confidence": vote.confidence if vote.ok else None,
-            "reason": vote.error or vote.reason,
-            "conditional": vote.index >= majority,
-        }
-        for result in results
-        for vote in result.votes
-    ]

@@ -3,15 +3,21 @@
 Shared by the `canonical_records` asset and `gleaner extract`, so what an engineer sees while writing
 selectors on a local WARC is exactly what the pipeline will produce. A review that two pages of the batch
 both carry (the same product under two URLs) is kept once; the second copy becomes a failure row naming
-the first page, so the count of reviews seen still adds up.
+the first page, so the count of reviews seen still adds up. Pages are extracted in worker processes
+when there are enough of them; the tables are the same, to the byte, as from one process.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain, islice
 from typing import Any
 
 import polars as pl
@@ -20,6 +26,8 @@ from gleaner.extract.page import ExtractionSpec, PageExtraction, extract_page
 from gleaner.pages import FetchedPage
 from gleaner.schemas import ProductPage, ProductReview
 
+PARALLEL_MIN_PAGES = 200  # below this, starting worker processes costs more than it saves
+CHUNK_PAGES = 25
 FAILED_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),
     "page_url": pl.String(),
@@ -105,18 +113,58 @@ def _kind(record: ProductReview | ProductPage) -> str:
     return "review" if isinstance(record, ProductReview) else "product"
 
 
+PageExtractor = Callable[[FetchedPage], PageExtraction]
+
+
+def _extract_chunk(pages: list[FetchedPage], extract: PageExtractor) -> list[PageExtraction]:
+    return [extract(page) for page in pages]
+
+
+def _default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _extracted(
+    pages: Iterable[FetchedPage], extract: PageExtractor, workers: int
+) -> Iterator[tuple[FetchedPage, PageExtraction]]:
+    """(page, result) in the order the pages came: in this process for a few pages or one worker, else in
+    chunks over `workers` processes, with at most two chunks per worker in flight (memory stays bounded).
+    `extract` goes to the workers, so it is a module-level function or a partial of one."""
+    pages = iter(pages)
+    first = list(islice(pages, PARALLEL_MIN_PAGES))
+    if workers <= 1 or len(first) < PARALLEL_MIN_PAGES:
+        for page in chain(first, pages):
+            yield page, extract(page)
+        return
+    rest = chain(first, pages)
+    chunks = iter(lambda: list(islice(rest, CHUNK_PAGES)), [])
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque[tuple[list[FetchedPage], Future[list[PageExtraction]]]] = deque()
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(_extract_chunk, chunk, extract)))
+            while len(pending) >= 2 * workers or (pending and pending[0][1].done()):
+                done, future = pending.popleft()
+                yield from zip(done, future.result(), strict=True)
+        while pending:
+            done, future = pending.popleft()
+            yield from zip(done, future.result(), strict=True)
+
+
 def extract_batch(
     pages: Iterable[FetchedPage],
     spec: ExtractionSpec | None,
-    extract: Callable[[FetchedPage], PageExtraction] | None = None,
+    extract: PageExtractor | None = None,
+    workers: int | None = None,
 ) -> BatchExtraction:
     """Run `extract_page` with `spec` (or another page extractor, `extract`) over pages (sort them first for
-    reproducible output) and gather the results."""
+    reproducible output) and gather the results.
+
+    Pages are spread over `workers` processes (default: the cores this process may use); the result is the
+    same, to the byte, as in one process, since pages are gathered in the order they came."""
     batch = BatchExtraction()
-    read = extract or (lambda page: extract_page(page, spec or ExtractionSpec()))
-    for page in pages:
+    read = extract or partial(extract_page, spec=spec or ExtractionSpec())
+    for page, result in _extracted(pages, read, _default_workers() if workers is None else workers):
         batch.pages_in += 1
-        result = read(page)
         batch.outcomes[result.outcome] += 1
         if result.outcome == "no_records":
             batch.no_record_reasons[result.reason] += 1

@@ -14,6 +14,8 @@ from functools import cache
 
 from parsel import Selector
 
+from gleaner.extract.langid_batch import classify_many
+
 UNDETERMINED = "und"
 CONFIDENT = 0.8  # probability above which a text's own detection is trusted
 OVERRIDE = 0.95  # ... and above which (with OVERRIDE_WORDS) it beats a page-wide declaration
@@ -60,12 +62,29 @@ def _identifier():
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def _too_few_letters(text: str) -> bool:
+    letters = 0
+    for c in text:
+        if c.isalpha():
+            letters += 1
+            if letters == 2:
+                return False
+    return True
+
+
 def detect_language(text: str) -> Detection:
     """Best guess with its probability; ``und`` with 0 when there is nothing to go on."""
-    if sum(c.isalpha() for c in text) < 2:
-        return Detection(UNDETERMINED, 0.0)
-    language, probability = _identifier().classify(text)
-    return Detection(str(language), round(float(probability), 3))
+    return detect_languages([text])[0]
+
+
+def detect_languages(texts: list[str]) -> list[Detection]:
+    """`detect_language` of each text, the texts walked together (much cheaper than one by one)."""
+    found = [Detection(UNDETERMINED, 0.0)] * len(texts)
+    readable = [i for i, text in enumerate(texts) if not _too_few_letters(text)]
+    guesses = classify_many(_identifier(), [texts[i] for i in readable])
+    for i, (language, probability) in zip(readable, guesses, strict=True):
+        found[i] = Detection(str(language), round(float(probability), 3))
+    return found
 
 
 def choose_language(

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from parsel import Selector
 
-from gleaner.extract.language import choose_language, declared_language, detect_language
+from gleaner.extract.language import (
+    OVERRIDE_WORDS,
+    UNDETERMINED,
+    Detection,
+    choose_language,
+    declared_language,
+    detect_languages,
+)
 from gleaner.extract.main_text import main_text
 from gleaner.extract.ratings import RatingError, normalize_rating, parse_number, split_rating_text
 from gleaner.extract.selectors import ReviewSelectors, select_candidates
@@ -29,6 +37,8 @@ if TYPE_CHECKING:
 Outcome = Literal["yielded", "no_records", "failed"]
 BUILTIN_EXTRACTORS = ("schema_org_reviews",)
 OFFENDING_LIMIT = 2000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNUSED = Detection(UNDETERMINED, 0.0)  # where `choose_language` cannot use a detection, none is made
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,7 @@ def storable(text: str) -> str:
 
 
 def has_surrogate(value: Any) -> bool:
-    return isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value)
+    return isinstance(value, str) and _SURROGATE.search(value) is not None
 
 
 def failure_row(page: FetchedPage, stage: str, reason: str, offending: Any) -> dict[str, Any]:
@@ -138,15 +148,33 @@ def _shared_ids(candidates: list[dict[str, Any]], texts: list[str]) -> set[str]:
 
 
 class _PageContext:
-    """What every candidate of one page shares: the page, its declared language and its main text."""
+    """What every candidate of one page shares: the page, its declared language, its main text, and the
+    language detected in each candidate's text (and in all of them together when the page declares none).
 
-    def __init__(self, page: FetchedPage, declared: str | None, texts: list[str], body: str | None) -> None:
+    Detection runs, in one pass over the page, only where `choose_language` can use it: not for a review
+    that carries its own language, nor, on a page that declares one, for a review too short to override it.
+    """
+
+    def __init__(
+        self, page: FetchedPage, declared: str | None, candidates: list[dict], texts: list[str], body: str | None
+    ) -> None:
         self.page, self.declared, self.body = page, declared, body
-        joined = " ".join(t for t in texts if t)
-        self.detected = detect_language(joined) if joined and declared is None else None
+        wanted = [
+            i
+            for i, (raw, text) in enumerate(zip(candidates, texts, strict=True))
+            if not raw.get("language") and (declared is None or word_count(text) >= OVERRIDE_WORDS)
+        ]
+        joined = " ".join(t for t in texts if t) if declared is None else ""
+        found = detect_languages([texts[i] for i in wanted] + ([joined] if joined else []))
+        self.detected = found.pop() if joined else None
+        self.detections = [_UNUSED] * len(texts)
+        for i, detection in zip(wanted, found, strict=True):
+            self.detections[i] = detection
 
 
-def _shape(ctx: _PageContext, raw: dict[str, Any], text: str, shared: set[str]) -> tuple[dict, dict[str, str | None]]:
+def _shape(
+    ctx: _PageContext, raw: dict[str, Any], text: str, detected: Detection, shared: set[str]
+) -> tuple[dict, dict[str, str | None]]:
     """Shape a loose candidate into the model's fields; problems found on the way are returned by field."""
     page = ctx.page
     notes = list(raw.get("notes") or [])
@@ -170,9 +198,7 @@ def _shape(ctx: _PageContext, raw: dict[str, Any], text: str, shared: set[str]) 
     words = word_count(text)
     if not text:
         problems.update(text="review has no text", word_count=None)
-    language, language_note = choose_language(
-        raw.get("language"), ctx.declared, detect_language(text), ctx.detected, words
-    )
+    language, language_note = choose_language(raw.get("language"), ctx.declared, detected, ctx.detected, words)
     if language_note:
         notes.append(language_note)
     shaped = {
@@ -256,13 +282,13 @@ def extract_page(page: FetchedPage, spec: ExtractionSpec | SourceConfig | str) -
         clean_text(raw.get("text")) or (whole_page or "" if raw.get("syntax") == "selectors" else "")
         for raw in candidates
     ]
-    ctx = _PageContext(page, declared, texts, body)
+    ctx = _PageContext(page, declared, candidates, texts, body)
     shared = _shared_ids(candidates, texts)
     seen_ids: set[str] = set()
     seen_content: dict[tuple[str, str, str], str] = {}
-    for raw, text in zip(candidates, texts, strict=True):
+    for raw, text, detected in zip(candidates, texts, ctx.detections, strict=True):
         try:
-            shaped, problems = _shape(ctx, raw, text, shared)
+            shaped, problems = _shape(ctx, raw, text, detected, shared)
         except Exception as exc:  # one hostile candidate must not cost the partition; it is a failure row
             reason = f"candidate could not be shaped: {type(exc).__name__}: {exc}"
             result.failures.append(failure_row(page, "extract", reason, raw))

@@ -1,10 +1,12 @@
 """schema.org data from a page's JSON-LD, microdata and RDFa, whatever the site: its reviews, its products.
 
-Microdata and RDFa go through `extruct`. JSON-LD blocks are read here, one by one, with the lenient parser
-in `jsonld_repair` rather than extruct's: extruct drops every block of a page when one is invalid, while a
-broken block here is reported alone (with its text) and a repairable one still counts, its repairs noted on
-the records it yields. A syntax whose parser fails on hostile markup is reported and the others still count.
-`parse_structured_data` gives each syntax's graph; the review and product extractors read them.
+Microdata and RDFa go through `extruct`, and only on pages whose markup has ``itemscope`` / ``typeof``;
+microdata is read from the page's own parse (RDFa needs extruct's XML-flavoured one). JSON-LD blocks are
+read here, one by one, with the lenient parser in `jsonld_repair` rather than extruct's: extruct drops every
+block of a page when one is invalid, while a broken block here is reported alone (with its text) and a
+repairable one still counts, its repairs noted on the records it yields. A syntax whose parser fails on
+hostile markup is reported and the others still count. `parse_structured_data` gives each syntax's graph;
+the review and product extractors read them.
 """
 
 from __future__ import annotations
@@ -69,16 +71,10 @@ def _json_ld(selector: Selector, found: StructuredData) -> None:
     found.graphs.append(SyntaxGraph("json-ld", Graph.of(*roots), repairs))
 
 
-def _extruct(html: str, url: str, syntax: str, found: StructuredData) -> None:
+def _extruct(source: str | Any, html: str, url: str, syntax: str, found: StructuredData) -> None:
+    """`source` is the page's parsed tree (microdata) or its HTML (RDFa, which extruct parses its own way)."""
     try:
-        data = extruct.extract(
-            html.encode("utf-8", errors="surrogatepass"),
-            base_url=url,
-            encoding="UTF-8",
-            syntaxes=[syntax],
-            uniform=True,
-            errors="strict",
-        )
+        data = extruct.extract(source, base_url=url, encoding="UTF-8", syntaxes=[syntax], uniform=True, errors="strict")
     except Exception as exc:  # extruct raises whatever lxml or rdflib raise on hostile markup
         found.errors.append(StructuredError(syntax, f"{syntax} unreadable: {type(exc).__name__}: {exc}"[:500], ""))
         return
@@ -91,10 +87,11 @@ def parse_structured_data(html: str, url: str, selector: Selector | None = None)
     selector = selector if selector is not None else Selector(text=html, type="html")
     found = StructuredData()
     _json_ld(selector, found)
-    if selector.xpath("//*[@itemscope]"):
-        _extruct(html, url, "microdata", found)
-    if selector.xpath("//*[@typeof]"):
-        _extruct(html, url, "rdfa", found)
+    lowered = html.lower()  # attribute names cannot hide behind entities: no mention, no such attribute
+    if "itemscope" in lowered and selector.xpath("//*[@itemscope]"):
+        _extruct(selector.root, html, url, "microdata", found)  # the page's one parse, not a second
+    if "typeof" in lowered and selector.xpath("//*[@typeof]"):
+        _extruct(html.encode("utf-8", errors="surrogatepass"), html, url, "rdfa", found)
     return found
 
 

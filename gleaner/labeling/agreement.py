@@ -17,7 +17,6 @@ from typing import Any
 
 import krippendorff
 import numpy as np
-from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
 Votes = Mapping[str, Mapping[str, str]]
@@ -36,6 +35,8 @@ def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
     """Cohen's kappa of two annotators over the same items, in the same order."""
     if len(set(a) | set(b)) < 2:
         return None
+    from sklearn.metrics import cohen_kappa_score  # sklearn takes seconds to import: only when used
+
     return _defined(cohen_kappa_score(a, b))
 
 

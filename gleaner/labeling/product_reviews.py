@@ -34,9 +34,15 @@ def _vader() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
+@lru_cache(maxsize=1 << 16)
+def _compound(text: str) -> float:
+    """VADER's score depends on the text alone: a review syndicated or re-scraped is scored once."""
+    return _vader().polarity_scores(text)["compound"]
+
+
 def lexicon_vader(record: RecordView, margin: float = 0.3) -> str | None:
     """Text-only sentiment; abstains near neutral so it does not add noise where it has no signal."""
-    score = _vader().polarity_scores(record.text)["compound"]
+    score = _compound(record.text)
     if score >= margin:
         return POSITIVE
     if score <= -margin:

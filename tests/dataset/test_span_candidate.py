@@ -127,7 +127,7 @@ def test_the_gate_catches_unknown_labels_bad_records_and_empty_splits():
 def test_release_publishes_span_columns_counts_and_a_card(tmp_path):
     candidate = _candidate()
     gate = _policy().gate
-    released = release(tmp_path, candidate.frame, candidate.summary, gate, {"kappa_pairs": []}, SPEC)
+    released = release(tmp_path, candidate.frame, candidate.summary, gate, {"kappa_pairs": []}, definition=SPEC)
     manifest = read_manifest(tmp_path, released.outcome.version)
     assert manifest["task"] == "spans" and manifest["rows"] == 30
     assert manifest["span_distribution"] == {"BRAND": 30, "PRODUCT_TYPE": 30}

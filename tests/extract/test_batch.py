@@ -55,3 +55,32 @@ def test_batch_reconciles_and_explains_every_loss():
 def test_frames_have_the_contract_columns_even_when_empty():
     assert records_frame([]).columns[:3] == ["record_id", "review_id", "product_id"]
     assert failures_frame([]).columns == ["source", "page_url", "stage", "reason", "offending"]
+
+
+def test_worker_processes_give_the_same_tables_to_the_byte(monkeypatch):
+    import io
+
+    import gleaner.extract.batch as batch_module
+
+    monkeypatch.setattr(batch_module, "PARALLEL_MIN_PAGES", 4)
+    monkeypatch.setattr(batch_module, "CHUNK_PAGES", 3)
+    pages = [
+        _page(f"https://s.test/p{n}", _ld(*(_review(f"rev-{n}-{k}", f"Review {k} of {n}, fine.", k) for k in range(4))))
+        for n in range(12)
+    ]
+    pages += [_page("https://s.test/copy", _ld(_review("rev-3-1", "Review 1 of 3, fine.", 1)))]
+    pages += [_page("https://s.test/gone", None, status=None, error="timeout"), _page("https://s.test/x", "<p>x</p>")]
+
+    def tables(workers):
+        batch = extract_batch(pages, ExtractionSpec(), workers=workers)
+        frames = (records_frame(batch.records.values()), failures_frame(batch.failures))
+        written = []
+        for frame in frames:
+            buffer = io.BytesIO()
+            frame.write_parquet(buffer)
+            written.append(buffer.getvalue())
+        return written, batch.failures, batch.counts(), batch.notes, batch.outcomes
+
+    serial, parallel = tables(1), tables(2)
+    assert serial == parallel
+    assert serial[2]["pages_in"] == 15 and serial[2]["failed_rows"] >= 2

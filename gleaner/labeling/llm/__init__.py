@@ -11,7 +11,7 @@ from gleaner.labeling.llm.config import LLMLabelerConfig, ModelPrice
 from gleaner.labeling.llm.labeler import LLMLabeler
 from gleaner.labeling.llm.prompts import system_prompt, tool_schema
 from gleaner.labeling.llm.span_answers import SpanAnswer, judge_span_input
-from gleaner.labeling.llm.tasks import dataset_config, span_vote_rows, vote_annotator
+from gleaner.labeling.llm.tasks import dataset_config, label_vote_rows, span_vote_rows, vote_annotator
 
 __all__ = [
     "LLMLabeler",
@@ -21,6 +21,7 @@ __all__ = [
     "SpanAnswer",
     "dataset_config",
     "judge_span_input",
+    "label_vote_rows",
     "span_vote_rows",
     "system_prompt",
     "tool_schema",

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
-
-import anthropic
+from typing import TYPE_CHECKING, Any
 
 from gleaner.labeling.llm.cache import CacheKey, LabelCache
 from gleaner.labeling.llm.config import LLMLabelerConfig
 from gleaner.labeling.llm.protocol import (
-    CALL_ERRORS,
-    FATAL_ERRORS,
     LabelerConfigurationError,
+    call_errors,
     describe_error,
+    fatal_errors,
     judge_message,
     redact,
     request_params,
@@ -30,6 +28,9 @@ from gleaner.labeling.llm.protocol import (
 from gleaner.labeling.llm.usage import UsageMeter
 from gleaner.labeling.llm.votes import LLMVote, next_vote_indices
 from gleaner.progress import Progress
+
+if TYPE_CHECKING:
+    import anthropic
 
 _Ask = tuple[str, int]  # (text sha256, vote index)
 
@@ -93,9 +94,9 @@ class BatchVoter:
         ]
         try:
             batch = self._client.messages.batches.create(requests=requests)
-        except FATAL_ERRORS as exc:
+        except fatal_errors() as exc:
             raise LabelerConfigurationError(describe_error(exc, self._secret)) from None
-        except CALL_ERRORS as exc:
+        except call_errors() as exc:
             error = f"batch_not_created: {describe_error(exc, self._secret)}"
             return {ask: LLMVote.failure(ask[1], error) for ask in asks}
         self._meter.add_batch_job()
@@ -112,9 +113,9 @@ class BatchVoter:
                 ask = by_id.get(item.custom_id)
                 if ask is not None and ask not in answered:
                     answered[ask] = self._vote_from_result(ask, item.result, texts[ask[0]])
-        except FATAL_ERRORS as exc:
+        except fatal_errors() as exc:
             raise LabelerConfigurationError(describe_error(exc, self._secret)) from None
-        except CALL_ERRORS as exc:
+        except call_errors() as exc:
             self._log(f"llm batch {batch.id}: reading results failed: {describe_error(exc, self._secret)}")
         missing = f"batch_missing_result: {batch.id} returned no result for this request"
         return {ask: answered.get(ask) or LLMVote.failure(ask[1], missing) for ask in asks}
@@ -129,9 +130,9 @@ class BatchVoter:
                 counts = getattr(batch, "request_counts", None)
                 if counts is not None:  # a batch can run for hours: say how far it got
                     progress.advance(max(0, requests - counts.processing - progress.done))
-            except FATAL_ERRORS as exc:
+            except fatal_errors() as exc:
                 raise LabelerConfigurationError(describe_error(exc, self._secret)) from None
-            except CALL_ERRORS as exc:
+            except call_errors() as exc:
                 # The batch keeps running server-side; one failed poll is no reason to abandon it.
                 status = None
                 self._log(f"llm batch {batch_id}: poll failed: {describe_error(exc, self._secret)}")
@@ -145,7 +146,7 @@ class BatchVoter:
         try:
             self._client.messages.batches.cancel(batch_id)
             self._log(f"llm batch {batch_id}: cancelled after waiting {self._config.batch_max_wait_seconds}s")
-        except CALL_ERRORS as exc:
+        except call_errors() as exc:
             self._log(f"llm batch {batch_id}: cancel failed: {describe_error(exc, self._secret)}")
 
     def _vote_from_result(self, ask: _Ask, result: Any, text: str) -> LLMVote:

@@ -15,18 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any
-
-import anthropic
+from typing import TYPE_CHECKING, Any
 
 from gleaner.labeling.llm.batches import BatchVoter
 from gleaner.labeling.llm.cache import CacheKey, LabelCache, text_sha256
 from gleaner.labeling.llm.config import LLMLabelerConfig
 from gleaner.labeling.llm.protocol import (
-    CALL_ERRORS,
-    FATAL_ERRORS,
     LabelerConfigurationError,
+    call_errors,
     describe_error,
+    fatal_errors,
     judge_message,
     request_params,
 )
@@ -35,6 +33,9 @@ from gleaner.labeling.llm.votes import LLMResult, LLMVote, next_vote_indices
 from gleaner.labeling.pii import scrub_text
 from gleaner.labeling.voting import model_majority
 from gleaner.progress import Progress
+
+if TYPE_CHECKING:
+    import anthropic
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class LLMLabeler:
         self._log = log or (lambda _message: None)
         self._secret = config.api_key.get_secret_value()
         self._meter = UsageMeter(config.price, config.batch_discount)
+        import anthropic
+
         self._client = anthropic.Anthropic(
             api_key=self._secret,
             base_url=config.base_url,
@@ -184,10 +187,10 @@ class LLMLabeler:
     def _ask(self, index: int, key: CacheKey, text: str) -> LLMVote:
         try:
             message = self._client.messages.create(**request_params(self.config, text))
-        except FATAL_ERRORS as exc:
+        except fatal_errors() as exc:
             self._meter.add_call(0, 0)
             raise LabelerConfigurationError(describe_error(exc, self._secret)) from None
-        except CALL_ERRORS as exc:
+        except call_errors() as exc:
             self._meter.add_call(0, 0)
             return LLMVote.failure(index, describe_error(exc, self._secret))
         answer = judge_message(self.config, message, text)

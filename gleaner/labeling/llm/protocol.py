@@ -14,8 +14,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import anthropic
-
 from gleaner.labeling.llm.confidence import confidence_problem
 from gleaner.labeling.llm.config import LLMLabelerConfig
 from gleaner.labeling.llm.prompts import spans_input_schema
@@ -160,17 +158,26 @@ class LabelerConfigurationError(RuntimeError):
     """A failure that every further call would repeat (bad key, no access, unknown model): stop the run."""
 
 
-# Errors that say the request could never succeed from this configuration. Per-record problems (a 400 for an
-# over-long review, a 413) stay failed votes; retryable ones were already retried by the SDK.
-FATAL_ERRORS: tuple[type[BaseException], ...] = (
-    anthropic.AuthenticationError,
-    anthropic.PermissionDeniedError,
-    anthropic.PaymentRequiredError,
-    anthropic.NotFoundError,
-)
-# What a call can raise once the SDK has given up: its own error family, plus the JSON decoder's error for a
-# response body that is not JSON (the SDK lets that one through unwrapped).
-CALL_ERRORS: tuple[type[BaseException], ...] = (anthropic.AnthropicError, json.JSONDecodeError)
+def fatal_errors() -> tuple[type[BaseException], ...]:
+    """Errors that say the request could never succeed from this configuration. Per-record problems (a 400
+    for an over-long review, a 413) stay failed votes; retryable ones were already retried by the SDK.
+    (Functions, not constants: the SDK takes seconds to import and most commands never call the model.)"""
+    import anthropic
+
+    return (
+        anthropic.AuthenticationError,
+        anthropic.PermissionDeniedError,
+        anthropic.PaymentRequiredError,
+        anthropic.NotFoundError,
+    )
+
+
+def call_errors() -> tuple[type[BaseException], ...]:
+    """What a call can raise once the SDK has given up: its own error family, plus the JSON decoder's error
+    for a response body that is not JSON (the SDK lets that one through unwrapped)."""
+    import anthropic
+
+    return (anthropic.AnthropicError, json.JSONDecodeError)
 
 
 def describe_error(exc: BaseException, secret: str, limit: int = 300) -> str:

@@ -86,3 +86,21 @@ def span_vote_rows(results: Sequence[LLMResult], texts: Mapping[str, str], major
                 }
             )
     return rows
+
+
+def label_vote_rows(results: Sequence[LLMResult], majority: int) -> list[dict[str, Any]]:
+    """One row per LLM classification vote, as `label_partition` takes them: a failed vote has no label and
+    its `reason` says why; a vote beyond the first `majority` is `conditional` (asked on disagreement)."""
+    return [
+        {
+            "record_id": result.record_id,
+            "annotator": vote_annotator(result.model, vote.index),
+            "annotator_kind": "llm",
+            "label": vote.label if vote.ok else None,
+            "confidence": vote.confidence if vote.ok else None,
+            "reason": vote.error or vote.reason,
+            "conditional": vote.index >= majority,
+        }
+        for result in results
+        for vote in result.votes
+    ]

@@ -1,0 +1,96 @@
+"""py3langid's `classify` over all of a page's texts at once, with the same answers to the last bit.
+
+py3langid walks each text's UTF-8 bytes through a byte n-gram automaton in a Python loop (about 0.25 ms for a
+review), then scores the features it met. The automaton is an Aho-Corasick machine whose states stand for
+strings of at most `max_depth` bytes, so the state after any byte only depends on the `max_depth` bytes that
+end there: every text of a page is walked in `max_depth` numpy steps over all its bytes together. The scoring
+of each text is py3langid's own arithmetic, fed its features in the order its loop meets them, so the result
+is bit for bit `classify`'s (tests/extract/test_langid_batch.py compares them on many texts).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import numpy as np
+
+
+@cache
+def _tables(identifier) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The automaton as arrays (the transition table viewed, not copied) and its deepest state's depth."""
+    nextmove = np.asarray(identifier.tk_nextmove)
+    rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
+    return nextmove, rowbase, np.asarray(identifier.tk_output), _max_depth(nextmove, rowbase)
+
+
+@cache
+def _wide_table(identifier) -> np.ndarray:
+    """The model's float16 table in float32 (about 57 MB), converted once rather than the rows a text meets
+    converted for each text: the product py3langid then computes is the same, cast for cast."""
+    return identifier.nb_ptc.astype(np.float32)
+
+
+def _max_depth(nextmove: np.ndarray, rowbase: np.ndarray) -> int:
+    """Length of the longest string a state stands for: its distance from the start state, breadth first."""
+    depth = np.full(len(rowbase), -1, dtype=np.int8)
+    depth[0], frontier, level = 0, np.zeros(1, dtype=np.int64), 0
+    while len(frontier):
+        level += 1
+        for start in range(0, len(frontier), 4096):
+            targets = nextmove[(rowbase[frontier[start : start + 4096], None] + np.arange(256)).ravel()]
+            depth[targets[depth[targets] < 0]] = level
+        frontier = np.flatnonzero(depth == level)
+    return int(depth.max())
+
+
+def _features(identifier, encoded: list[bytes]) -> list[np.ndarray]:
+    """The feature index at each byte of each text (-1 where none), as py3langid's loop meets them."""
+    nextmove, rowbase, output, max_depth = _tables(identifier)
+    lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8).astype(np.int64)
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)  # where each byte's text begins
+    positions = np.arange(len(data), dtype=np.int64)
+    states = np.zeros(len(data), dtype=np.int64)
+    for back in range(max_depth - 1, -1, -1):
+        source = positions - back
+        inside = source >= starts
+        if back == 0:
+            states = nextmove[rowbase[states] + data]
+        else:
+            states[inside] = nextmove[rowbase[states[inside]] + data[source[inside]]]
+    features = output[states]
+    ends = np.cumsum(lengths)
+    return [features[end - length : end] for end, length in zip(ends.tolist(), lengths.tolist(), strict=True)]
+
+
+def _scores(identifier, features: np.ndarray, length: int) -> np.ndarray:
+    """`LanguageIdentifier._decide` from the features instead of the text."""
+    met = features[features >= 0]
+    if len(met):
+        unique, first, counts = np.unique(met, return_index=True, return_counts=True)
+        order = np.argsort(first, kind="stable")  # Counter order: first met first
+        visits = dict(zip(unique[order].tolist(), counts[order].tolist(), strict=True))
+        scores = identifier._sparse_score(visits, _wide_table(identifier))
+    else:
+        scores = np.full(len(identifier.nb_classes), 0.0, dtype=np.float32)
+    scores *= 1.0 / math.sqrt(length or 1)
+    np.exp(scores - scores.max(), out=scores)
+    scores /= scores.sum()
+    for i, j in identifier._alias_pairs:
+        scores[i] += scores[j]
+        scores[j] = 0.0
+    return scores
+
+
+def classify_many(identifier, texts: list[str]) -> list[tuple[str, float]]:
+    """[(language, probability)] as ``identifier.classify(text)`` would give for each text (norm_probs)."""
+    if not identifier._norm_probs or identifier.min_confidence is not None:
+        return [identifier.classify(text) for text in texts]
+    encoded = [identifier._encode(text) for text in texts]
+    found = []
+    for features, data in zip(_features(identifier, encoded), encoded, strict=True):
+        scores = _scores(identifier, features, len(data))
+        best = int(scores.argmax())
+        found.append((identifier.nb_classes[best], float(scores[best])))
+    return found
