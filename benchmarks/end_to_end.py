@@ -40,6 +40,9 @@ FIRST_DAY = date(2026, 11, 2)
 
 
 # -- the drop -----------------------------------------------------------------------------------------------
+LEAN = {5: "positive", 4: "positive", 3: "neutral", 2: "negative", 1: "negative"}  # three-class reviews
+
+
 @dataclass(frozen=True)
 class Review:
     review_id: str
@@ -65,9 +68,9 @@ def _reviews(rng: random.Random, page: int, per_page: int, earlier: list[str]) -
             try:
                 text = edit_words(rng, rng.choice(earlier))  # a near copy
             except ValueError:
-                text = review_text(rng, voice, rating, "positive" if rating >= 3 else "negative", None)
+                text = review_text(rng, voice, rating, LEAN[rating], None)
         else:
-            text = review_text(rng, voice, rating, "positive" if rating >= 3 else "negative", None)
+            text = review_text(rng, voice, rating, LEAN[rating], None)
         earlier.append(text)
         day = date(2026, 1, 1) + timedelta(days=rng.randrange(300))
         reviews.append(Review(f"r{page:05d}-{n:02d}", f"user{rng.randrange(10**6)}", rating, text, day.isoformat()))
@@ -209,11 +212,18 @@ def environment(root: Path) -> dict[str, str]:
         "    render: http\n",
         encoding="utf-8",
     )
+    datasets = root / "datasets"  # the built-in review_sentiment, reading the bulk source
+    datasets.mkdir()
+    declared = (ROOT / "config" / "datasets" / "review_sentiment.yaml").read_text(encoding="utf-8")
+    (datasets / "review_sentiment.yaml").write_text(
+        declared.replace("sources: [acme, globex]", f"sources: [{SOURCE}]"), encoding="utf-8"
+    )
     env = dict(os.environ)
     env.update(
         GLEANER_WAREHOUSE=str(root / "warehouse"),
         GLEANER_DROPS=str(root / "drops"),
         GLEANER_SOURCES=str(sources),
+        GLEANER_DATASETS=str(datasets),
         DAGSTER_HOME=str(root / "dagster"),
         GLEANER_HUMAN_LABEL_EXPORTS=str(root / "no-exports"),
     )
@@ -226,15 +236,16 @@ def kernel_times(warehouse: Path, day: date) -> dict[str, float]:
     """Extraction, dedup and labelling of the partition, alone, in this process, on the stored pages."""
     import polars as pl
 
+    from gleaner.datasets import classification_functions, load_datasets, record_view
     from gleaner.dedup import dedup_partition
     from gleaner.extract import extract_partition
-    from gleaner.labeling import functions_for, label_partition, record_views
-    from gleaner.labeling.resolution import LabelPolicy
+    from gleaner.labeling import label_partition
     from gleaner.sources import load_sources
 
     part = f"source={SOURCE}/date={day.isoformat()}"
     pages = pl.read_parquet(warehouse / "raw_pages" / part)
     source = load_sources()[SOURCE]
+    spec = load_datasets(Path(os.environ["GLEANER_DATASETS"]))["review_sentiment"]
     times = {}
     started = time.perf_counter()
     records = extract_partition(pages, source).records
@@ -253,7 +264,8 @@ def kernel_times(warehouse: Path, day: date) -> dict[str, float]:
     kept = dedup_partition(records, NothingElsewhere(), 0.8).kept
     times["dedup_s"] = time.perf_counter() - started
     started = time.perf_counter()
-    label_partition(record_views(kept), functions_for("product_reviews"), [], None, LabelPolicy())
+    views = [record_view(spec, row) for row in kept.sort("record_id").iter_rows(named=True)]
+    label_partition(views, classification_functions(spec), [], None, spec.label_policy())
     times["label_s"] = time.perf_counter() - started
     return times
 
@@ -294,7 +306,7 @@ def main() -> None:
         subprocess.run([str(BIN / "python"), "-c", "import sys; from dagster_project.instance import "
                         f"ensure_instance_config; ensure_instance_config({str(root / 'dagster')!r})"],
                        cwd=ROOT, env=env, check=True)  # fmt: skip
-        os.environ.update({k: env[k] for k in ("GLEANER_SOURCES", "GLEANER_WAREHOUSE")})
+        os.environ.update({k: env[k] for k in ("GLEANER_SOURCES", "GLEANER_WAREHOUSE", "GLEANER_DATASETS")})
         days, ingest_s, publish_s, kernels, peak = [], [], [], [], 0
         for n in range(args.days):
             day = FIRST_DAY + timedelta(days=n)
