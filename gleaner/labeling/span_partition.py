@@ -127,8 +127,11 @@ def resolve_spans(
         basis = f"too few machine votes ({len(machine)} of {policy.min_votes})"
     else:
         basis = f"machine sources disagree (mean span F1 {confidence:.2f} < {policy.confidence_threshold})"
+    # The pre-annotation is every span any machine source found (overlaps resolved): people delete a wrong
+    # span faster than they draw a missing one, and rule sets that tag different labels complement each other.
+    found_by_any = resolve_overlaps([span for vote in machine for span in vote], label_order)
     return {"spans_json": None, "confidence": confidence, "status": "needs_review", "basis": basis,
-            "guess": spans_to_json(merged) if machine else None}  # fmt: skip
+            "guess": spans_to_json(found_by_any) if machine else None}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -74,14 +74,14 @@ def test_a_span_stays_when_most_sources_propose_it_and_overlaps_resolve_longest_
     assert spans_from_json(resolved["spans_json"]) == [WIDE_BRAND]
 
 
-def test_disagreeing_sources_go_to_review_with_the_merged_spans_as_guess():
+def test_disagreeing_sources_go_to_review_with_every_machine_span_as_guess():
     # Pairwise F1: a~b 2*1/(2+1) = 0.667, a~c 2*1/(2+1) = 0.667, b~c 2*1/(1+1) = 1.0: mean 0.7778 < 0.8.
     labels = _label({"a": _fn(BRAND, TYPE), "b": _fn(BRAND), "c": _fn(BRAND)})
     (resolved,) = labels.resolved
     assert resolved["status"] == "needs_review" and resolved["spans_json"] is None
     assert resolved["confidence"] == pytest.approx(0.7778)
     assert resolved["basis"] == "machine sources disagree (mean span F1 0.78 < 0.8)"
-    assert spans_from_json(resolved["guess"]) == [BRAND]
+    assert spans_from_json(resolved["guess"]) == [BRAND, TYPE]  # found by one source: still pre-annotated
 
 
 def test_one_source_or_none_is_not_agreement():
@@ -122,7 +122,7 @@ def test_review_queue_carries_the_machine_spans_as_label_studio_pre_annotations(
     labels = _label({"a": _fn(BRAND, TYPE), "b": _fn(BRAND)}, ids=("r1", "r2"))
     records = pl.DataFrame({"record_id": ["r1", "r2"], "title": [TITLE, TITLE]})
     queue = span_review_queue(labels.frame, records, "title")
-    assert [(q["record_id"], q["guess"]) for q in queue] == [("r1", [BRAND]), ("r2", [BRAND])]
+    assert [(q["record_id"], q["guess"]) for q in queue] == [("r1", [BRAND, TYPE]), ("r2", [BRAND, TYPE])]
     task = build_span_tasks(queue, "rules")[0]
     assert task["data"] == {"record_id": "r1", "text": TITLE}
     assert task["predictions"][0]["result"][0]["value"] == {"start": 0, "end": 6, "text": "Vortex", "labels": ["BRAND"]}
