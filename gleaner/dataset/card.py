@@ -95,9 +95,12 @@ def _closing(manifest: dict[str, Any], limits: list[str]) -> list[str]:
 
 
 def _opening(manifest: dict[str, Any], what: str) -> list[str]:
+    """`what` says the task's kind when the version carries no declaration (`definition`) to describe it."""
+    described = (manifest.get("definition") or {}).get("description")
     return [
         f"# {manifest['name']}",
         "",
+        *([described, ""] if described else []),
         f"{what} built by Gleaner from web scrapes. Immutable: this folder never",
         "changes; a change of content is published as a new version.",
         "",
@@ -126,7 +129,7 @@ def render_card(manifest: dict[str, Any]) -> str:
     classes = manifest["class_distribution"]
     total = sum(classes.values())
     lines = [
-        *_opening(manifest, "Product-review sentiment data"),
+        *_opening(manifest, "Classification data"),
         *_labels(manifest),
         "",
         "## Rows per split and class",
