@@ -42,6 +42,7 @@ class LLMLabelerResource(dg.ConfigurableResource):
     use_batches: bool = False  # Message Batches: half the price, answers within 24 h; for large partitions
     batch_poll_interval_seconds: float = 30.0
     batch_max_wait_seconds: float = 24 * 3600.0
+    batch_min_requests: int | None = None  # batches chosen automatically from this many uncached requests
 
     @property
     def enabled(self) -> bool:
@@ -67,6 +68,7 @@ class LLMLabelerResource(dg.ConfigurableResource):
             use_batches=self.use_batches,
             batch_poll_interval_seconds=self.batch_poll_interval_seconds,
             batch_max_wait_seconds=self.batch_max_wait_seconds,
+            batch_min_requests=self.batch_min_requests,
         )
         return spec.labeler_config(base)
 
@@ -107,4 +109,5 @@ class LLMLabelerResource(dg.ConfigurableResource):
         if usage.estimated_cost_usd is None:
             metadata["llm_estimated_cost_usd"] = f"unknown: no price configured for {config.model}"
         metadata["llm_calls_per_record"] = round(usage.calls_per_record, 3)
+        metadata["llm_cached_token_share"] = round(usage.cached_token_share, 4)
         return rows, metadata

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gleaner.dataset import CandidatePolicy, GatePolicy, SplitRatios
-from gleaner.labeling import LabelPolicy
+from gleaner.labeling import LabelPolicy, LLMScope
 
 
 class _Policy(BaseModel):
@@ -26,6 +26,11 @@ class LLMPolicy(_Policy):
     tool_name: str = Field(default="record_label", pattern=r"^[a-zA-Z0-9_-]{1,64}$")
     max_tokens: int = Field(default=512, ge=1)
     instructions: str = Field(default="", description="Extra paragraph appended to the generated prompt.")
+    scope: LLMScope = Field(
+        default="unsettled",
+        description="unsettled: ask only about records that people and the rules leave open; all: every record "
+        "(classification; span datasets ask about every record).",
+    )
 
     @property
     def majority(self) -> int:

@@ -1,11 +1,11 @@
 """Annotation sources and how their votes become one label.
 
 The public surface: the partition step (`label_partition`, `human_labels`, `review_queue`) and its span twin
-(`label_span_partition`, `span_human_labels`, `span_review_queue`), the label policy
-and per-record resolution, labeling functions and their registry, agreement between sources and
-Snorkel-style LF analysis. The LLM labeler (`gleaner.labeling.llm`) and Label Studio
-(`gleaner.labeling.label_studio`) are subpackages with their own surfaces, imported where used: the
-Anthropic SDK costs seconds to import and most commands never call it.
+(`label_span_partition`, `span_human_labels`, `span_review_queue`), the label policy and per-record
+resolution, which records the LLM is asked about (`records_for_llm`, a dataset's `llm.scope`), labeling
+functions and their registry, agreement between sources and Snorkel-style LF analysis. The LLM labeler
+(`gleaner.labeling.llm`) and Label Studio (`gleaner.labeling.label_studio`) are subpackages with their own
+surfaces, imported where used: the Anthropic SDK costs seconds to import and most commands never call it.
 """
 
 from gleaner.labeling.agreement import agreement_report, cohen_rows
@@ -26,7 +26,8 @@ from gleaner.labeling.partition import (
 )
 from gleaner.labeling.pii import scrub
 from gleaner.labeling.registry import functions_for, registered_functions
-from gleaner.labeling.resolution import LabelPolicy, ResolvedLabel, SourceVote, resolve_record
+from gleaner.labeling.resolution import LabelPolicy, ResolvedLabel, SourceVote, resolve_record, rule_consensus
+from gleaner.labeling.scope import LLMScope, records_for_llm, unsettled_records
 from gleaner.labeling.source_agreement import source_agreement
 from gleaner.labeling.span_partition import (
     SPAN_HUMAN_SCHEMA,
@@ -46,6 +47,7 @@ __all__ = [
     "REVIEW_SCHEMA",
     "SPAN_HUMAN_SCHEMA",
     "SPAN_LABEL_SCHEMA",
+    "LLMScope",
     "LabelPolicy",
     "LabelingFunction",
     "PartitionLabels",
@@ -66,8 +68,10 @@ __all__ = [
     "read_annotations",
     "read_export",
     "record_views",
+    "records_for_llm",
     "registered_functions",
     "resolve_record",
+    "rule_consensus",
     "review_frame",
     "review_queue",
     "scrub",
@@ -75,4 +79,5 @@ __all__ = [
     "source_span_votes",
     "span_human_labels",
     "span_review_queue",
+    "unsettled_records",
 ]

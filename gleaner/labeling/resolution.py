@@ -10,6 +10,7 @@ votes that is two agreeing votes, whether they came first or after a tie-breaker
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gleaner.labeling.voting import model_majority, plurality
@@ -57,6 +58,16 @@ def _llm_basis(label: str | None, count: int, confidence: float, policy: LabelPo
     return f"llm majority below threshold ({confidence:.2f})"
 
 
+def rule_consensus(rule_labels: Sequence[str | None], policy: LabelPolicy) -> str | None:
+    """The label the rules settle alone: the policy allows it, at least `min_agreeing_rules` voted and every
+    rule that voted agrees. None otherwise (no votes, a conflict, too few, or rule consensus turned off)."""
+    voted = [label for label in rule_labels if label is not None]
+    label, count = plurality(voted)
+    if policy.allow_rule_consensus and label and count >= policy.min_agreeing_rules and count == len(voted):
+        return label
+    return None
+
+
 def resolve_record(votes: list[SourceVote], policy: LabelPolicy = LabelPolicy()) -> ResolvedLabel:
     by_kind: dict[str, list[SourceVote]] = {"lf": [], "llm": [], "human": []}
     for vote in votes:
@@ -78,12 +89,7 @@ def resolve_record(votes: list[SourceVote], policy: LabelPolicy = LabelPolicy())
     rules = [v.label for v in by_kind["lf"]]
     rule_label, rule_count = plurality(rules)
     rule_conf = rule_count / len(rules) if rules else 0.0
-    if (
-        policy.allow_rule_consensus
-        and rule_label
-        and rule_count >= policy.min_agreeing_rules
-        and rule_count == len(rules)
-    ):
+    if rule_consensus(rules, policy) is not None:
         return ResolvedLabel(rule_label, round(rule_conf, 4), "auto", "rule consensus", rule_label)
 
     if humans:

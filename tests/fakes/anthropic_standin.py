@@ -8,6 +8,13 @@ then success" and then counts what the SDK actually sent.
 It mirrors two validation rules of API version 2026-10-21 that a client can silently break: a request must
 carry the key as `Authorization: Bearer` (or `x-api-key`), and sampling parameters (`temperature`, `top_p`,
 `top_k`) are rejected with a 400.
+
+Token counts are rough but shaped like the API's (about four characters a token): the tools and system
+prompt are the prefix, the user text the rest. A request whose system prompt carries `cache_control` and
+whose prefix reaches `min_cache_tokens` (4,096 for Claude Haiku 4.5) writes the prefix to the prompt cache
+the first time (`cache_creation_input_tokens`) and reads it afterwards (`cache_read_input_tokens`); then
+`input_tokens` counts only the uncached rest, as the API does. `answer_with` scripts replies by text, for
+benchmarks that answer thousands of records from gold labels.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import itertools
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -140,9 +148,12 @@ def _user_text(body: dict[str, Any]) -> str:
 class AnthropicStandIn:
     """Start with `with AnthropicStandIn(api_key) as api:`; point the SDK at `api.base_url`."""
 
-    def __init__(self, api_key: str, *, batch_polls_before_end: int = 1) -> None:
+    def __init__(self, api_key: str, *, batch_polls_before_end: int = 1, min_cache_tokens: int = 4096) -> None:
         self.api_key = api_key
         self.batch_polls_before_end = batch_polls_before_end
+        self.min_cache_tokens = min_cache_tokens
+        self._prompt_cache: set[str] = set()
+        self._answerer: Callable[[str], Reply | None] | None = None
         self.requests: list[RecordedRequest] = []
         self._rules: list[_Rule] = []
         self._default = ok()
@@ -188,7 +199,13 @@ class AnthropicStandIn:
         with self._lock:
             self._default = reply
 
+    def answer_with(self, answerer: Callable[[str], Reply | None]) -> None:
+        """Ask `answerer(user text)` after the `on` rules and before the default; None falls through."""
+        with self._lock:
+            self._answerer = answerer
+
     def _next_reply(self, text: str) -> Reply:
+        answerer = self._answerer
         with self._lock:
             for rule in self._rules:
                 if rule.needle not in text:
@@ -197,7 +214,8 @@ class AnthropicStandIn:
                     return rule.replies.pop(0)
                 if rule.then is not None:
                     return rule.then
-            return self._default
+        reply = answerer(text) if answerer is not None else None
+        return reply or self._default
 
     # -- inspection -----------------------------------------------------------------------------------
 
@@ -362,7 +380,25 @@ class AnthropicStandIn:
             "stop_reason": stop_reason,
             "stop_sequence": None,
             "stop_details": stop_details,
-            "usage": {"input_tokens": 40 + len(text) // 4, "output_tokens": 25},
+            "usage": self._usage(body, text),
+        }
+
+    def _usage(self, body: dict[str, Any], text: str) -> dict[str, int]:
+        system = body.get("system") or ""
+        blocks = system if isinstance(system, list) else [{"text": system}]
+        prefix_text = json.dumps(body.get("tools") or []) + "".join(b.get("text", "") for b in blocks)
+        prefix = len(prefix_text) // 4
+        read = written = 0
+        if any(b.get("cache_control") for b in blocks) and prefix >= self.min_cache_tokens:
+            with self._lock:
+                hit = prefix_text in self._prompt_cache
+                self._prompt_cache.add(prefix_text)
+            read, written, prefix = (prefix, 0, 0) if hit else (0, prefix, 0)
+        return {
+            "input_tokens": 10 + prefix + len(text) // 4,
+            "output_tokens": 25,
+            "cache_read_input_tokens": read,
+            "cache_creation_input_tokens": written,
         }
 
     # -- batches ----------------------------------------------------------------------------------------

@@ -25,12 +25,14 @@ from gleaner.labeling import (
     label_span_partition,
     lf_summary,
     read_export,
+    records_for_llm,
     review_frame,
     review_queue,
     span_human_labels,
     span_review_queue,
 )
 from gleaner.labeling.label_studio import build_import_tasks, build_span_tasks
+from gleaner.labeling.llm import per_labeled_record
 from gleaner.labeling.spans import spans_to_json
 
 EVERY_RECORD_RESOLVED = "every_record_resolved_once"
@@ -78,6 +80,14 @@ def human_labels_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     return _human_labels
 
 
+def _llm_per_labeled(llm_metadata: dict, labeled: int) -> dict:
+    if not llm_metadata.get("llm_enabled"):
+        return {}
+    cost = llm_metadata.get("llm_estimated_cost_usd")
+    figures = per_labeled_record(llm_metadata["llm_calls"], cost if isinstance(cost, float) else None, labeled)
+    return {f"llm_{name}": value for name, value in figures.items() if value is not None}
+
+
 def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
     functions = classification_functions(spec)
     labels_key = key(spec, "labels")
@@ -106,11 +116,11 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
         records = warehouse.read_required(table(spec, "deduped_records"), partition)
         views = [record_view(spec, row) for row in records.iter_rows(named=True)]
         cache = str(warehouse.scratch_dir("llm_cache"))
-        llm_rows, llm_metadata = llm.vote_rows(views, cache, context.log.info, spec)
-        result = label_partition(
-            views, functions, llm_rows, warehouse.read(table(spec, "human_labels"), partition),
-            spec.label_policy(), log=context.log.info,
-        )  # fmt: skip
+        humans = warehouse.read(table(spec, "human_labels"), partition)
+        people = [] if humans is None else humans["record_id"].to_list()
+        asked = records_for_llm(views, functions, spec.label_policy(), spec.llm.scope, people)
+        llm_rows, llm_metadata = llm.vote_rows(asked, cache, context.log.info, spec)
+        result = label_partition(views, functions, llm_rows, humans, spec.label_policy(), log=context.log.info)
         warehouse.write(table(spec, "labels"), with_partition(result.frame, partition), partition)
         warehouse.refresh_catalog()
 
@@ -125,6 +135,7 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
                 "lf_analysis": dg.MetadataValue.md(markdown_table(lf_summary(result.lf_votes(), result.gold()))),
                 **agreement_metadata(result.agreement()),
                 **llm_metadata,
+                **_llm_per_labeled(llm_metadata, status["auto"] + status["human"]),
             },
             check_results=[
                 dg.AssetCheckResult(

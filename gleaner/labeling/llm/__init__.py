@@ -2,7 +2,8 @@
 
 The public surface is the labeler, its config and prices, the answer cache, the prompt, tool and span
 answer check generated from a dataset declaration, the labeler set up for a dataset (`dataset_config`) and
-its span votes as label rows (`span_vote_rows`); the wire protocol, vote
+its span votes as label rows (`span_vote_rows`), and a run's cost per labelled record
+(`per_labeled_record`); the wire protocol, vote
 counting, batching and usage accounting stay beneath.
 """
 
@@ -12,6 +13,7 @@ from gleaner.labeling.llm.labeler import LLMLabeler
 from gleaner.labeling.llm.prompts import system_prompt, tool_schema
 from gleaner.labeling.llm.span_answers import SpanAnswer, judge_span_input
 from gleaner.labeling.llm.tasks import dataset_config, label_vote_rows, span_vote_rows, vote_annotator
+from gleaner.labeling.llm.usage import per_labeled_record
 
 __all__ = [
     "LLMLabeler",
@@ -22,6 +24,7 @@ __all__ = [
     "dataset_config",
     "judge_span_input",
     "label_vote_rows",
+    "per_labeled_record",
     "span_vote_rows",
     "system_prompt",
     "tool_schema",

@@ -153,7 +153,7 @@ class BatchVoter:
         kind = getattr(result, "type", None)
         if kind == "succeeded":
             answer = judge_message(self._config, getattr(result, "message", None), text)
-            self._meter.add_call(answer.input_tokens, answer.output_tokens, batched=True)
+            self._meter.add_answer(answer, batched=True)
             self._cache.put(self._key(ask), answer)
             return LLMVote.from_answer(ask[1], answer, cached=False)
         self._meter.add_call(0, 0, batched=True)

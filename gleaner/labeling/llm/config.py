@@ -30,6 +30,8 @@ class ModelPrice(BaseModel):
 
     input_per_mtok: float = Field(ge=0)
     output_per_mtok: float = Field(ge=0)
+    cache_read_factor: float = Field(default=0.1, ge=0, description="Prompt-cache reads, as a fraction of input.")
+    cache_write_factor: float = Field(default=1.25, ge=0, description="Prompt-cache writes (5-minute TTL).")
 
 
 class LLMLabelerConfig(BaseModel):
@@ -60,7 +62,16 @@ class LLMLabelerConfig(BaseModel):
 
     prices: dict[str, ModelPrice] = Field(default_factory=dict)
 
+    prompt_caching: bool = Field(
+        default=True,
+        description="Mark the system prompt (and with it the tool schema before it) `cache_control: ephemeral`.",
+    )
     use_batches: bool = Field(default=False, description="Send votes through the Message Batches API.")
+    batch_min_requests: int | None = Field(
+        default=None,
+        ge=1,
+        description="Use Message Batches whenever a run's first wave has at least this many uncached requests.",
+    )
     batch_discount: float = Field(default=0.5, ge=0, le=1, description="Fraction of the list price batches cost.")
     batch_poll_interval_seconds: float = Field(default=30.0, gt=0)
     batch_max_wait_seconds: float = Field(default=24 * 3600.0, gt=0)

@@ -101,13 +101,14 @@ class LLMLabeler:
         """Label `(record_id, text)` pairs; results come back in input order whatever the concurrency."""
         prepared, unique, redactions = self._prepare(items)
         self._meter.add_records(len(prepared), redactions)
-        mode = "batch" if self.config.use_batches else "live"
+        batched = self._batched(unique)
+        mode = "batch" if batched else "live"
         self._log(
             f"llm labeling {len(prepared)} records ({len(unique)} distinct texts) with {self.config.model}, "
             f"prompt {self.config.prompt_version}, {mode} mode, up to {self.config.votes} votes"
         )
         try:
-            if self.config.use_batches:
+            if batched:
                 voter = BatchVoter(self._client, self.config, self._cache, self._meter, self._log)
                 votes_by_sha = voter.votes(unique)
             else:
@@ -148,6 +149,14 @@ class LLMLabeler:
             unique.setdefault(sha, scrubbed.text)
             prepared.append(_Prepared(record_id, sha))
         return prepared, unique, redactions
+
+    def _batched(self, unique: dict[str, str]) -> bool:
+        """Batches when configured, or when the first wave holds `batch_min_requests` uncached requests."""
+        if self.config.use_batches or self.config.batch_min_requests is None:
+            return self.config.use_batches
+        first = next_vote_indices([], self.config.votes, self.config.majority)
+        uncached = sum(self._cache.get(self._key(i, sha)) is None for sha in unique for i in first)
+        return uncached >= self.config.batch_min_requests
 
     def _votes_live(self, unique: dict[str, str]) -> dict[str, tuple[LLMVote, ...]]:
         executor = ThreadPoolExecutor(max_workers=self.config.max_concurrency, thread_name_prefix="llm-label")
@@ -194,6 +203,6 @@ class LLMLabeler:
             self._meter.add_call(0, 0)
             return LLMVote.failure(index, describe_error(exc, self._secret))
         answer = judge_message(self.config, message, text)
-        self._meter.add_call(answer.input_tokens, answer.output_tokens)
+        self._meter.add_answer(answer)
         self._cache.put(key, answer)
         return LLMVote.from_answer(index, answer, cached=False)

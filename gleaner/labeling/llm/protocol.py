@@ -31,8 +31,10 @@ class Answer:
     confidence: float | None
     reason: str
     error: str | None
-    input_tokens: int
+    input_tokens: int  # uncached input only, as the API counts it
     output_tokens: int
+    cache_read_tokens: int = 0  # prompt-cache reads (priced at a tenth of input); not stored in the label cache
+    cache_write_tokens: int = 0
 
 
 def label_tool(config: LLMLabelerConfig) -> dict[str, Any]:
@@ -62,24 +64,28 @@ def label_tool(config: LLMLabelerConfig) -> dict[str, Any]:
 
 def request_params(config: LLMLabelerConfig, scrubbed_text: str) -> dict[str, Any]:
     """Keyword arguments for `messages.create`, and the `params` of a batch request."""
+    # The cache prefix runs tools -> system -> messages, so one breakpoint at the end of the system prompt
+    # caches the tool schema, the prompt and its guidelines; only the record itself is new input each call.
+    # (A prefix shorter than the model's minimum cacheable length is simply not cached; nothing fails.)
+    system: str | list[dict[str, Any]] = config.system_prompt
+    if config.prompt_caching:
+        system = [{"type": "text", "text": config.system_prompt, "cache_control": {"type": "ephemeral"}}]
     return {
         "model": config.model,
         "max_tokens": config.max_tokens,
-        "system": config.system_prompt,
+        "system": system,
         "messages": [{"role": "user", "content": scrubbed_text}],
         "tools": [label_tool(config)],
         "tool_choice": {"type": "tool", "name": config.tool_name, "disable_parallel_tool_use": True},
     }
 
 
-def _tokens(message: Any) -> tuple[int, int]:
+def _tokens(message: Any) -> tuple[int, int, int, int]:
+    """Input, output, cache-read and cache-write tokens; 0 for what the response does not say."""
     usage = getattr(message, "usage", None)
-    input_tokens = getattr(usage, "input_tokens", 0)
-    output_tokens = getattr(usage, "output_tokens", 0)
-    return (
-        input_tokens if isinstance(input_tokens, int) else 0,
-        output_tokens if isinstance(output_tokens, int) else 0,
-    )
+    names = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+    counts = [getattr(usage, name, 0) for name in names]
+    return tuple(n if isinstance(n, int) else 0 for n in counts)  # type: ignore[return-value]
 
 
 def _judge_tool_input(config: LLMLabelerConfig, tool_input: Any) -> tuple[str | None, float | None, str, str | None]:
@@ -120,10 +126,10 @@ def judge_message(config: LLMLabelerConfig, message: Any, text: str = "") -> Ans
     The response object is read defensively because the SDK builds it without validation: a body of the
     wrong shape arrives as a model with missing attributes rather than as an error.
     """
-    input_tokens, output_tokens = _tokens(message)
+    tokens = _tokens(message)
 
     def failed(error: str, reason: str = "") -> Answer:
-        return Answer(None, None, reason, error, input_tokens, output_tokens)
+        return Answer(None, None, reason, error, *tokens)
 
     stop_reason = getattr(message, "stop_reason", None)
     if stop_reason == "refusal":
@@ -151,7 +157,7 @@ def judge_message(config: LLMLabelerConfig, message: Any, text: str = "") -> Ans
         label, confidence, reason, error = _judge_tool_input(config, tool_input)
     if error:
         return failed(error, reason)
-    return Answer(label, confidence, reason, None, input_tokens, output_tokens)
+    return Answer(label, confidence, reason, None, *tokens)
 
 
 class LabelerConfigurationError(RuntimeError):

@@ -53,7 +53,8 @@ def test_a_spans_request_sends_the_declared_prompt_and_span_tool(api: AnthropicS
     results, rows = _label(api, tmp_path, [("r1", TITLE)])
     body = api.message_requests()[0].body
     assert body["tools"][0]["input_schema"] == tool_schema(SPEC)["input_schema"]
-    assert "BRAND: The maker or brand name" in body["system"]
+    [system] = body["system"]  # one block, marked for the prompt cache
+    assert "BRAND: The maker or brand name" in system["text"] and system["cache_control"] == {"type": "ephemeral"}
     assert len(rows) == 2 and {r["conditional"] for r in rows} == {False}  # two agreeing votes settle it
     assert spans_from_json(rows[0]["spans_json"]) == [
         span_at(TITLE, 0, 6, "BRAND"),

@@ -15,10 +15,14 @@ from dagster_project.lib.datasets import DATASETS
 from dagster_project.lib.partitions import partition_key
 from dagster_project.resources.llm import LLMLabelerResource
 from dagster_project.resources.warehouse import WarehouseResource
+from gleaner.datasets import classification_functions
+from gleaner.labeling import RecordView, scrub, unsettled_records
 from gleaner.labeling.agreement import fleiss
 
 DATASET = "review_sentiment"
-labels = labels_asset(DATASETS[DATASET])
+SPEC = DATASETS[DATASET]  # llm.scope: unsettled, the default
+ASK_ALL = SPEC.model_copy(update={"llm": SPEC.llm.model_copy(update={"scope": "all"})})
+labels = labels_asset(ASK_ALL)  # most tests here are about how the LLM is asked, so it is asked about everything
 KEY = "sk-ant-asset-test-9Zq4SECRETvalue876543210"
 PARTITION = {"source": "acme", "date": "2026-11-20"}
 HEADPHONES = "I love these headphones, great sound. Questions to {}"
@@ -60,10 +64,12 @@ def api() -> Iterator[AnthropicStandIn]:
         yield server
 
 
-def _materialize(warehouse: WarehouseResource, llm: LLMLabelerResource) -> tuple[dg.ExecuteInProcessResult, str]:
+def _materialize(
+    warehouse: WarehouseResource, llm: LLMLabelerResource, asset: dg.AssetsDefinition = labels
+) -> tuple[dg.ExecuteInProcessResult, str]:
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
-        [labels],
+        [asset],
         partition_key=partition_key(PARTITION["source"], PARTITION["date"]),
         resources={"warehouse": warehouse, "llm": llm},
         instance=instance,
@@ -140,6 +146,27 @@ def test_llm_votes_land_as_rows_stop_early_and_are_paid_for_once(
     for surface in (logs, logs_again, repr(metadata), repr(metadata_again), captured.out, captured.err):
         assert KEY not in surface
     assert "llm labeling done" in logs  # the labeler's log lines really are in the event log searched
+
+
+def test_unsettled_scope_asks_nothing_about_a_record_the_rules_settle(
+    tmp_path: Path, api: AnthropicStandIn, llm: LLMLabelerResource
+) -> None:
+    records = [*RECORDS, ("r6", "It came on a Tuesday in a brown box", 5.0)]  # one rule votes: not settled
+    warehouse = _warehouse(tmp_path / "warehouse", records)
+    views = [RecordView(r, t, s) for r, t, s in records]
+    open_ids = {v.record_id for v in unsettled_records(views, classification_functions(SPEC), SPEC.label_policy())}
+    settled = [t for r, t, _ in records if r not in open_ids]
+    assert settled and open_ids  # the partition holds both kinds
+
+    result, _ = _materialize(warehouse, llm, labels_asset(SPEC))
+
+    asked = [r.user_text() for r in api.message_requests()]
+    assert asked and not any(scrub(text) in asked for text in settled)
+    assert {r for r, t, _ in records if scrub(t) in asked} == open_ids == {"r6"}
+    metadata = _metadata(result)
+    labelled = metadata["auto"] + metadata["human"]
+    assert metadata["llm_calls_per_labeled_record"] == pytest.approx(metadata["llm_calls"] / labelled, abs=1e-4)
+    assert metadata["llm_cost_per_1000_labeled_usd"] > 0 and metadata["llm_cached_token_share"] == 0.0
 
 
 def test_an_error_that_echoes_the_key_is_redacted_in_rows_and_logs(
