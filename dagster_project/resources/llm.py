@@ -19,6 +19,7 @@ from gleaner.labeling import RecordView
 from gleaner.labeling.llm import (
     LLMLabeler,
     LLMLabelerConfig,
+    LLMResult,
     ModelPrice,
     ParquetLabelCache,
     label_vote_rows,

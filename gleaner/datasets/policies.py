@@ -43,6 +43,12 @@ class ReviewPolicy(_Policy):
     )
     allow_rule_consensus: bool = True
     min_agreeing_rules: int = Field(default=2, ge=1)
+    calibrate: bool = Field(
+        default=True, description="Route on confidence calibrated against the partition's human labels."
+    )
+    calibration_min_labels: int = Field(
+        default=30, ge=2, description="Human-labelled records a source needs before its calibration is fitted."
+    )
 
     def label_policy(self, llm_majority: int) -> LabelPolicy:
         return LabelPolicy(
@@ -50,6 +56,8 @@ class ReviewPolicy(_Policy):
             llm_majority=llm_majority,
             allow_rule_consensus=self.allow_rule_consensus,
             min_agreeing_rules=self.min_agreeing_rules,
+            calibrate=self.calibrate,
+            calibration_min_samples=self.calibration_min_labels,
         )
 
 

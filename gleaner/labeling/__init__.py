@@ -1,16 +1,18 @@
 """Annotation sources and how their votes become one label.
 
 The public surface: the partition step (`label_partition`, `human_labels`, `review_queue`) and its span twin
-(`label_span_partition`, `span_human_labels`, `span_review_queue`), the label policy and per-record
-resolution, which records the LLM is asked about (`records_for_llm`, a dataset's `llm.scope`), labeling
-functions and their registry, agreement between sources and Snorkel-style LF analysis. The LLM labeler
-(`gleaner.labeling.llm`) and Label Studio (`gleaner.labeling.label_studio`) are subpackages with their own
-surfaces, imported where used: the Anthropic SDK costs seconds to import and most commands never call it.
+(`label_span_partition`, `span_human_labels`, `span_review_queue`); the label policy and per-record
+resolution on calibrated confidence (`Calibrator`, `reliability_png`); which records the LLM is asked
+about (`records_for_llm`, a dataset's `llm.scope`); labeling functions and their registry; agreement
+between sources and Snorkel-style LF analysis. The LLM labeler (`gleaner.labeling.llm`) and Label Studio
+(`gleaner.labeling.label_studio`) are subpackages with their own surfaces, imported where used: the
+Anthropic SDK costs seconds to import and most commands never call it.
 """
 
 from gleaner.labeling.agreement import agreement_report, cohen_rows
 from gleaner.labeling.analysis import lf_summary
 from gleaner.labeling.annotation_file import read_annotations
+from gleaner.labeling.calibration import Calibrator, expected_calibration_error, fit_calibrator, reliability_png
 from gleaner.labeling.functions import LabelingFunction, RecordView, apply_functions
 from gleaner.labeling.label_studio.export import read_export
 from gleaner.labeling.partition import (
@@ -42,6 +44,7 @@ from gleaner.labeling.span_partition import (
 )
 
 __all__ = [
+    "Calibrator",
     "HUMAN_SCHEMA",
     "LABEL_SCHEMA",
     "REVIEW_SCHEMA",
@@ -60,6 +63,8 @@ __all__ = [
     "agreement_report",
     "apply_functions",
     "cohen_rows",
+    "expected_calibration_error",
+    "fit_calibrator",
     "functions_for",
     "human_labels",
     "label_partition",
@@ -70,6 +75,7 @@ __all__ = [
     "record_views",
     "records_for_llm",
     "registered_functions",
+    "reliability_png",
     "resolve_record",
     "rule_consensus",
     "review_frame",

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
 
+from gleaner.labeling.calibration import Calibrator, fit_calibrator
 from gleaner.labeling.functions import LabelingFunction, RecordView, apply_functions
 from gleaner.labeling.label_studio.export import parse_export
 from gleaner.labeling.resolution import LabelPolicy, SourceVote, resolve_record
 from gleaner.labeling.source_agreement import source_agreement
+from gleaner.labeling.voting import plurality
 from gleaner.schemas import LABELS
 
 HUMAN_SCHEMA = {
@@ -68,6 +70,7 @@ class PartitionLabels:
     frame: pl.DataFrame  # LABEL_SCHEMA: every vote plus one resolved row per record
     votes: list[dict]  # the annotation sources' rows (no resolved rows)
     resolved: list[dict]  # one per record, in record order
+    calibrator: Calibrator = Calibrator()  # what routing used; identity sources say why in their note
 
     @property
     def status(self) -> Counter[str]:
@@ -119,6 +122,10 @@ def label_partition(
     """Every source's votes (functions applied here; LLM votes and human labels given) and one resolution
     per record. ``log`` gets progress lines while the functions run (minutes at 100k records)."""
     rows: list[dict] = apply_functions(views, functions, log=log) + llm_rows + human_rows(humans)
+    calibrator = policy.calibrator
+    if calibrator is None and policy.calibrate:
+        calibrator = fit_calibrator(rows, human_gold(rows), policy.calibration_min_samples)
+        policy = replace(policy, calibrator=calibrator)
     per_record: dict[str, list[SourceVote]] = defaultdict(list)
     for row in rows:
         per_record[row["record_id"]].append(
@@ -142,7 +149,16 @@ def label_partition(
     frame = pl.DataFrame(rows + resolved, schema=LABEL_SCHEMA, orient="row").sort(
         ["record_id", "annotator_kind", "annotator"]
     )
-    return PartitionLabels(frame, rows, resolved)
+    return PartitionLabels(frame, rows, resolved, calibrator or Calibrator())
+
+
+def human_gold(rows: list[dict]) -> dict[str, str]:
+    """The label people settled per record (their plurality; ties settle nothing)."""
+    said: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        if row["annotator_kind"] == "human" and row["label"] is not None:
+            said[row["record_id"]].append(row["label"])
+    return {record: label for record, labels in said.items() if (label := plurality(labels)[0]) is not None}
 
 
 def review_queue(labels: pl.DataFrame, records: pl.DataFrame) -> list[dict]:

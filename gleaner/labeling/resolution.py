@@ -6,13 +6,19 @@ Anything else is `needs_review`; pending records are never guessed into a traini
 The LLM rule is the labeler's own (`gleaner.labeling.voting.model_majority`): at least `llm_majority` votes (a
 strict majority of the votes configured) agree and their mean confidence clears the threshold. With three
 votes that is two agreeing votes, whether they came first or after a tie-breaker.
+
+With a `calibrator` (`gleaner.labeling.calibration`) the threshold applies to calibrated probabilities
+instead: the LLM majority's mean confidence, and the rules' agreeing share once the rules' calibration is
+fitted, are mapped to P(correct) first. A source people found overconfident then goes to review even where
+its raw score clears the bar; the resolved confidence is the calibrated one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
+from gleaner.labeling.calibration import Calibrator
 from gleaner.labeling.voting import model_majority, plurality
 
 
@@ -22,6 +28,9 @@ class LabelPolicy:
     llm_majority: int = 2
     allow_rule_consensus: bool = True
     min_agreeing_rules: int = 2
+    calibrate: bool = False  # label_partition fits a calibrator on the partition's human labels
+    calibration_min_samples: int = 30
+    calibrator: Calibrator | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -79,23 +88,34 @@ def resolve_record(votes: list[SourceVote], policy: LabelPolicy = LabelPolicy())
     if human_label:
         return ResolvedLabel(human_label, human_count / len(humans), "human", "human majority", human_label)
 
-    llm = by_kind["llm"]
-    verdict = model_majority(llm, policy.llm_majority, policy.llm_confidence_threshold)
-    if verdict.status == "auto":
-        return ResolvedLabel(verdict.label, round(verdict.confidence, 4), "auto", "llm majority", verdict.label)
+    llm, calibrator, threshold = by_kind["llm"], policy.calibrator, policy.llm_confidence_threshold
+    verdict = model_majority(llm, policy.llm_majority, 0.0 if calibrator else threshold)
     llm_label, llm_count = verdict.leader, verdict.agreeing
     llm_conf = _mean_confidence(llm, llm_label)
+    if calibrator is not None and llm_label is not None:
+        llm_conf = calibrator.calibrate("llm", llm_conf)
+        if verdict.status == "auto" and llm_conf < threshold:
+            verdict = replace(verdict, status="needs_review")
+    if verdict.status == "auto":
+        return ResolvedLabel(verdict.label, round(llm_conf, 4), "auto", "llm majority", verdict.label)
 
     rules = [v.label for v in by_kind["lf"]]
     rule_label, rule_count = plurality(rules)
     rule_conf = rule_count / len(rules) if rules else 0.0
+    overconfident_rules = False
     if rule_consensus(rules, policy) is not None:
-        return ResolvedLabel(rule_label, round(rule_conf, 4), "auto", "rule consensus", rule_label)
+        if calibrator is not None and calibrator.fitted("lf"):
+            rule_conf = calibrator.calibrate("lf", rule_conf)
+            overconfident_rules = rule_conf < threshold
+        if not overconfident_rules:
+            return ResolvedLabel(rule_label, round(rule_conf, 4), "auto", "rule consensus", rule_label)
 
     if humans:
         basis = "humans disagree"
     elif llm:
         basis = _llm_basis(llm_label, llm_count, llm_conf, policy)
+    elif overconfident_rules:
+        basis = f"rule consensus below threshold once calibrated ({rule_conf:.2f})"
     elif rules:
         basis = "rules conflict" if rule_label is None or rule_count < len(rules) else "too few rules voted"
     else:

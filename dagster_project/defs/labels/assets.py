@@ -26,6 +26,7 @@ from gleaner.labeling import (
     lf_summary,
     read_export,
     records_for_llm,
+    reliability_png,
     review_frame,
     review_queue,
     span_human_labels,
@@ -122,6 +123,8 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
         llm_rows, llm_metadata = llm.vote_rows(asked, cache, context.log.info, spec)
         result = label_partition(views, functions, llm_rows, humans, spec.label_policy(), log=context.log.info)
         warehouse.write(table(spec, "labels"), with_partition(result.frame, partition), partition)
+        diagram = f"{table(spec, 'labels')}/source={partition['source']}/date={partition['date']}/reliability.png"
+        diagram = warehouse.write_file(diagram, reliability_png(result.calibrator))
         warehouse.refresh_catalog()
 
         status, resolved_ids = result.status, [r["record_id"] for r in result.resolved]
@@ -136,6 +139,8 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
                 **agreement_metadata(result.agreement()),
                 **llm_metadata,
                 **_llm_per_labeled(llm_metadata, status["auto"] + status["human"]),
+                **result.calibrator.metadata(),
+                "reliability_diagram": dg.MetadataValue.path(str(diagram)),
             },
             check_results=[
                 dg.AssetCheckResult(

@@ -14,10 +14,12 @@ from gleaner.labeling.llm.prompts import system_prompt, tool_schema
 from gleaner.labeling.llm.span_answers import SpanAnswer, judge_span_input
 from gleaner.labeling.llm.tasks import dataset_config, label_vote_rows, span_vote_rows, vote_annotator
 from gleaner.labeling.llm.usage import per_labeled_record
+from gleaner.labeling.llm.votes import LLMResult
 
 __all__ = [
     "LLMLabeler",
     "LLMLabelerConfig",
+    "LLMResult",
     "ModelPrice",
     "ParquetLabelCache",
     "SpanAnswer",
