@@ -49,6 +49,11 @@ class ReviewPolicy(_Policy):
     calibration_min_labels: int = Field(
         default=30, ge=2, description="Human-labelled records a source needs before its calibration is fitted."
     )
+    model_in_loop: bool = Field(
+        default=True,
+        description="Classification: a classifier trained on the labelled records orders the review queue, votes "
+        "as model:logreg and sends likely label errors (cleanlab) back to review.",
+    )
 
     def label_policy(self, llm_majority: int) -> LabelPolicy:
         return LabelPolicy(
@@ -58,6 +63,7 @@ class ReviewPolicy(_Policy):
             min_agreeing_rules=self.min_agreeing_rules,
             calibrate=self.calibrate,
             calibration_min_samples=self.calibration_min_labels,
+            model_in_loop=self.model_in_loop,
         )
 
 

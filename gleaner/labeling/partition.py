@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from gleaner.labeling.active import MODEL_ANNOTATOR, ModelPass, model_pass, uncertainty
 from gleaner.labeling.calibration import Calibrator, fit_calibrator
 from gleaner.labeling.functions import LabelingFunction, RecordView, apply_functions
 from gleaner.labeling.label_studio.export import parse_export
@@ -42,7 +43,14 @@ LABEL_SCHEMA = {
     "reason": pl.String,
     "conditional": pl.Boolean,  # an LLM vote asked only because earlier votes disagreed or failed
 }
-REVIEW_SCHEMA = {"record_id": pl.String, "guess": pl.String, "confidence": pl.Float64, "basis": pl.String}
+REVIEW_SCHEMA = {
+    "record_id": pl.String,
+    "guess": pl.String,
+    "confidence": pl.Float64,
+    "basis": pl.String,
+    "priority": pl.Float64,  # the model in the loop's uncertainty: higher is reviewed sooner
+}
+LABEL_ISSUE = "label_issue"
 
 
 def record_views(records: pl.DataFrame) -> list[RecordView]:
@@ -71,6 +79,7 @@ class PartitionLabels:
     votes: list[dict]  # the annotation sources' rows (no resolved rows)
     resolved: list[dict]  # one per record, in record order
     calibrator: Calibrator = Calibrator()  # what routing used; identity sources say why in their note
+    model: ModelPass | None = None  # the model in the loop, when the policy runs one
 
     @property
     def status(self) -> Counter[str]:
@@ -122,10 +131,25 @@ def label_partition(
     """Every source's votes (functions applied here; LLM votes and human labels given) and one resolution
     per record. ``log`` gets progress lines while the functions run (minutes at 100k records)."""
     rows: list[dict] = apply_functions(views, functions, log=log) + llm_rows + human_rows(humans)
-    calibrator = policy.calibrator
-    if calibrator is None and policy.calibrate:
-        calibrator = fit_calibrator(rows, human_gold(rows), policy.calibration_min_samples)
-        policy = replace(policy, calibrator=calibrator)
+    gold = human_gold(rows)
+    if policy.calibrator is None and policy.calibrate:
+        policy = replace(policy, calibrator=fit_calibrator(rows, gold, policy.calibration_min_samples))
+    resolved = _resolve(views, rows, policy)
+    model = None
+    if policy.model_in_loop:
+        labelled = {r["record_id"]: (r["label"], r["status"]) for r in resolved if r["label"] is not None}
+        model = model_pass(views, labelled)
+        rows += model.votes
+        resolved = [_label_issue(r) if r["record_id"] in set(model.label_issues) else r for r in resolved]
+        if policy.calibrate:  # the model's own calibration, for the report: it never settles a label
+            policy = replace(policy, calibrator=fit_calibrator(rows, gold, policy.calibration_min_samples))
+    frame = pl.DataFrame(rows + resolved, schema=LABEL_SCHEMA, orient="row").sort(
+        ["record_id", "annotator_kind", "annotator"]
+    )
+    return PartitionLabels(frame, rows, resolved, policy.calibrator or Calibrator(), model)
+
+
+def _resolve(views: Sequence[RecordView], rows: list[dict], policy: LabelPolicy) -> list[dict]:
     per_record: dict[str, list[SourceVote]] = defaultdict(list)
     for row in rows:
         per_record[row["record_id"]].append(
@@ -146,10 +170,12 @@ def label_partition(
                 "guess": outcome.guess,
             }
         )
-    frame = pl.DataFrame(rows + resolved, schema=LABEL_SCHEMA, orient="row").sort(
-        ["record_id", "annotator_kind", "annotator"]
-    )
-    return PartitionLabels(frame, rows, resolved, calibrator or Calibrator())
+    return resolved
+
+
+def _label_issue(row: dict) -> dict:
+    """An automatic label the model in the loop says is likely wrong: back to review, the label as the guess."""
+    return {**row, "label": None, "status": "needs_review", "basis": LABEL_ISSUE, "guess": row["label"]}
 
 
 def human_gold(rows: list[dict]) -> dict[str, str]:
@@ -161,16 +187,30 @@ def human_gold(rows: list[dict]) -> dict[str, str]:
     return {record: label for record, labels in said.items() if (label := plurality(labels)[0]) is not None}
 
 
-def review_queue(labels: pl.DataFrame, records: pl.DataFrame) -> list[dict]:
-    """Records still `needs_review`, with their text and the best machine guess, by record_id."""
+def review_queue(
+    labels: pl.DataFrame, records: pl.DataFrame, priority: Mapping[str, float] | None = None
+) -> list[dict]:
+    """Records still `needs_review`, with their text and the best machine guess, most informative first:
+    by `priority` (higher first), by default the model in the loop's uncertainty read back from its votes
+    (`gleaner.labeling.active`); records without one follow, by record_id."""
+    if priority is None and "annotator" not in labels.columns:
+        priority = {}  # a bare table of resolved rows: no model votes to read
+    if priority is None:
+        model = labels.filter((pl.col("annotator") == MODEL_ANNOTATOR) & pl.col("confidence").is_not_null())
+        priority = dict(zip(model["record_id"], map(uncertainty, model["confidence"]), strict=True))
+    ranks = pl.DataFrame(
+        {"record_id": list(priority), "priority": list(priority.values())},
+        schema={"record_id": pl.String, "priority": pl.Float64},
+    )
     pending = (
         labels.filter((pl.col("annotator_kind") == "resolved") & (pl.col("status") == "needs_review"))
         .join(records.select("record_id", "text"), on="record_id", how="inner")
-        .sort("record_id")
+        .join(ranks, on="record_id", how="left")
+        .sort(["priority", "record_id"], descending=[True, False], nulls_last=True)
     )
-    return pending.select("record_id", "text", "guess", "confidence", "basis").to_dicts()
+    return pending.select("record_id", "text", "guess", "confidence", "basis", "priority").to_dicts()
 
 
 def review_frame(queue: list[dict]) -> pl.DataFrame:
     """The `review_tasks` table: what was queued, without the text (which stays in deduped_records)."""
-    return pl.DataFrame({column: [row[column] for row in queue] for column in REVIEW_SCHEMA}, schema=REVIEW_SCHEMA)
+    return pl.DataFrame({column: [row.get(column) for row in queue] for column in REVIEW_SCHEMA}, schema=REVIEW_SCHEMA)

@@ -30,6 +30,7 @@ class LabelPolicy:
     min_agreeing_rules: int = 2
     calibrate: bool = False  # label_partition fits a calibrator on the partition's human labels
     calibration_min_samples: int = 30
+    model_in_loop: bool = False  # label_partition trains a classifier: review priority, votes, label issues
     calibrator: Calibrator | None = field(default=None, compare=False)
 
 

@@ -99,8 +99,8 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
         deps=[key(spec, "deduped_records"), key(spec, "human_labels")],
         description=f"{spec.name}: every vote (each labeling function and rule, each LLM vote, each human) plus "
         "one resolved row per record with label, confidence and status (auto, human, needs_review).",
-        # code version 3: labels, functions and policy from the dataset's file
-        **stage("labels", {"polars", "anthropic"}, code_version="3"),
+        # code version 4: llm.scope, routing on calibrated confidence, the model in the loop and label issues
+        **stage("labels", {"polars", "anthropic"}, code_version="4"),
         check_specs=[
             dg.AssetCheckSpec(
                 EVERY_RECORD_RESOLVED,
@@ -140,6 +140,7 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
                 **llm_metadata,
                 **_llm_per_labeled(llm_metadata, status["auto"] + status["human"]),
                 **result.calibrator.metadata(),
+                **(result.model.metadata() if result.model else {}),
                 "reliability_diagram": dg.MetadataValue.path(str(diagram)),
             },
             check_results=[
@@ -240,8 +241,8 @@ def review_tasks_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         description=f"{spec.name}: what goes to the dataset's Label Studio project: every needs_review record "
         "with the best machine guess as a pre-annotation. Also written as a Label Studio import file for "
         "air-gapped teams.",
-        # code version 2: pushed to the Label Studio server when one is configured
-        **stage("labels", {"polars", "labelstudio"}, code_version="2"),
+        # code version 3: most uncertain first (the model in the loop), with a priority column
+        **stage("labels", {"polars", "labelstudio"}, code_version="3"),
     )
     def _review_tasks(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, label_studio: LabelStudioResource

@@ -1,0 +1,105 @@
+"""The model in the loop: the review queue follows its uncertainty, its votes never settle a label alone,
+and a planted label error is flagged unless people confirmed the label."""
+
+from __future__ import annotations
+
+import random
+
+import polars as pl
+
+from gleaner.labeling import HUMAN_SCHEMA, LabelPolicy, RecordView, label_partition, review_queue
+from gleaner.labeling.active import MODEL_ANNOTATOR, model_pass
+from gleaner.labeling.label_studio import build_import_tasks
+
+GOOD = ["great", "lovely", "excellent", "perfect", "sturdy", "happy", "recommend"]
+BAD = ["broken", "awful", "refund", "flimsy", "useless", "returned", "disappointed"]
+FILLER = ["kettle", "the", "it", "arrived", "box", "week", "and", "with", "my", "was"]
+POLICY = LabelPolicy(model_in_loop=True)
+
+
+def _text(rng: random.Random, good: int, bad: int) -> str:
+    words = rng.sample(GOOD, good) + rng.sample(BAD, bad) + rng.sample(FILLER, 4)
+    rng.shuffle(words)
+    return " ".join(words)
+
+
+def _corpus(seed: int = 3) -> tuple[list[RecordView], list[dict]]:
+    """60 records the LLM labelled with confidence (30 each way) and 6 pending ones, from clear to mixed."""
+    rng = random.Random(seed)
+    views, llm = [], []
+    for n in range(60):
+        label = "positive" if n % 2 else "negative"
+        text = _text(rng, 3, 0) if label == "positive" else _text(rng, 0, 3)
+        views.append(RecordView(f"a{n:02d}", text, None))
+        llm += [_vote(f"a{n:02d}", label, i) for i in range(2)]
+    for n, (good, bad) in enumerate([(3, 0), (0, 3), (2, 1), (1, 2), (2, 2), (3, 1)]):
+        views.append(RecordView(f"p{n}", _text(rng, good, bad), None))
+    return views, llm
+
+
+def _vote(record_id: str, label: str, index: int) -> dict:
+    return {"record_id": record_id, "annotator": f"llm:m:vote{index}", "annotator_kind": "llm", "label": label,
+            "confidence": 0.99}  # fmt: skip
+
+
+def _records(views: list[RecordView]) -> pl.DataFrame:
+    return pl.DataFrame({"record_id": [v.record_id for v in views], "text": [v.text for v in views]})
+
+
+def test_the_review_queue_follows_the_models_uncertainty() -> None:
+    views, llm = _corpus()
+    result = label_partition(views, {}, llm, None, POLICY)
+    assert result.model is not None and result.model.label_issues == []
+    queue = review_queue(result.frame, _records(views))
+    uncertainty = result.model.priority
+    assert [row["record_id"] for row in queue] == sorted(uncertainty, key=lambda r: (-uncertainty[r], r))
+    assert [row["priority"] for row in queue] == sorted(uncertainty.values(), reverse=True)
+    assert queue[0]["record_id"] in {"p2", "p3", "p4"} and queue[-1]["record_id"] in {"p0", "p1"}  # mixed first
+    tasks = build_import_tasks(queue, model_version="v")
+    assert [t["data"]["record_id"] for t in tasks] == [row["record_id"] for row in queue]
+    assert tasks[0]["data"]["priority"] >= tasks[-1]["data"]["priority"]
+    # An explicit priority wins; records it does not rank follow by record_id.
+    explicit = review_queue(result.frame, _records(views), priority={"p5": 1.0})
+    assert [row["record_id"] for row in explicit] == ["p5", "p0", "p1", "p2", "p3", "p4"]
+
+
+def test_model_votes_are_a_source_but_never_settle_a_label() -> None:
+    views, llm = _corpus()
+    result = label_partition(views, {}, llm, None, POLICY)
+    model_rows = result.frame.filter(pl.col("annotator") == MODEL_ANNOTATOR)
+    assert model_rows.height == len(views) and set(model_rows["annotator_kind"]) == {"model"}
+    pending = [r for r in result.resolved if r["record_id"].startswith("p")]
+    assert {r["status"] for r in pending} == {"needs_review"}  # the model voted on each, and settled none
+    assert MODEL_ANNOTATOR in repr(result.agreement()["cohen"])  # in the agreement tables
+    again = label_partition(views, {}, llm, None, POLICY)  # fixed random_state: the same numbers
+    assert again.frame.equals(result.frame)
+
+
+def test_a_planted_label_error_is_flagged_unless_people_confirmed_it() -> None:
+    views, llm = _corpus()
+    planted = "a01"  # an unmistakably positive text, auto-labelled negative by a confident LLM
+    views[1] = RecordView(planted, "great lovely excellent perfect kettle, happy, would recommend", None)
+    llm = [row | {"label": "negative"} if row["record_id"] == planted else row for row in llm]
+    result = label_partition(views, {}, llm, None, POLICY)
+    assert result.model is not None and planted in result.model.label_issues
+    [row] = [r for r in result.resolved if r["record_id"] == planted]
+    assert (row["status"], row["basis"], row["label"], row["guess"]) == (
+        "needs_review",
+        "label_issue",
+        None,
+        "negative",
+    )
+    assert result.model.metadata()["label_issues"] == len(result.model.label_issues)
+
+    humans = pl.DataFrame([(planted, "ann", "1", "t", "negative")], schema=HUMAN_SCHEMA, orient="row")
+    confirmed = label_partition(views, {}, llm, humans, POLICY)
+    assert planted not in confirmed.model.label_issues
+    [row] = [r for r in confirmed.resolved if r["record_id"] == planted]
+    assert (row["status"], row["label"]) == ("human", "negative")
+
+
+def test_too_few_labels_means_no_model_and_a_note() -> None:
+    views = [RecordView(f"r{n}", "great kettle", None) for n in range(8)]
+    labelled = {f"r{n}": ("positive" if n % 2 else "negative", "auto") for n in range(6)}
+    skipped = model_pass(views, labelled)
+    assert skipped.votes == [] and skipped.priority == {} and skipped.note.startswith("no model: 6 labelled")
