@@ -88,3 +88,13 @@ def s3_server():
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def label_studio_server(tmp_path_factory):
+    """A real Label Studio server (`tests/fakes/label_studio_server.py`), booted once per session."""
+    from fakes.label_studio_server import start_server
+
+    running = start_server(tmp_path_factory.mktemp("label-studio"))
+    yield running
+    running.stop()

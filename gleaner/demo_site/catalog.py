@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 from gleaner.demo_site.texts import (
     ProductVoice,
 )
+from gleaner.schemas import stable_record_id
 
 DEFAULT_SEED = 20261120
 SHOPS = ("acme", "globex")
@@ -84,6 +85,21 @@ class DemoSite:
     def resolve(self, target: str) -> DemoPage | None:
         key = self.resolve_key(target)
         return None if key is None else self.pages[key]
+
+    def deduped_records(self) -> list[dict]:
+        """The reviews as extraction and dedup would keep them (no empty text or broken rating, one review per
+        duplicate group), with extraction's record ids and the sentiment each was written with (`truth`)."""
+        kept, groups = [], set()
+        for review in self.reviews:
+            if not review.text or not 1 <= review.rating <= 5 or review.dup_group in groups:
+                continue
+            if review.dup_group:
+                groups.add(review.dup_group)
+            record_id = stable_record_id(review.shop, review.review_id)
+            kept.append(
+                {"record_id": record_id, "text": review.text, "rating": float(review.rating), "truth": review.sentiment}
+            )
+        return sorted(kept, key=lambda r: r["record_id"])
 
     def summary(self) -> dict[str, object]:
         return {

@@ -17,7 +17,6 @@ from gleaner.datasets import DEFAULT_DATASETS_DIR, classification_functions, loa
 from gleaner.demo_site import build_site
 from gleaner.demo_site.annotations import demo_annotations
 from gleaner.labeling import cohen_rows, human_labels, label_partition, source_agreement
-from gleaner.schemas import stable_record_id
 
 SPEC = load_dataset(DEFAULT_DATASETS_DIR / "review_sentiment.yaml")
 
@@ -29,17 +28,7 @@ def site():
 
 @pytest.fixture(scope="module")
 def records(site) -> list[dict]:
-    kept, groups = [], set()
-    for review in site.reviews:
-        if not review.text or not 1 <= review.rating <= 5 or review.dup_group in groups:
-            continue
-        if review.dup_group:
-            groups.add(review.dup_group)
-        record_id = stable_record_id(review.shop, review.review_id)
-        kept.append(
-            {"record_id": record_id, "text": review.text, "rating": float(review.rating), "truth": review.sentiment}
-        )
-    return sorted(kept, key=lambda r: r["record_id"])
+    return site.deduped_records()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import dagster as dg
 import polars as pl
 import pytest
 from fakes.anthropic_standin import AnthropicStandIn, ok
-from fakes.label_studio_server import LabelStudioServer, start_server
+from fakes.label_studio_server import LabelStudioServer
 
 from dagster_project.defs.labels.assets import human_labels, labels, review_tasks
 from dagster_project.defs.labels.sensors import label_studio_sensor
@@ -37,11 +37,9 @@ SECOND = {"r1": "positive", "r2": "negative", "r3": "positive", "r4": "positive"
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStudioServer]:
-    running = start_server(tmp_path_factory.mktemp("label-studio"))
-    yield running
-    running.stop()
+@pytest.fixture
+def server(label_studio_server: LabelStudioServer) -> LabelStudioServer:
+    return label_studio_server
 
 
 @pytest.fixture

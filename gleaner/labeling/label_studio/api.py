@@ -7,11 +7,16 @@ Why not label-studio-sdk: its pins move with the server's, and we use five endpo
   air-gapped teams hand us, so both go through `parse_export`.
 - A server that is down or slow raises `LabelStudioUnavailable` after bounded retries; a server that refuses
   (bad token, bad request) raises `LabelStudioError` at once, since retrying cannot help.
+- Two kinds of token. A personal access token (Label Studio 1.17+, and the only kind new organisations
+  allow) is a JWT refresh token: it is exchanged at `POST /api/token/refresh/` for a short-lived access
+  token sent as `Authorization: Bearer`, and exchanged again when the server answers 401 (expired). A
+  legacy token (anything that is not three base64url segments) is sent as `Authorization: Token`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -22,6 +27,13 @@ from typing import Any
 
 RETRY_STATUS = {429, 502, 503, 504}
 PAGE_SIZE = 500
+REFRESH_PATH = "/api/token/refresh/"
+_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+
+
+def is_personal_access_token(token: str) -> bool:
+    """A JWT (three base64url segments) rather than a legacy 40-character key."""
+    return bool(_JWT.match(token.strip()))
 
 
 class LabelStudioError(RuntimeError):
@@ -40,13 +52,32 @@ class LabelStudioClient:
     attempts: int = 3
     backoff: float = 1.0  # seconds before the second attempt, doubled each time after
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    _access: str | None = field(default=None, init=False, repr=False)
 
-    def _request(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None) -> Any:
+    @property
+    def personal(self) -> bool:
+        return is_personal_access_token(self.token)
+
+    def _authorization(self) -> str:
+        if not self.personal:
+            return f"Token {self.token}"
+        if self._access is None:
+            answer = self._request("POST", REFRESH_PATH, body={"refresh": self.token.strip()}, auth=False)
+            if not isinstance(answer, dict) or not answer.get("access"):
+                raise LabelStudioError("Label Studio gave no access token for the personal access token")
+            self._access = str(answer["access"])
+        return f"Bearer {self._access}"
+
+    def _request(
+        self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None, *, auth: bool = True
+    ) -> Any:
         url = self.url.rstrip("/") + path
         if params:
             url += "?" + urllib.parse.urlencode(params, doseq=True)
         data = None if body is None else json.dumps(body).encode()
-        headers = {"Authorization": f"Token {self.token}", "Accept": "application/json"}
+        headers = {"Accept": "application/json"}
+        if auth:
+            headers["Authorization"] = self._authorization()
         if data is not None:
             headers["Content-Type"] = "application/json"
         last: str = ""
@@ -60,6 +91,13 @@ class LabelStudioClient:
                 return json.loads(raw) if raw else None
             except urllib.error.HTTPError as exc:
                 detail = exc.read().decode(errors="replace")[:500]
+                if exc.code == 401 and auth and self.personal and self._access is not None:
+                    self._access = None  # the access token expired: exchange the personal token again, once
+                    headers["Authorization"] = self._authorization()
+                    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+                    return self._send(request, method, path)
+                if exc.code == 401 and path == REFRESH_PATH:
+                    detail = "the personal access token was refused (revoked, expired or from another server)"
                 if exc.code not in RETRY_STATUS and exc.code < 500:
                     raise LabelStudioError(f"Label Studio {method} {path} answered {exc.code}: {detail}") from exc
                 last = f"HTTP {exc.code}: {detail}"
@@ -71,11 +109,28 @@ class LabelStudioClient:
             "(scripts/label-studio.sh)?"
         )
 
+    def _send(self, request: urllib.request.Request, method: str, path: str) -> Any:
+        """One attempt with fresh credentials; a refusal now is final."""
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace")[:500]
+            raise LabelStudioError(f"Label Studio {method} {path} answered {exc.code}: {detail}") from exc
+        return json.loads(raw) if raw else None
+
+    def create_personal_access_token(self) -> str:
+        """A personal access token for the authenticated user (`POST /api/token/`); the server allows one."""
+        answer = self._request("POST", "/api/token/", body={})
+        if not isinstance(answer, dict) or not answer.get("token"):
+            raise LabelStudioError("Label Studio did not return a personal access token")
+        return str(answer["token"])
+
     def health(self) -> bool:
         """True once the server is up and migrated; never raises."""
         try:
             answer = LabelStudioClient(self.url, self.token, timeout=self.timeout, attempts=1)._request(
-                "GET", "/health"
+                "GET", "/health", auth=False
             )
         except LabelStudioError:
             return False
