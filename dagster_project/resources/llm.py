@@ -19,7 +19,6 @@ from gleaner.labeling import RecordView
 from gleaner.labeling.llm import (
     LLMLabeler,
     LLMLabelerConfig,
-    LLMResult,
     ModelPrice,
     ParquetLabelCache,
     label_vote_rows,

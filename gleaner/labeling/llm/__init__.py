@@ -2,9 +2,8 @@
 
 The public surface is the labeler, its config and prices, the answer cache, the prompt, tool and span
 answer check generated from a dataset declaration, the labeler set up for a dataset (`dataset_config`) and
-its span votes as label rows (`span_vote_rows`), and a run's cost per labelled record
-(`per_labeled_record`); the wire protocol, vote
-counting, batching and usage accounting stay beneath.
+its votes as label rows (`label_vote_rows`, `span_vote_rows`), and a run's cost per labelled record
+(`per_labeled_record`); the wire protocol, vote counting, batching and usage accounting stay beneath.
 """
 
 from gleaner.labeling.llm.cache import ParquetLabelCache
@@ -14,12 +13,10 @@ from gleaner.labeling.llm.prompts import system_prompt, tool_schema
 from gleaner.labeling.llm.span_answers import SpanAnswer, judge_span_input
 from gleaner.labeling.llm.tasks import dataset_config, label_vote_rows, span_vote_rows, vote_annotator
 from gleaner.labeling.llm.usage import per_labeled_record
-from gleaner.labeling.llm.votes import LLMResult
 
 __all__ = [
     "LLMLabeler",
     "LLMLabelerConfig",
-    "LLMResult",
     "ModelPrice",
     "ParquetLabelCache",
     "SpanAnswer",
