@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 import pytest
-from fakes.label_studio_server import LabelStudioServer, start_server
+from fakes.label_studio_server import LabelStudioServer
 
 from dagster_project.defs.labels.assets import human_labels_asset, labels_factory, review_tasks_asset
 from dagster_project.lib.datasets import DATASETS
@@ -33,13 +32,6 @@ TITLES = {
 human_labels, labels, review_tasks = (f(SPEC) for f in (human_labels_asset, labels_factory, review_tasks_asset))
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStudioServer]:
-    running = start_server(tmp_path_factory.mktemp("label-studio-spans"))
-    yield running
-    running.stop()
-
-
 def _materialize(assets: list, **resources: object) -> dg.ExecuteInProcessResult:
     result = dg.materialize(assets, partition_key=partition_key(**PARTITION), resources=resources)
     assert result.success
@@ -57,7 +49,10 @@ def _span(text: str, part: str, label: str) -> dict:
     return {"from_name": CONTROL_NAME, "to_name": TEXT_NAME, "type": "labels", "value": value}
 
 
-def test_span_tasks_go_out_with_pre_annotations_and_people_settle_them(server: LabelStudioServer, tmp_path: Path):
+def test_span_tasks_go_out_with_pre_annotations_and_people_settle_them(
+    label_studio_server: LabelStudioServer, tmp_path: Path
+):
+    server = label_studio_server
     warehouse = WarehouseResource(root=str(tmp_path / "warehouse"))
     records = pl.DataFrame([{"record_id": r, "title": t, "text": t} for r, t in TITLES.items()])
     warehouse.write(f"{SPEC.name}/deduped_records", records, PARTITION)
