@@ -116,5 +116,7 @@ def _label_issues(
 ) -> list[str]:
     from cleanlab.filter import find_label_issues  # imports pandas: only when there is something to check
 
-    flagged = find_label_issues(labels=y, pred_probs=out_of_fold, filter_by="prune_by_noise_rate")
+    # n_jobs=1: cleanlab would otherwise start a process pool per call (slower at this size, and a worker
+    # killed with its run prints a traceback of its own)
+    flagged = find_label_issues(labels=y, pred_probs=out_of_fold, filter_by="prune_by_noise_rate", n_jobs=1)
     return [r for r, bad in zip(train, flagged, strict=True) if bad and labelled[r][1] == "auto"]
