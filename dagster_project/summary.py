@@ -34,7 +34,12 @@ def version_rows(warehouse: WarehouseResource | None = None, dataset: str | None
     for name in _datasets(warehouse, dataset):
         root = warehouse.versions(name)
         rows = {
-            version: {"version": f"{name}_v{version}", "broken": why, "path": root.location(f"v{version}")}
+            version: {
+                "dataset": name,
+                "version": f"{name}_v{version}",
+                "broken": why,
+                "path": root.location(f"v{version}"),
+            }
             for version, why in broken_versions(root).items()
         }
         for version in published_versions(root):
