@@ -136,7 +136,7 @@ def test_the_demo_reuses_a_demo_site_already_serving_on_its_port(demo_env, tmp_p
     for dataset in DATASETS:
         assert f"published: {dataset}_v1 (" in result.stdout, result.stdout
     # what the newcomer asked for: progress lines and the summary, no Dagster DEBUG lines, no empty heading
-    assert " - DEBUG - " not in result.stdout and len(result.stdout.splitlines()) < 250
+    assert " - DEBUG - " not in result.stdout and len(result.stdout.splitlines()) < 250, len(result.stdout.splitlines())
     assert "  labels " in result.stdout and " votes on " in result.stdout
     lines = result.stdout.splitlines()
     headings = [i for i, line in enumerate(lines) if line == "  failures by reason:"]
