@@ -136,9 +136,10 @@ def test_the_demo_reuses_a_demo_site_already_serving_on_its_port(demo_env, tmp_p
     for dataset in DATASETS:
         assert f"published: {dataset}_v1 (" in result.stdout, result.stdout
     # what the newcomer asked for: progress lines and the summary, no Dagster DEBUG lines, no empty heading
-    assert " - DEBUG - " not in result.stdout and len(result.stdout.splitlines()) < 250, len(result.stdout.splitlines())
-    assert "  labels " in result.stdout and " votes on " in result.stdout
+    # (140 lines for the two built-in datasets' progress and summary blocks; was < 120 with one dataset)
     lines = result.stdout.splitlines()
+    assert " - DEBUG - " not in result.stdout and len(lines) < 160, len(lines)
+    assert "  labels " in result.stdout and " votes on " in result.stdout
     headings = [i for i, line in enumerate(lines) if line == "  failures by reason:"]
     assert len(headings) == len(DATASETS)  # one per dataset's summary block
     assert all(lines[i + 1].strip()[0].isdigit() for i in headings)
