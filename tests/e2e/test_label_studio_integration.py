@@ -25,8 +25,14 @@ from gleaner.labeling.label_studio.export import FROM_NAME, TO_NAME
 KEY = "sk-ant-label-studio-test-0123456789abcdef"
 DATASET = "review_sentiment"
 _declared = DATASETS[DATASET]
-# rules never label a record alone here: with unsure LLM votes, every record goes to review
-SPEC = _declared.model_copy(update={"review": _declared.review.model_copy(update={"allow_rule_consensus": False})})
+# rules never label a record alone here: with unsure LLM votes, every record goes to review; the LLM is asked
+# about every record (scope `all`), people's labels included, so its agreement with them is measured
+SPEC = _declared.model_copy(
+    update={
+        "review": _declared.review.model_copy(update={"allow_rule_consensus": False}),
+        "llm": _declared.llm.model_copy(update={"scope": "all"}),
+    }
+)
 human_labels, labels, review_tasks = human_labels_asset(SPEC), labels_asset(SPEC), review_tasks_asset(SPEC)
 PARTITION = {"source": "acme", "date": "2026-11-20"}
 KEY_OF_PARTITION = partition_key(PARTITION["source"], PARTITION["date"])
