@@ -34,17 +34,26 @@ def version_rows(warehouse: WarehouseResource | None = None, dataset: str | None
     for name in _datasets(warehouse, dataset):
         root = warehouse.versions(name)
         rows = {
-            version: {"version": f"{name}_v{version}", "broken": why, "path": root.location(f"v{version}")}
+            version: {
+                "dataset": name,
+                "version": f"{name}_v{version}",
+                "broken": why,
+                "path": root.location(f"v{version}"),
+            }
             for version, why in broken_versions(root).items()
         }
         for version in published_versions(root):
             manifest = read_manifest(root, version)
-            per_split = manifest.get("rows_per_split_and_class") or {}
+            per_class = manifest.get("rows_per_split_and_class") or {}
+            # a span version has no classes: its manifest counts rows per split directly
+            per_split = manifest.get("rows_per_split") or {
+                k: sum(v.values()) for k, v in per_class.items() if isinstance(v, dict)
+            }
             rows[version] = {
                 "dataset": name,
                 "version": f"{name}_v{version}",
                 "rows": manifest.get("rows"),
-                "per_split": {k: sum(v.values()) for k, v in per_split.items() if isinstance(v, dict)},
+                "per_split": per_split,
                 "classes": manifest.get("class_distribution"),
                 "path": root.location(f"v{version}"),
             }

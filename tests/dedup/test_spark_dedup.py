@@ -79,15 +79,17 @@ def corpus() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    """canonical_records as the warehouse lays it out, plus a deduped_records missing some rows."""
+    """A dataset's canonical_records as the warehouse lays it out (`<dataset>/canonical_records/source=../
+    date=..`), plus a deduped_records missing some rows."""
     root = tmp_path_factory.mktemp("warehouse")
     canonical = corpus()
+    table = root / "review_sentiment" / "canonical_records"
     for (source, day), part in canonical.group_by(["source", "partition_date"]):
-        folder = root / "canonical_records" / f"source={source}" / f"date={day}"
+        folder = table / f"source={source}" / f"date={day}"
         folder.mkdir(parents=True)
         part.write_parquet(folder / "part-0.parquet")
     deduped = canonical.filter(pl.int_range(pl.len()) % 7 != 3)  # as if partitions had removed some
-    glob = str(root / "canonical_records" / "*" / "*" / "*.parquet")
+    glob = str(table / "*" / "*" / "*.parquet")
     return {"glob": glob, "canonical": canonical, "deduped": deduped}
 
 

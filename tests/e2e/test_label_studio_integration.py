@@ -12,17 +12,28 @@ import pytest
 from fakes.anthropic_standin import AnthropicStandIn, ok
 from fakes.label_studio_server import LabelStudioServer
 
-from dagster_project.defs.labels.assets import human_labels, labels, review_tasks
+from dagster_project.defs.labels.assets import human_labels_asset, labels_asset, review_tasks_asset
 from dagster_project.defs.labels.sensors import label_studio_sensor
+from dagster_project.lib.datasets import DATASETS
 from dagster_project.lib.partitions import partition_key
 from dagster_project.resources.label_studio import LabelStudioResource
 from dagster_project.resources.llm import LLMLabelerResource
-from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.labeling.label_studio.api import LabelStudioClient, LabelStudioError, LabelStudioUnavailable
 from gleaner.labeling.label_studio.export import FROM_NAME, TO_NAME
 
 KEY = "sk-ant-label-studio-test-0123456789abcdef"
+DATASET = "review_sentiment"
+_declared = DATASETS[DATASET]
+# rules never label a record alone here: with unsure LLM votes, every record goes to review; the LLM is asked
+# about every record (scope `all`), people's labels included, so its agreement with them is measured
+SPEC = _declared.model_copy(
+    update={
+        "review": _declared.review.model_copy(update={"allow_rule_consensus": False}),
+        "llm": _declared.llm.model_copy(update={"scope": "all"}),
+    }
+)
+human_labels, labels, review_tasks = human_labels_asset(SPEC), labels_asset(SPEC), review_tasks_asset(SPEC)
 PARTITION = {"source": "acme", "date": "2026-11-20"}
 KEY_OF_PARTITION = partition_key(PARTITION["source"], PARTITION["date"])
 RECORDS = [
@@ -57,7 +68,7 @@ def _warehouse(root: Path) -> WarehouseResource:
         [{"record_id": r, "text": t, "rating": s} for r, t, s in RECORDS],
         schema={"record_id": pl.String, "text": pl.String, "rating": pl.Float64},
     )
-    warehouse.write("deduped_records", frame, PARTITION)
+    warehouse.write(f"{DATASET}/deduped_records", frame, PARTITION)
     return warehouse
 
 
@@ -67,13 +78,13 @@ def _materialize(assets: list, **resources: object) -> dg.ExecuteInProcessResult
     return result
 
 
-def _metadata(result: dg.ExecuteInProcessResult, node: str) -> dict[str, object]:
-    [materialization] = result.asset_materializations_for_node(node)
+def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, object]:
+    [materialization] = result.asset_materializations_for_node(f"{DATASET}__{asset}")
     return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
 
 
 def _resolved(warehouse: WarehouseResource) -> dict[str, tuple[str | None, str]]:
-    frame = warehouse.read("labels", PARTITION).filter(pl.col("annotator_kind") == "resolved")
+    frame = warehouse.read(f"{DATASET}/labels", PARTITION).filter(pl.col("annotator_kind") == "resolved")
     return {r["record_id"]: (r["label"], r["status"]) for r in frame.iter_rows(named=True)}
 
 
@@ -85,10 +96,9 @@ def _annotate(client: LabelStudioClient, task_id: int, label: str, user_id: int 
 def test_review_loop_against_a_real_server(server: LabelStudioServer, llm: LLMLabelerResource, tmp_path: Path):
     warehouse = _warehouse(tmp_path / "warehouse")
     studio = LabelStudioResource(url=server.url, api_key=server.token, project_title=f"gleaner {uuid.uuid4().hex[:8]}")
-    policy = PolicyResource(allow_rule_consensus=False)
-    common = {"warehouse": warehouse, "label_studio": studio, "llm": llm, "policy": policy}
+    common = {"warehouse": warehouse, "label_studio": studio, "llm": llm}
 
-    _materialize([labels], warehouse=warehouse, llm=llm, policy=policy)
+    _materialize([labels], warehouse=warehouse, llm=llm)
     assert {status for _, status in _resolved(warehouse).values()} == {"needs_review"}
 
     pushed = _metadata(_materialize([review_tasks], warehouse=warehouse, label_studio=studio), "review_tasks")
@@ -97,11 +107,12 @@ def test_review_loop_against_a_real_server(server: LabelStudioServer, llm: LLMLa
     assert again["tasks_created"] == 0 and again["tasks_already_there"] == 4
 
     client = studio.client()
-    project = studio.project_id()
+    project = studio.project_id(SPEC)
+    assert client.find_project(f"{studio.project_title}: {DATASET}")["id"] == project  # the dataset's own project
     tasks = {t["data"]["record_id"]: t for t in client.tasks(project)}
     assert sorted(tasks) == ["r1", "r2", "r3", "r4"]  # no duplicates after the second push
     assert tasks["r1"]["data"]["text"] == "Great &lt;b&gt;kettle&lt;/b&gt;, mail me at [EMAIL]"
-    assert (warehouse.path / "review_tasks/source=acme/date=2026-11-20/label_studio_import.json").exists()
+    assert (warehouse.path / DATASET / "review_tasks/source=acme/date=2026-11-20/label_studio_import.json").exists()
     full = client._request("GET", f"/api/tasks/{tasks['r1']['id']}")
     [prediction] = full["predictions"]
     assert prediction["model_version"] == studio.model_version and prediction["score"] == pytest.approx(0.6)
@@ -129,7 +140,8 @@ def test_review_loop_against_a_real_server(server: LabelStudioServer, llm: LLMLa
     sensed = tick(quiet.cursor)
     [request] = sensed.run_requests
     assert request.partition_key == KEY_OF_PARTITION
-    assert set(request.asset_selection) == {dg.AssetKey("human_labels"), dg.AssetKey("labels")}
+    assert set(request.asset_selection) == {dg.AssetKey([DATASET, "human_labels"]), dg.AssetKey([DATASET, "labels"])}
+    assert request.tags["gleaner/dataset"] == DATASET
     assert tick(sensed.cursor).skip_reason is not None  # seen: nothing more to do
 
     result = dg.materialize([human_labels, labels], partition_key=request.partition_key, resources=common)

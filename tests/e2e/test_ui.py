@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, ROOT, background_process, chromium_executable, free_port, isolated_environment
-from support.graph import ASSETS
+from support.graph import ASSETS, BUILT_IN_DATASETS
 
 pytestmark = pytest.mark.e2e
 
@@ -100,6 +100,11 @@ def dagster_dev(tmp_path):
         yield base, tmp_path
 
 
+def _catalog_name(asset: str) -> str:
+    """How the asset catalog writes a key: `review_sentiment / labels`."""
+    return asset.replace("/", " / ")
+
+
 def _skip_community_dialog(page) -> None:
     skip = page.get_by_text("Skip", exact=True)  # the first-visit "join the community" dialog
     if skip.count():
@@ -169,8 +174,9 @@ def test_ui_lists_every_asset_and_runs_a_partition(dagster_dev):
     states = {s["name"]: s["scheduleState"]["status"] for s in automation["schedules"]}
     states |= {s["name"]: s["sensorState"]["status"] for s in automation["sensors"]}
     assert states == dict.fromkeys(["ingest_partition_schedule", "drop_sensor", "label_studio_sensor"], "STOPPED")
-    for asset in ("raw_pages", "canonical_records", "deduped_records", "labels"):
-        (latest,) = _graphql(base, LATEST, {"key": {"path": [asset]}})["data"]["assetOrError"]["assetMaterializations"]
+    per_dataset = [[d, a] for d in BUILT_IN_DATASETS for a in ("canonical_records", "deduped_records", "labels")]
+    for asset in [["raw_pages"], *per_dataset]:
+        (latest,) = _graphql(base, LATEST, {"key": {"path": asset}})["data"]["assetOrError"]["assetMaterializations"]
         entries = {e["label"]: e["__typename"] for e in latest["metadataEntries"]}
         assert latest["partition"] in {"2026-11-18|acme", "2026-11-19|acme", "2026-11-20|acme"}, asset
         assert entries["dagster/row_count"] == "IntMetadataEntry", (asset, entries)
@@ -184,12 +190,17 @@ def test_ui_lists_every_asset_and_runs_a_partition(dagster_dev):
         )
         try:
             page = browser.new_page(viewport={"width": 1800, "height": 900})
+            # the catalog renders only the rows in view: tall enough for every asset of every dataset
+            page.set_viewport_size({"width": 1800, "height": 3000})
             page.goto(f"{base}/assets", wait_until="domcontentloaded")
-            page.get_by_text("training_data", exact=True).first.wait_for(timeout=60_000)
+            page.get_by_text(_catalog_name(ASSETS[-1]), exact=True).first.wait_for(timeout=60_000)
             text = page.inner_text("body")
-            missing = [a for a in ASSETS if a not in text]
+            missing = [a for a in ASSETS if _catalog_name(a) not in text]
             assert not missing, f"assets page lacks {missing}"
-            page.goto(f"{base}/assets/labeled_dataset?view=checks", wait_until="domcontentloaded")
+            page.set_viewport_size({"width": 1800, "height": 900})
+            page.goto(f"{base}/assets/product_entities/labeled_dataset?view=checks", wait_until="domcontentloaded")
+            page.get_by_text("span_agreement").first.wait_for(timeout=60_000)  # the span dataset's own gate
+            page.goto(f"{base}/assets/review_sentiment/labeled_dataset?view=checks", wait_until="domcontentloaded")
             page.get_by_text("no_split_leak").first.wait_for(timeout=60_000)
             page.wait_for_timeout(2000)
             _skip_community_dialog(page)
@@ -207,8 +218,8 @@ def test_ui_lists_every_asset_and_runs_a_partition(dagster_dev):
             _skip_community_dialog(page)
             page.mouse.click(1000, 800, button="right")
             page.get_by_role("menuitem", name="Expand all groups").click()
-            for asset in ASSETS:
-                page.get_by_text(asset, exact=True).first.wait_for(timeout=30_000)
+            for name in dict.fromkeys(a.rsplit("/", 1)[-1] for a in ASSETS):  # a node shows its key's last part
+                page.get_by_text(name, exact=True).first.wait_for(timeout=30_000)
             page.wait_for_timeout(1500)
             shot = tmp_path / "asset-graph.png"
             page.screenshot(path=str(shot))

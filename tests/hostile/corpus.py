@@ -77,12 +77,20 @@ def gleaner(args: list[str], env: dict[str, str], timeout: int = 600) -> subproc
     )
 
 
-def partition_table(root: Path, asset: str, source: str = "acme", day: str = DAY) -> pl.DataFrame:
-    return pl.read_parquet(root / "warehouse" / asset / f"source={source}" / f"date={day}" / "part-0.parquet")
+REVIEWS = "review_sentiment"  # the dataset the hostile review pages feed
+DATASETS = (REVIEWS, "product_entities")  # the built-in datasets: every ingest builds both
 
 
-def failed_rows(root: Path, source: str = "acme", day: str = DAY) -> list[tuple[str, str]]:
-    frame = partition_table(root, "failed_records", source, day)
+def partition_table(
+    root: Path, asset: str, source: str = "acme", day: str = DAY, dataset: str = REVIEWS
+) -> pl.DataFrame:
+    """One partition of an asset's table: `raw_pages` is shared, every other table is the dataset's own."""
+    folder = root / "warehouse" / (asset if asset == "raw_pages" else f"{dataset}/{asset}")
+    return pl.read_parquet(folder / f"source={source}" / f"date={day}" / "part-0.parquet")
+
+
+def failed_rows(root: Path, source: str = "acme", day: str = DAY, dataset: str = REVIEWS) -> list[tuple[str, str]]:
+    frame = partition_table(root, "failed_records", source, day, dataset)
     return sorted(zip(frame["stage"].to_list(), frame["reason"].to_list(), strict=True))
 
 

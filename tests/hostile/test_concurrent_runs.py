@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, ROOT, isolated_environment
-from corpus import DAY, gleaner
+from corpus import DATASETS, DAY, gleaner
 
 from gleaner.demo_site import DemoSiteServer
 from gleaner.storage import published_versions, verify_versions
@@ -37,15 +37,25 @@ def _copy(demo: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 def _partition_bytes(root: Path, source: str = "acme") -> dict[str, bytes]:
+    """raw_pages and every dataset's tables of the partition."""
+    paths = [
+        *(root / "warehouse").glob(f"*/source={source}/date={DAY}/*.parquet"),
+        *(root / "warehouse").glob(f"*/*/source={source}/date={DAY}/*.parquet"),
+    ]
+    assert len(paths) > 1 + len(DATASETS)
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(paths)}
+
+
+def _versions(root: Path, dataset: str) -> Path:
+    return root / "warehouse" / "training_data" / dataset
+
+
+def _version_bytes(root: Path, version: int) -> dict[str, dict[str, bytes]]:
+    """Every dataset's version `version`, file by file."""
     return {
-        str(p.relative_to(root)): p.read_bytes()
-        for p in sorted((root / "warehouse").glob(f"*/source={source}/date={DAY}/*.parquet"))
+        dataset: {p.name: p.read_bytes() for p in (_versions(root, dataset) / f"v{version}").glob("*.parquet")}
+        for dataset in DATASETS
     }
-
-
-def _version_bytes(root: Path, version: int) -> dict[str, bytes]:
-    folder = root / "warehouse" / "training_data" / f"v{version}"
-    return {p.name: p.read_bytes() for p in folder.glob("*.parquet")}
 
 
 def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -86,8 +96,9 @@ def test_two_publishes_at_once_make_one_version(demo_env, tmp_path):
     runs = [_start(["publish"], env) for _ in range(2)]
     outputs = [run.communicate(timeout=600) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
-    versions = root / "warehouse" / "training_data"
-    assert published_versions(versions) == [1] and verify_versions(versions) == []
+    for dataset in DATASETS:
+        versions = _versions(root, dataset)
+        assert published_versions(versions) == [1] and verify_versions(versions) == [], dataset
     assert _version_bytes(root, 1) == reference
 
 
@@ -98,9 +109,11 @@ def test_a_publish_killed_mid_way_leaves_nothing_broken_and_a_rerun_publishes_th
     _kill_when(_start(["publish"], env), "labeled_dataset")
     result = gleaner(["publish"], env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    versions = root / "warehouse" / "training_data"
-    (latest,) = published_versions(versions)
-    assert verify_versions(versions) == [] and _version_bytes(root, latest) == reference
+    for dataset in DATASETS:
+        versions = _versions(root, dataset)
+        (latest,) = published_versions(versions)
+        assert verify_versions(versions) == [], dataset
+        assert _version_bytes(root, latest)[dataset] == reference[dataset], dataset
     assert gleaner(["versions", "--verify"], env).returncode == 0
 
 
@@ -120,10 +133,13 @@ def test_the_demo_reuses_a_demo_site_already_serving_on_its_port(demo_env, tmp_p
         result = gleaner(["demo"], env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert f"a demo site is already serving at {env['GLEANER_DEMO_URL']}: using it" in result.stdout
-    assert "published: training_data_v1" in result.stdout
+    for dataset in DATASETS:
+        assert f"published: {dataset}_v1 (" in result.stdout, result.stdout
     # what the newcomer asked for: progress lines and the summary, no Dagster DEBUG lines, no empty heading
-    assert " - DEBUG - " not in result.stdout and len(result.stdout.splitlines()) < 120
-    assert "  labels " in result.stdout and " votes on " in result.stdout
+    # (140 lines for the two built-in datasets' progress and summary blocks; was < 120 with one dataset)
     lines = result.stdout.splitlines()
-    heading = lines.index("failures by reason:")
-    assert lines[heading + 1].strip()[0].isdigit()
+    assert " - DEBUG - " not in result.stdout and len(lines) < 160, len(lines)
+    assert "  labels " in result.stdout and " votes on " in result.stdout
+    headings = [i for i, line in enumerate(lines) if line == "  failures by reason:"]
+    assert len(headings) == len(DATASETS)  # one per dataset's summary block
+    assert all(lines[i + 1].strip()[0].isdigit() for i in headings)

@@ -4,7 +4,7 @@ with its counts; it never fails on an untyped empty column."""
 import polars as pl
 import pytest
 from conftest import isolated_environment
-from corpus import DAY, SHOP, failed_rows, gleaner, make_drop, page, partition_table
+from corpus import DATASETS, DAY, SHOP, failed_rows, gleaner, make_drop, page, partition_table
 
 from gleaner.dedup import dedup
 from gleaner.extract import ExtractionSpec
@@ -50,12 +50,13 @@ def test_an_empty_partition_ingests_and_every_stage_writes_a_typed_empty_table(t
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Traceback" not in result.stdout + result.stderr
     assert partition_table(tmp_path, "raw_pages").height == len(pages)
-    for asset in ("canonical_records", "deduped_records", "near_duplicates", "labels", "review_tasks"):
-        table = partition_table(tmp_path, asset)
-        assert table.height == 0, asset
-        assert pl.Null not in table.schema.dtypes(), (asset, table.schema)
-    failures = failed_rows(tmp_path)
-    if case == "every page http 500":
-        assert failures == [("fetch", "http 500")] * 3
-    else:
-        assert failures == []
+    for dataset in DATASETS:  # the review and the product-title dataset alike
+        for asset in ("canonical_records", "deduped_records", "near_duplicates", "labels", "review_tasks"):
+            table = partition_table(tmp_path, asset, dataset=dataset)
+            assert table.height == 0, (dataset, asset)
+            assert pl.Null not in table.schema.dtypes(), (dataset, asset, table.schema)
+        failures = failed_rows(tmp_path, dataset=dataset)
+        if case == "every page http 500":
+            assert failures == [("fetch", "http 500")] * 3, dataset
+        else:
+            assert failures == [], dataset

@@ -20,6 +20,8 @@ from gleaner.storage.versions import (
 )
 from gleaner.storage.warehouse import parquet_bytes
 
+DATASET = "review_sentiment"
+
 
 def _split(n: int, label: str) -> bytes:
     return parquet_bytes(pl.DataFrame({"record_id": [f"r{i}" for i in range(n)], "label": [label] * n}))
@@ -38,7 +40,7 @@ def _publish(versions, train=3, test=2):
 @pytest.fixture
 def published(tmp_path):
     env = isolated_environment(tmp_path)
-    versions = tmp_path / "warehouse" / "training_data"
+    versions = tmp_path / "warehouse" / "training_data" / DATASET  # where the review dataset's versions live
     _publish(versions)
     before = {p.name: p.read_bytes() for p in (versions / "v1").iterdir()}
     return env, versions, before
@@ -66,9 +68,11 @@ def test_an_extra_parquet_file_is_flagged_and_never_read_as_part_of_the_version(
     (versions / "v1" / "extra.parquet").write_bytes(_split(57, "positive"))
     result = _verify(env)
     assert result.returncode == 1
-    assert result.stderr.splitlines() == ["TAMPERED v1/extra.parquet: not in the manifest (extra file)"]
-    warehouse = versions.parent
-    assert pl.read_parquet(version_paths(warehouse, 1)).height == 5  # the documented reader
+    assert result.stderr.splitlines() == [
+        "TAMPERED review_sentiment: v1/extra.parquet: not in the manifest (extra file)"
+    ]
+    warehouse = versions.parent.parent
+    assert pl.read_parquet(version_paths(warehouse, 1, DATASET)).height == 5  # the documented reader
     assert pl.read_parquet(str(versions / "v1" / "*.parquet")).height == 62  # what a glob would have read
 
 
@@ -83,8 +87,14 @@ def test_edited_manifest_counts_are_detected(published):
     result = _verify(env)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == "TAMPERED v1/manifest.json: sha256 differs from the recorded digest (manifest edited)"
-    assert "TAMPERED v1/manifest.json: train counts {'positive': 498} but train.parquet holds {'positive': 3}" in lines
+    assert (
+        lines[0]
+        == "TAMPERED review_sentiment: v1/manifest.json: sha256 differs from the recorded digest (manifest edited)"
+    )
+    assert (
+        "TAMPERED review_sentiment: v1/manifest.json: train counts {'positive': 498} "
+        "but train.parquet holds {'positive': 3}" in lines
+    )
     assert any("class_distribution" in line for line in lines)
 
 
@@ -94,8 +104,11 @@ def test_a_deleted_manifest_is_a_broken_version_and_the_next_publish_never_rewri
     del before["manifest.json"]
     listing = gleaner(["versions"], env)
     assert listing.returncode == 0
-    assert json.loads(listing.stdout.splitlines()[0])["broken"] == "manifest.json is missing"
-    assert _verify(env).stderr.splitlines() == ["TAMPERED v1: broken version: manifest.json is missing"]
+    row = json.loads(listing.stdout.splitlines()[0])
+    assert row["broken"] == "manifest.json is missing" and row["version"] == f"{DATASET}_v1"
+    assert _verify(env).stderr.splitlines() == [
+        "TAMPERED review_sentiment: v1: broken version: manifest.json is missing"
+    ]
     outcome = _publish(versions, train=4)
     assert outcome.version == 2 and _unchanged(versions, before)
     assert published_versions(versions) == [2] and broken_versions(versions) == {1: "manifest.json is missing"}
@@ -112,7 +125,7 @@ def test_a_torn_manifest_is_reported_as_a_broken_version_never_a_crash(published
     assert "broken" in json.loads(listing.stdout.splitlines()[0])
     verified = _verify(env)
     assert verified.returncode == 1 and "Traceback" not in verified.stderr
-    assert verified.stderr.splitlines()[0].startswith("TAMPERED v1: broken version: manifest.json is")
+    assert verified.stderr.splitlines()[0].startswith("TAMPERED review_sentiment: v1: broken version: manifest.json is")
     outcome = _publish(versions, train=4)
     assert outcome.version == 2
     assert {p.name: p.read_bytes() for p in (versions / "v1").iterdir() if p.name != "manifest.json"} == {
@@ -126,8 +139,8 @@ def test_a_changed_or_missing_data_file_is_detected(published):
     (versions / "v1" / "train.parquet").write_bytes(_split(3, "negative"))
     (versions / "v1" / "test.parquet").unlink()
     lines = _verify(env).stderr.splitlines()
-    assert "TAMPERED v1/train.parquet: sha256 differs from the manifest (tampered)" in lines
-    assert "TAMPERED v1/test.parquet: missing" in lines
+    assert "TAMPERED review_sentiment: v1/train.parquet: sha256 differs from the manifest (tampered)" in lines
+    assert "TAMPERED review_sentiment: v1/test.parquet: missing" in lines
 
 
 def test_leftovers_of_a_dead_publish_are_no_version_and_are_never_written_into(tmp_path):

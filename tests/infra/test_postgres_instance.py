@@ -19,6 +19,7 @@ from conftest import BIN, ROOT, background_process, free_port, isolated_environm
 from deployment import code_server_command, grpc_workspace, wait_serving
 from e2e.test_ui import BACKFILL, BACKFILL_STATUS, _graphql, _wait_until_up  # the UI test's GraphQL helpers
 from postgres_server import create_database, postgres_server
+from support.graph import BUILT_IN_DATASETS as DATASETS
 
 pytestmark = pytest.mark.e2e
 
@@ -82,8 +83,10 @@ def test_demo_ingest_and_publish_store_runs_and_events_in_postgres(pg_server, tm
     with DemoSiteServer(host="127.0.0.1", port=site_port):
         ingest = run_cli(["ingest", "--source", "acme", "--date", "2026-11-20", "--crawl"], env)
     publish = run_cli(["publish"], env)
-    assert "published: training_data_v1" in publish.stdout
-    assert '"version": "training_data_v1"' in run_cli(["versions"], env).stdout
+    listing = run_cli(["versions"], env).stdout
+    for dataset in DATASETS:  # both built-in datasets publish from the one source-day
+        assert f"published: {dataset}_v1 (" in publish.stdout, publish.stdout
+        assert f'"version": "{dataset}_v1"' in listing
 
     with instance_for(env) as instance:
         assert isinstance(instance.run_storage, PostgresRunStorage)
@@ -92,8 +95,9 @@ def test_demo_ingest_and_publish_store_runs_and_events_in_postgres(pg_server, tm
         runs = instance.get_runs()
         assert sorted(r.job_name for r in runs) == ["ingest_partition", "publish_training_data"]
         assert {r.status for r in runs} == {DagsterRunStatus.SUCCESS}
-        published = instance.fetch_materializations(AssetKey("training_data"), limit=5).records
-        assert len(published) == 1
+        for dataset in DATASETS:
+            published = instance.fetch_materializations(AssetKey([dataset, "training_data"]), limit=5).records
+            assert len(published) == 1, dataset
     assert _sqlite_files(Path(env["DAGSTER_HOME"])) == []  # nothing fell back to the SQLite default
     password = env["DAGSTER_PG_PASSWORD"]
     assert password not in ingest.stdout + ingest.stderr + publish.stdout + publish.stderr

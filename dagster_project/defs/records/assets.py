@@ -49,7 +49,7 @@ def records_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
                 canonical,
                 deps=["raw_pages"],
                 description=f"{spec.name}: pydantic-validated {spec.record} records ({spec.record_model.__name__}), "
-                "ids stable across re-scrapes; `text` is the labeled field.",
+                f"ids stable across re-scrapes; `{spec.input}` is the labeled field.",
                 **stage("records", {"polars", "pydantic"}, code_version="2"),
             ),
             dg.AssetSpec(
