@@ -40,6 +40,7 @@ from gleaner.labeling.span_partition import (
     label_span_partition,
     source_span_votes,
     span_human_labels,
+    span_records_for_llm,
     span_review_queue,
 )
 
@@ -84,6 +85,7 @@ __all__ = [
     "source_agreement",
     "source_span_votes",
     "span_human_labels",
+    "span_records_for_llm",
     "span_review_queue",
     "unsettled_records",
 ]

@@ -21,7 +21,7 @@ Resolution per record, in order of trust:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -31,6 +31,7 @@ import polars as pl
 from gleaner.labeling.functions import RecordView
 from gleaner.labeling.label_studio.spans import parse_span_export
 from gleaner.labeling.partition import human_rows
+from gleaner.labeling.scope import LLMScope
 from gleaner.labeling.spans import (
     Span,
     pairwise_span_agreement,
@@ -201,13 +202,49 @@ def label_span_partition(
     return SpanPartitionLabels(frame, rows, resolved, agreement)
 
 
+def unsettled_span_records(
+    views: Sequence[RecordView],
+    functions: Mapping[str, SpanFunction],
+    policy: SpanLabelPolicy,
+    label_order: Sequence[str],
+    human_labelled: Collection[str] = (),
+) -> list[RecordView]:
+    """The records neither people (`human_labelled`: record ids) nor the span rules settle, in input order:
+    the rules settle a record when their votes alone would resolve it `auto` (`resolve_spans`, the same test
+    resolution applies), so the LLM is asked only where its vote can change the outcome."""
+    people = set(human_labelled)
+    return [
+        view
+        for view in views
+        if view.record_id not in people
+        and resolve_spans([fn(view) for fn in functions.values()], [], policy, label_order)["status"] != "auto"
+    ]
+
+
+def span_records_for_llm(
+    views: Sequence[RecordView],
+    functions: Mapping[str, SpanFunction],
+    policy: SpanLabelPolicy,
+    label_order: Sequence[str],
+    scope: LLMScope,
+    human_labelled: Collection[str] = (),
+) -> list[RecordView]:
+    """What the LLM is asked about under the dataset's `llm.scope` (`gleaner.labeling.scope`)."""
+    if scope == "all":
+        return list(views)
+    return unsettled_span_records(views, functions, policy, label_order, human_labelled)
+
+
 def span_review_queue(labels: pl.DataFrame, records: pl.DataFrame, text_field: str = "text") -> list[dict]:
     """Records still `needs_review` with their text and the machine spans (`guess`: list of Span, or None),
-    by record_id: the rows `gleaner.labeling.label_studio.build_span_tasks` turns into tasks."""
+    most disputed first: `priority` is 1 - the machine votes' mean pairwise span F1 (the resolved row's
+    confidence), the span sources' disagreement standing in for a model's uncertainty; ties by record_id.
+    The rows `gleaner.labeling.label_studio.build_span_tasks` turns into tasks."""
     pending = (
         labels.filter((pl.col("annotator_kind") == "resolved") & (pl.col("status") == "needs_review"))
         .join(records.select("record_id", pl.col(text_field).alias("text")), on="record_id", how="inner")
-        .sort("record_id")
+        .with_columns(priority=(1.0 - pl.col("confidence").fill_null(0.0)).round(6))
+        .sort(["priority", "record_id"], descending=[True, False])
     )
     return [
         {
@@ -216,6 +253,7 @@ def span_review_queue(labels: pl.DataFrame, records: pl.DataFrame, text_field: s
             "guess": spans_from_json(r["guess"]),
             "confidence": r["confidence"],
             "basis": r["basis"],
+            "priority": r["priority"],
         }  # fmt: skip
         for r in pending.iter_rows(named=True)
     ]

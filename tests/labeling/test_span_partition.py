@@ -124,7 +124,7 @@ def test_review_queue_carries_the_machine_spans_as_label_studio_pre_annotations(
     queue = span_review_queue(labels.frame, records, "title")
     assert [(q["record_id"], q["guess"]) for q in queue] == [("r1", [BRAND, TYPE]), ("r2", [BRAND, TYPE])]
     task = build_span_tasks(queue, "rules")[0]
-    assert task["data"] == {"record_id": "r1", "text": TITLE}
+    assert task["data"] == {"record_id": "r1", "text": TITLE, "priority": queue[0]["priority"]}
     assert task["predictions"][0]["result"][0]["value"] == {"start": 0, "end": 6, "text": "Vortex", "labels": ["BRAND"]}
 
 

@@ -30,6 +30,7 @@ from gleaner.labeling import (
     review_frame,
     review_queue,
     span_human_labels,
+    span_records_for_llm,
     span_review_queue,
 )
 from gleaner.labeling.label_studio import build_import_tasks, build_span_tasks
@@ -172,7 +173,8 @@ def span_labels_asset(spec: SpansSpec) -> dg.AssetsDefinition:
         description=f"{spec.name}: every span vote (each rule, each LLM vote, each human) as `spans_json` plus one "
         "resolved row per record with its spans, confidence (mean pairwise span F1 of the machine votes) and "
         "status (auto, human, needs_review).",
-        **stage("labels", {"polars", "anthropic"}, code_version="1"),
+        # code version 2: llm.scope (the LLM only where the span rules do not settle a record)
+        **stage("labels", {"polars", "anthropic"}, code_version="2"),
         check_specs=[
             dg.AssetCheckSpec(
                 EVERY_RECORD_RESOLVED,
@@ -188,11 +190,14 @@ def span_labels_asset(spec: SpansSpec) -> dg.AssetsDefinition:
         partition = partition_of(context)
         records = warehouse.read_required(table(spec, "deduped_records"), partition)
         views = [record_view(spec, row) for row in records.iter_rows(named=True)]
-        llm_rows, llm_metadata = llm.vote_rows(views, str(warehouse.scratch_dir("llm_cache")), context.log.info, spec)
+        humans = warehouse.read(table(spec, "human_labels"), partition)
+        people = [] if humans is None else humans["record_id"].to_list()
+        policy = spec.label_policy()
+        asked = span_records_for_llm(views, functions, policy, spec.label_names, spec.llm.scope, people)
+        llm_rows, llm_metadata = llm.vote_rows(asked, str(warehouse.scratch_dir("llm_cache")), context.log.info, spec)
         result = label_span_partition(
-            views, functions, llm_rows, warehouse.read(table(spec, "human_labels"), partition),
-            spec.label_policy(), spec.label_names, log=context.log.info,
-        )  # fmt: skip
+            views, functions, llm_rows, humans, policy, spec.label_names, log=context.log.info
+        )
         warehouse.write(table(spec, "labels"), with_partition(result.frame, partition), partition)
         warehouse.refresh_catalog()
         status, resolved_ids = result.status, [r["record_id"] for r in result.resolved]
@@ -204,7 +209,9 @@ def span_labels_asset(spec: SpansSpec) -> dg.AssetsDefinition:
                 **{kind: status[kind] for kind in ("auto", "human", "needs_review")},
                 **{f"spans_{k}": v for k, v in sorted(result.span_counts.items())},
                 "span_agreement": dg.MetadataValue.md(markdown_table(result.agreement)),
+                "llm_asked": len(asked),
                 **llm_metadata,
+                **_llm_per_labeled(llm_metadata, status["auto"] + status["human"]),
             },
             check_results=[
                 dg.AssetCheckResult(

@@ -68,10 +68,13 @@ def span_result(span: Span, from_name: str = CONTROL_NAME) -> dict[str, Any]:
 
 def build_span_tasks(rows: list[dict[str, Any]], model_version: str) -> list[dict[str, Any]]:
     """Tasks (`data.record_id`, `data.text`) with the machine's spans (`guess`: list of Span) as a
-    prediction, so annotators correct the entities rather than draw them all."""
+    prediction, so annotators correct the entities rather than draw them all. Tasks keep the rows' order
+    (most disputed first); `data.priority` keeps it sortable in the Data Manager."""
     tasks = []
     for row in rows:
         task: dict[str, Any] = {"data": {"record_id": row["record_id"], TEXT_NAME: row["text"]}}
+        if row.get("priority") is not None:
+            task["data"]["priority"] = round(float(row["priority"]), 4)
         if row.get("guess") is not None:
             task["predictions"] = [
                 {
