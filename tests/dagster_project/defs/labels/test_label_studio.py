@@ -64,6 +64,7 @@ def test_export_and_import_formats_match_label_studio_docs():
             "annotator": "human:1",
             "annotation_id": "1001",
             "updated_at": "2021-03-09T22:16:08.632526Z",
+            "lead_time": 4.288,  # seconds on the task, as Label Studio measured them
             "label": "positive",
         }
     ]
