@@ -76,6 +76,8 @@ def test_demo_publishes_v1_of_both_datasets_and_prints_a_summary(demo):
         "duplicates removed (near)",
         "classes (latest version): negative ",
         "agreement",
+        "annotation velocity: ",
+        "records/hour for everyone (reference 240); per person: human:ana@demo.gleaner ",
         "published: review_sentiment_v1 (81 rows)",  # the three-class demo: 110 deduped, 3 pending, 26 balanced away
     ):
         assert needle in reviews, reviews
@@ -85,6 +87,7 @@ def test_demo_publishes_v1_of_both_datasets_and_prints_a_summary(demo):
         "duplicates removed (exact)",
         "spans (latest version): BRAND ",
         "span F1=",
+        "annotation velocity: ",
         "published: product_entities_v1 (9 rows)",  # 15 deduped product titles, 6 still pending review
     ):
         assert needle in products, products
