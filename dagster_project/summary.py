@@ -125,7 +125,20 @@ def _latest_version(warehouse: WarehouseResource, dataset: str) -> None:
         print("  classes (latest version): " + ", ".join(f"{label} {n}" for label, n in distribution.items()))
         for pair in latest.get("agreement") or []:
             print(f"  agreement {pair['pair']:<36} kappa={pair['kappa']!s:<7} n={pair['n_shared']}")
+    _velocity(latest.get("annotation_velocity"))
     print(f"  published: {latest['name']} ({latest['rows']} rows) at {root.location(f'v{published[-1]}')}")
+
+
+def _velocity(velocity: dict | None) -> None:
+    """Records per annotator-hour as the latest version's card reports them; nothing for older manifests."""
+    if not velocity:
+        return
+    rate = velocity["records_per_hour"]
+    people = ", ".join(f"{row['annotator']} {row['records_per_hour'] or 'n/a'}" for row in velocity["per_annotator"])
+    print(
+        f"  annotation velocity: {'n/a (no lead times)' if rate is None else rate} records/hour for everyone "
+        f"(reference {velocity['reference_records_per_hour']})" + (f"; per person: {people}" if people else "")
+    )
 
 
 def print_summary() -> None:

@@ -7,6 +7,8 @@ count across runs; the preview is what people look at first when a number looks 
 import dagster as dg
 import polars as pl
 
+from gleaner.labeling import velocity_rows
+
 
 def markdown_table(rows: list[dict], limit: int = 20) -> str:
     """A few rows as a markdown table for asset metadata; long cells are cut so the UI stays readable."""
@@ -73,4 +75,28 @@ def agreement_metadata(report: dict) -> dict[str, object]:
         **{k: float(v) for k, v in numbers.items() if v is not None},
         "agreement": dg.MetadataValue.md(markdown_table(pairs, limit=50)),
         "agreement_overall": dg.MetadataValue.json(overall),
+    }
+
+
+def velocity_metadata(velocity: dict) -> dict[str, object]:
+    """Annotation velocity (`gleaner.labeling.annotation_velocity`) as numbers Dagster plots across runs
+    (`velocity_records_per_hour`, `velocity/<annotator>`) and a table against the reference rate; without
+    any timed annotation, a note saying why there is no figure."""
+    numbers = {
+        "velocity_records_per_hour": velocity["records_per_hour"],
+        **{f"velocity/{row['annotator']}": row["records_per_hour"] for row in velocity["per_annotator"]},
+    }
+    reference = velocity["reference_records_per_hour"]
+    untimed = velocity["without_lead_time"]
+    note = {}
+    if velocity["records_per_hour"] is None:
+        note = {
+            "velocity_note": "no annotation carries a Label Studio lead_time (seconds on the task), so there is no "
+            f"velocity to report ({untimed} annotations without one); the reference is {reference} records/hour"
+        }
+    return {
+        **{k: float(v) for k, v in numbers.items() if v is not None},
+        "annotations_without_lead_time": untimed,
+        "velocity": dg.MetadataValue.md(markdown_table(velocity_rows(velocity), limit=50)),
+        **note,
     }

@@ -17,7 +17,7 @@ from gleaner.dataset.balancing import balance_split
 from gleaner.dataset.gate import CheckVerdict, GatePolicy, run_gate
 from gleaner.dataset.splitting import SPLITS, SplitRatios, assign_splits
 from gleaner.dedup import Settle, global_dedup, local_settle
-from gleaner.labeling import cohen_rows, source_agreement
+from gleaner.labeling import annotation_velocity, cohen_rows, source_agreement
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,12 @@ def dedup_summary(canonical: pl.DataFrame, removals: pl.DataFrame | None, global
     }
 
 
+def velocity_summary(humans: pl.DataFrame | None) -> dict[str, Any]:
+    """Annotation velocity over every partition's human labels (none yet: no figure); tables written before
+    `lead_time` was kept read as untimed annotations."""
+    return annotation_velocity(() if humans is None else humans.iter_rows(named=True))
+
+
 def reinstated_partitions(canonical: pl.DataFrame, reinstated_ids: list[str]) -> list[str]:
     """The partitions to re-run to bring in records the global pass keeps but their partition removed."""
     reinstated = canonical.filter(pl.col("record_id").is_in(reinstated_ids))
@@ -107,9 +113,11 @@ def build_candidate(
     input_versions: dict[str, dict[str, str]],
     policy: CandidatePolicy,
     settle: Settle = local_settle,
+    humans: pl.DataFrame | None = None,
 ) -> Candidate:
     """`input_versions`: asset -> {partition -> data version} of `deduped_records` and `labels`; `settle`
-    where the global dedup pass runs (`gleaner.dedup.global_pass.Settle`)."""
+    where the global dedup pass runs (`gleaner.dedup.global_pass.Settle`); `humans`: every partition's
+    human labels, for the annotation velocity the card reports (`velocity_summary`)."""
     settled = global_dedup(deduped, policy.dedup_threshold, canonical, settle)
     joined = settled.survivors.join(_resolved_labels(votes), on=["record_id", "source", "partition_date"], how="left")
     pending = joined.filter(pl.col("label").is_null())
@@ -130,6 +138,7 @@ def build_candidate(
         "dedup": dedup_summary(canonical, removals, settled.removed),
         "balanced_away": labelled.height - (len(balanced) - oversampled),
         "oversampled": oversampled,
+        "annotation_velocity": velocity_summary(humans),
     }
     reinstated = reinstated_partitions(canonical, settled.reinstated_ids)
     return Candidate(frame, verdicts, summary, report, settled.reinstated_ids, reinstated, settled.removed)

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from gleaner.labeling.task import TaskDefinition
+from gleaner.labeling.velocity import velocity_rows
 
 _TASKS = {
     "classification": "classification: one label per record",
@@ -78,6 +79,38 @@ def _dedup(manifest: dict[str, Any]) -> list[str]:
     ]
 
 
+def _velocity(manifest: dict[str, Any]) -> list[str]:
+    """Records per annotator-hour from Label Studio's lead times, per annotator and for everyone, against the
+    reference rate; nothing for manifests published before velocity was measured."""
+    velocity = manifest.get("annotation_velocity")
+    if velocity is None:
+        return []
+    reference = velocity["reference_records_per_hour"]
+    lines = ["", "## Annotation velocity", ""]
+    if not velocity["per_annotator"]:
+        return [*lines, "- No human annotations yet."]
+    lines += [
+        f"Records per annotator-hour from the seconds Label Studio measured on each annotation (`lead_time`), "
+        f"against a reference of {reference} records/hour. Everyone's rate counts each record once over all "
+        "the annotators' time, so records labeled by two people count their time twice.",
+        "",
+        f"| annotator | records | hours | records/hour | vs {reference}/hour |",
+        "|---|---|---|---|---|",
+    ]
+    for row in velocity_rows(velocity):
+        name = str(row["annotator"]).replace("|", "/")  # a pipe in a name would break the table
+        lines.append(
+            f"| {name} | {row['records']} | {row['hours']} | {row['records_per_hour']} "
+            f"| {row[f'vs_{reference}_per_hour']} |"
+        )
+    untimed = velocity["without_lead_time"]
+    if velocity["records_per_hour"] is None:
+        lines += ["", f"- No annotation carries a lead time ({untimed} without one): velocity unknown."]
+    elif untimed:
+        lines += ["", f"- Annotations without a lead time, left out of both records and hours: {untimed}."]
+    return lines
+
+
 def _closing(manifest: dict[str, Any], limits: list[str]) -> list[str]:
     """Deduplication, known limits (pending review first, then `limits`) and the code version."""
     pending = manifest["pending_review"]
@@ -143,6 +176,7 @@ def render_card(manifest: dict[str, Any]) -> str:
     lines += ["", "## Class distribution", "", *_pie(f"{name} ({total} rows)", classes)]
     lines += ["", "## Agreement (Cohen's kappa on shared records)", ""]
     lines += _agreement(manifest) or ["- none"]
+    lines += _velocity(manifest)
     limits = [
         _balancing(manifest),
         "- Labels come from rules, LLM votes where enabled, and human review; see the label policy in",
@@ -190,6 +224,7 @@ def _span_card(manifest: dict[str, Any]) -> str:
     ]
     lines += ["", "## Agreement (span F1 exact match, token-level Cohen's kappa)", ""]
     lines += _span_agreement(manifest) or ["- none"]
+    lines += _velocity(manifest)
     limits = [
         "- Not class-balanced: a record holds many entities or none; splits follow dedup clusters.",
         "- Columns `spans` (character offsets into the labeled field), `tokens` and BIO `ner_tags`.",

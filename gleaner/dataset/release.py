@@ -119,6 +119,7 @@ def release(
         "input_partitions": summary["input_partitions"],
         "dedup": summary["dedup"],
         "pending_review": summary["pending_review"],
+        **({"annotation_velocity": summary["annotation_velocity"]} if "annotation_velocity" in summary else {}),
         "label_policy": policy_manifest,
         "code_version": source_fingerprint(),
         **({"definition": definition_manifest(definition)} if definition is not None else {}),

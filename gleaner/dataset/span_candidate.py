@@ -17,7 +17,13 @@ from typing import Any
 
 import polars as pl
 
-from gleaner.dataset.candidate import Candidate, dedup_summary, input_partitions, reinstated_partitions
+from gleaner.dataset.candidate import (
+    Candidate,
+    dedup_summary,
+    input_partitions,
+    reinstated_partitions,
+    velocity_summary,
+)
 from gleaner.dataset.gate import SpanGatePolicy, run_span_gate
 from gleaner.dataset.splitting import SPLITS, SplitRatios, assign_splits
 from gleaner.dedup import Settle, content_hash, global_dedup, local_settle
@@ -78,6 +84,7 @@ def build_span_candidate(
     input_versions: dict[str, dict[str, str]],
     policy: SpanCandidatePolicy,
     settle: Settle = local_settle,
+    humans: pl.DataFrame | None = None,
 ) -> Candidate:
     """`votes`: the span `labels` table (`SPAN_LABEL_SCHEMA` with `source` and `partition_date`); the other
     arguments as for `build_candidate`."""
@@ -108,6 +115,7 @@ def build_span_candidate(
         "dedup": dedup_summary(canonical, removals, settled.removed),
         "span_counts": counts,
         "records_without_spans": sum(not r["spans"] for r in rows),
+        "annotation_velocity": velocity_summary(humans),
     }
     report = {"pairs": agreement}
     return Candidate(frame.sort(["split", "record_id"]), verdicts, summary, report, settled.reinstated_ids,

@@ -2,7 +2,9 @@
 
 Two annotators label the reviews a rating rule cannot decide (3 stars, and words that read neutral whatever
 the stars) and a shared slice of others, so the demo has human labels to resolve with and human-human
-agreement to measure; both see a quarter of the reviews and every other neutral one. Generated from the same
+agreement to measure; both see a quarter of the reviews and every other neutral one. Each annotation carries
+the seconds it took (`lead_time`, as Label Studio records it): ana reads a review in 10 to 24 s, ben in 14 to
+30 s, so the demo shows an annotation velocity near the 240 records/hour reference. Generated from the same
 seed as the site; `scripts/make_demo_annotations.py` writes it and a test keeps it in sync.
 """
 
@@ -14,6 +16,7 @@ from gleaner.demo_site.generator import DemoReview, DemoSite, build_site
 from gleaner.schemas import stable_record_id
 
 ANNOTATORS = ({"id": 1, "email": "ana@demo.gleaner"}, {"id": 2, "email": "ben@demo.gleaner"})
+SECONDS_PER_REVIEW = {1: (10.0, 24.0), 2: (14.0, 30.0)}  # annotator id -> fastest and slowest read
 
 
 def _choice(label: str) -> list[dict]:
@@ -22,6 +25,13 @@ def _choice(label: str) -> list[dict]:
 
 def _hash(text: str) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest(), 16)
+
+
+def simulated_lead_time(key: str, fastest: float = 10.0, slowest: float = 30.0) -> float:
+    """Seconds a simulated person spends on a task, between `fastest` and `slowest` to the centisecond, the
+    same for the same `key` on every run (no random state: the bundled file must regenerate byte for byte)."""
+    steps = round((slowest - fastest) * 100) + 1
+    return round(fastest + _hash(key) % steps / 100, 2)
 
 
 def _second_opinion(review: DemoReview) -> str:
@@ -57,6 +67,9 @@ def demo_annotations(site: DemoSite | None = None) -> list[dict]:
                     "completed_by": annotator,
                     "result": _choice(label),
                     "was_cancelled": False,
+                    "lead_time": simulated_lead_time(
+                        f"{annotator['email']}/{review.review_id}", *SECONDS_PER_REVIEW[annotator["id"]]
+                    ),
                     "created_at": f"{review.published}T12:00:00Z",
                     "updated_at": f"{review.published}T12:00:00Z",
                 }

@@ -4,7 +4,8 @@ The public surface: the partition step (`label_partition`, `human_labels`, `revi
 (`label_span_partition`, `span_human_labels`, `span_review_queue`); the label policy and per-record
 resolution on calibrated confidence (`Calibrator`, `reliability_png`); which records the LLM is asked
 about (`records_for_llm`, a dataset's `llm.scope`); labeling functions and their registry; agreement
-between sources and Snorkel-style LF analysis. The LLM labeler (`gleaner.labeling.llm`) and Label Studio
+between sources and Snorkel-style LF analysis; annotation velocity (records per annotator-hour from Label
+Studio's `lead_time`). The LLM labeler (`gleaner.labeling.llm`) and Label Studio
 (`gleaner.labeling.label_studio`) are subpackages with their own surfaces, imported where used: the
 Anthropic SDK costs seconds to import and most commands never call it.
 """
@@ -43,11 +44,13 @@ from gleaner.labeling.span_partition import (
     span_records_for_llm,
     span_review_queue,
 )
+from gleaner.labeling.velocity import REFERENCE_RECORDS_PER_HOUR, annotation_velocity, velocity_rows
 
 __all__ = [
     "Calibrator",
     "HUMAN_SCHEMA",
     "LABEL_SCHEMA",
+    "REFERENCE_RECORDS_PER_HOUR",
     "REVIEW_SCHEMA",
     "SPAN_HUMAN_SCHEMA",
     "SPAN_LABEL_SCHEMA",
@@ -62,6 +65,7 @@ __all__ = [
     "SpanLabelPolicy",
     "SpanPartitionLabels",
     "agreement_report",
+    "annotation_velocity",
     "apply_functions",
     "cohen_rows",
     "expected_calibration_error",
@@ -88,4 +92,5 @@ __all__ = [
     "span_records_for_llm",
     "span_review_queue",
     "unsettled_records",
+    "velocity_rows",
 ]

@@ -30,6 +30,7 @@ HUMAN_SCHEMA = {
     "annotation_id": pl.String,
     "updated_at": pl.String,
     "label": pl.String,
+    "lead_time": pl.Float64,  # seconds Label Studio measured on the annotation; null when unknown
 }
 LABEL_SCHEMA = {
     "record_id": pl.String,

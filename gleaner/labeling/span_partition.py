@@ -51,6 +51,7 @@ SPAN_HUMAN_SCHEMA = {
     "annotation_id": pl.String,
     "updated_at": pl.String,
     "spans_json": pl.String,
+    "lead_time": pl.Float64,  # seconds Label Studio measured on the annotation; null when unknown
 }
 SPAN_LABEL_SCHEMA = {
     "record_id": pl.String,

@@ -1,6 +1,7 @@
 """The dataset card a version ships with: what a reader of training_data/vN/README.md learns from it."""
 
 from gleaner.dataset.card import render_card
+from gleaner.labeling import annotation_velocity
 
 MANIFEST = {
     "name": "training_data_v3",
@@ -47,3 +48,48 @@ def test_the_card_says_what_went_in_how_it_splits_and_what_to_watch_for():
     assert "8 records still waiting for human review are left out" in card
     assert "oversampling of train (12 repeated rows, marked `oversampled`)" in card
     assert card.rstrip().endswith("Code version `cf2d865b322502e5`.")
+
+
+VELOCITY = annotation_velocity(
+    [
+        {"record_id": "r1", "annotator": "human:ana", "annotation_id": "1", "lead_time": 10.0},
+        {"record_id": "r2", "annotator": "human:ana", "annotation_id": "2", "lead_time": 20.0},
+        {"record_id": "r1", "annotator": "human:ben", "annotation_id": "3", "lead_time": 30.0},
+        {"record_id": "r3", "annotator": "human:b|en", "annotation_id": "4", "lead_time": None},
+    ]
+)
+
+
+def test_the_card_reports_annotation_velocity_against_the_reference():
+    card = render_card({**MANIFEST, "annotation_velocity": VELOCITY})
+    section = card.split("## Annotation velocity\n", 1)[1].split("\n## ", 1)[0]
+    assert "against a reference of 240 records/hour" in section
+    assert "| human:ana | 2 | 0.0083 | 240.0 | 100% |" in section  # 2 records in 30 s
+    assert "| human:ben | 1 | 0.0083 | 120.0 | 50% |" in section
+    assert "| human:b/en | 0 | 0.0 | n/a | n/a |" in section  # a pipe in a name cannot break the table
+    assert "| all annotators | 2 | 0.0167 | 120.0 | 50% |" in section  # 2 records in 60 s of people's time
+    assert "- Annotations without a lead time, left out of both records and hours: 1." in section
+    assert card.index("## Agreement") < card.index("## Annotation velocity") < card.index("## Deduplication")
+
+
+def test_the_card_says_when_velocity_is_unknown_and_older_manifests_have_no_section():
+    assert "## Annotation velocity" not in render_card(MANIFEST)  # published before velocity was measured
+    untimed = annotation_velocity([{"record_id": "r1", "annotator": "human:ana", "annotation_id": "1"}])
+    card = render_card({**MANIFEST, "annotation_velocity": untimed})
+    assert "- No annotation carries a lead time (1 without one): velocity unknown." in card
+    assert "| all annotators | 0 | 0.0 | n/a | n/a |" in card
+    nobody = render_card({**MANIFEST, "annotation_velocity": annotation_velocity([])})
+    assert "## Annotation velocity\n\n- No human annotations yet.\n" in nobody
+
+
+def test_span_cards_carry_the_same_velocity_section():
+    spans = {
+        **MANIFEST,
+        "task": "spans",
+        "rows_per_split": {"train": 3, "validation": 1, "test": 1},
+        "span_counts_per_split_and_label": {"train": {"BRAND": 3}, "validation": {"BRAND": 1}, "test": {}},
+        "span_distribution": {"BRAND": 4},
+        "agreement": [],
+        "annotation_velocity": VELOCITY,
+    }
+    assert "| all annotators | 2 | 0.0167 | 120.0 | 50% |" in render_card(spans)

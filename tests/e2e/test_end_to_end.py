@@ -76,6 +76,8 @@ def test_demo_publishes_v1_of_both_datasets_and_prints_a_summary(demo):
         "duplicates removed (near)",
         "classes (latest version): negative ",
         "agreement",
+        "annotation velocity: ",
+        "records/hour for everyone (reference 240); per person: human:ana@demo.gleaner ",
         "published: review_sentiment_v1 (81 rows)",  # the three-class demo: 110 deduped, 3 pending, 26 balanced away
     ):
         assert needle in reviews, reviews
@@ -85,6 +87,7 @@ def test_demo_publishes_v1_of_both_datasets_and_prints_a_summary(demo):
         "duplicates removed (exact)",
         "spans (latest version): BRAND ",
         "span F1=",
+        "annotation velocity: ",
         "published: product_entities_v1 (9 rows)",  # 15 deduped product titles, 6 still pending review
     ):
         assert needle in products, products
@@ -176,7 +179,12 @@ def test_each_dataset_v1_view_answers_and_matches_manifest(demo, dataset):
     assert (folder / "dataset.json").read_text() == canonical_definition(SPECS[dataset])
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
-    assert (folder / "README.md").read_text().startswith(f"# {dataset}_v1")
+    card = (folder / "README.md").read_text()
+    assert card.startswith(f"# {dataset}_v1")
+    # the demo's annotators are timed (10 to 30 s a record): the card and manifest report a velocity
+    velocity = manifest["annotation_velocity"]
+    assert velocity["records_per_hour"] > 0 and len(velocity["per_annotator"]) == 2
+    assert f"| all annotators | {velocity['records']} | {velocity['hours']} | {velocity['records_per_hour']} |" in card
 
 
 def test_training_data_v1_is_still_the_review_sentiment_version(demo):

@@ -19,6 +19,7 @@ from dagster_project.lib.partitions import partition_key
 from dagster_project.resources.label_studio import LabelStudioResource
 from dagster_project.resources.llm import LLMLabelerResource
 from dagster_project.resources.warehouse import WarehouseResource
+from gleaner.demo_site.annotations import simulated_lead_time
 from gleaner.labeling.label_studio.api import LabelStudioClient, LabelStudioError, LabelStudioUnavailable
 from gleaner.labeling.label_studio.export import FROM_NAME, TO_NAME
 
@@ -89,8 +90,10 @@ def _resolved(warehouse: WarehouseResource) -> dict[str, tuple[str | None, str]]
 
 
 def _annotate(client: LabelStudioClient, task_id: int, label: str, user_id: int | None = None) -> None:
+    """As a person would, with the seconds they spent (10 to 30, seeded by task and person), as the UI sends."""
     result = [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices", "value": {"choices": [label]}}]
-    client.annotate(task_id, result, completed_by=user_id)  # the admin submits for the second annotator
+    seconds = simulated_lead_time(f"{user_id}/{task_id}")
+    client.annotate(task_id, result, completed_by=user_id, lead_time=seconds)  # the admin submits for the second
 
 
 def test_review_loop_against_a_real_server(server: LabelStudioServer, llm: LLMLabelerResource, tmp_path: Path):
@@ -146,7 +149,14 @@ def test_review_loop_against_a_real_server(server: LabelStudioServer, llm: LLMLa
 
     result = dg.materialize([human_labels, labels], partition_key=request.partition_key, resources=common)
     assert result.success
-    assert _metadata(result, "human_labels")["annotators"] == 2
+    humans = _metadata(result, "human_labels")
+    assert humans["annotators"] == 2
+    # the lead times Label Studio stored come back in its export: 8 annotations, 10 to 30 s each
+    spent = warehouse.read(f"{DATASET}/human_labels", PARTITION)["lead_time"]
+    expected = [simulated_lead_time(f"{user}/{tasks[r]['id']}") for user in (None, second["id"]) for r in FIRST]
+    assert sorted(spent.to_list()) == sorted(expected)
+    assert humans["velocity_records_per_hour"] == round(4 / (sum(expected) / 3600), 1)
+    assert len([k for k in humans if k.startswith("velocity/human:")]) == 2  # one rate per person
     resolved = _resolved(warehouse)
     assert {r: resolved[r] for r in ("r1", "r2", "r3")} == {
         "r1": ("positive", "human"),

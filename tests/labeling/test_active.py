@@ -91,7 +91,7 @@ def test_a_planted_label_error_is_flagged_unless_people_confirmed_it() -> None:
     )
     assert result.model.metadata()["label_issues"] == len(result.model.label_issues)
 
-    humans = pl.DataFrame([(planted, "ann", "1", "t", "negative")], schema=HUMAN_SCHEMA, orient="row")
+    humans = pl.DataFrame([(planted, "ann", "1", "t", "negative", 12.0)], schema=HUMAN_SCHEMA, orient="row")
     confirmed = label_partition(views, {}, llm, humans, POLICY)
     assert planted not in confirmed.model.label_issues
     [row] = [r for r in confirmed.resolved if r["record_id"] == planted]

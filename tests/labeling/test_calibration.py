@@ -77,7 +77,7 @@ def test_label_partition_fits_on_the_partitions_human_labels() -> None:
         for v in views for i in range(2)
     ]  # fmt: skip
     humans = pl.DataFrame(
-        [(f"r{n:02d}", "ann", str(n), "t", "negative" if n < 12 else "positive") for n in range(40)],
+        [(f"r{n:02d}", "ann", str(n), "t", "negative" if n < 12 else "positive", 15.0) for n in range(40)],
         schema=HUMAN_SCHEMA,
         orient="row",
     )

@@ -180,6 +180,7 @@ def test_label_studio_export_round_trip_and_problems():
             "annotator": "human:a@x",
             "annotation_id": "1",
             "updated_at": "",
+            "lead_time": None,  # the export says nothing about the time spent
             "label": "positive",
         }
     ]

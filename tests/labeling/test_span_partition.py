@@ -156,6 +156,7 @@ def test_human_span_labels_come_from_label_studio_exports():
             "annotation_id": "7",
             "updated_at": "2026-12-01",
             "spans_json": spans_to_json([BRAND]),
+            "lead_time": None,
         }  # fmt: skip
     ]
     assert [p["record_id"] for p in problems] == ["r2"] and problems[0]["reason"].startswith("invalid_label")

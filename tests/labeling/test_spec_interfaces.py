@@ -89,7 +89,7 @@ def _region(start, end, label, text=None):
 
 
 def test_a_label_studio_ner_export_becomes_one_span_vote_per_annotation():
-    tasks = [_task([_region(0, 6, "BRAND", "Vortex"), _region(15, 18, "MODEL")])]
+    tasks = [_task([_region(0, 6, "BRAND", "Vortex"), _region(15, 18, "MODEL")], lead_time=21.5)]
     votes, problems = parse_span_export(tasks, ENTITIES.label_names)
     assert problems == []
     assert votes == [
@@ -98,6 +98,7 @@ def test_a_label_studio_ner_export_becomes_one_span_vote_per_annotation():
             "annotator": "human:3",
             "annotation_id": "1",
             "updated_at": "2026-11-21",
+            "lead_time": 21.5,
             "spans": [
                 {"start": 0, "end": 6, "label": "BRAND", "text": "Vortex"},
                 {"start": 15, "end": 18, "label": "MODEL", "text": "500"},

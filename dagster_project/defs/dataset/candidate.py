@@ -77,12 +77,14 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=candidate_key,
         pool=DATASET_POOL,  # one candidate build / publish at a time (dagster_project/instance.py)
-        deps=[key(spec, a) for a in ("deduped_records", "labels", "near_duplicates", "canonical_records")],
+        deps=[
+            key(spec, a) for a in ("deduped_records", "labels", "near_duplicates", "canonical_records", "human_labels")
+        ],
         description=f"{spec.name}: the candidate dataset: resolved labels joined to deduped records of every "
         "partition (pending review left out), a global dedup pass, per-cluster splits and class balancing. "
         "Blocking checks gate publication.",
-        # code version 3: policy, label set and record model from the dataset's file
-        **stage("dataset", {"polars", "duckdb"}, code_version="3"),
+        # code version 4: the summary carries annotation velocity over every partition's human labels
+        **stage("dataset", {"polars", "duckdb"}, code_version="4"),
         check_specs=[
             dg.AssetCheckSpec(name, asset=candidate_key, blocking=True, description=text)
             for name, text in gate_checks(spec).items()
@@ -100,6 +102,7 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             warehouse.read_all(table(spec, "near_duplicates")),
             {"deduped_records": deduped_versions, "labels": votes_versions}, policy_of_spec,
             policy.global_settle(context, [warehouse.asset_glob(canonical_table)]),
+            humans=warehouse.read_all(table(spec, "human_labels")),  # for the card's annotation velocity
         )  # fmt: skip
         if candidate.reinstated_partitions:  # kept globally, removed by their partition in favour of a stale copy
             context.log.warning(

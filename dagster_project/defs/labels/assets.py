@@ -11,7 +11,7 @@ from collections import Counter
 import dagster as dg
 
 from dagster_project.lib.datasets import EXTRACTED, key, table
-from dagster_project.lib.metadata import agreement_metadata, markdown_table, table_metadata
+from dagster_project.lib.metadata import agreement_metadata, markdown_table, table_metadata, velocity_metadata
 from dagster_project.lib.partitions import partition_of, source_day_partitions, with_partition
 from dagster_project.lib.specs import stage
 from dagster_project.resources.label_studio import LabelStudioResource
@@ -19,8 +19,8 @@ from dagster_project.resources.llm import LLMLabelerResource
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.datasets import ClassificationSpec, DatasetSpec, SpansSpec, classification_functions, record_view
 from gleaner.datasets import span_functions as declared_span_functions
-from gleaner.labeling import human_labels as collect_human_labels
 from gleaner.labeling import (
+    annotation_velocity,
     label_partition,
     label_span_partition,
     lf_summary,
@@ -33,6 +33,7 @@ from gleaner.labeling import (
     span_records_for_llm,
     span_review_queue,
 )
+from gleaner.labeling import human_labels as collect_human_labels
 from gleaner.labeling.label_studio import build_import_tasks, build_span_tasks
 from gleaner.labeling.llm import per_labeled_record
 from gleaner.labeling.spans import spans_to_json
@@ -52,9 +53,10 @@ def human_labels_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         partitions_def=source_day_partitions,
         deps=[key(spec, "deduped_records")],
         description=f"{spec.name}: completed human annotations for this partition's records, pulled from the "
-        "dataset's Label Studio project (or its JSON exports), one row per annotation.",
-        # code version 2: pulled from the Label Studio server when one is configured
-        **stage("labels", {"polars", "labelstudio"}, code_version="2"),
+        "dataset's Label Studio project (or its JSON exports), one row per annotation with the seconds spent "
+        "on it (lead_time); annotation velocity in the metadata.",
+        # code version 3: lead_time kept, velocity reported
+        **stage("labels", {"polars", "labelstudio"}, code_version="3"),
     )
     def _human_labels(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, label_studio: LabelStudioResource
@@ -76,6 +78,7 @@ def human_labels_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "unusable_annotations": len(problems),
                 "annotators": frame["annotator"].n_unique(),
                 "label_studio": label_studio.title(spec.name) if label_studio.configured else "files only",
+                **velocity_metadata(annotation_velocity(frame.iter_rows(named=True))),
             }
         )
 

@@ -213,9 +213,18 @@ class LabelStudioClient:
             raise LabelStudioError(f"Label Studio export of project {project_id} is not a list of tasks")
         return answer
 
-    def annotate(self, task_id: int, result: list[dict[str, Any]], completed_by: int | None = None) -> dict[str, Any]:
-        """Submit an annotation as the labeling UI does; an admin may name another user as its author."""
+    def annotate(
+        self,
+        task_id: int,
+        result: list[dict[str, Any]],
+        completed_by: int | None = None,
+        lead_time: float | None = None,
+    ) -> dict[str, Any]:
+        """Submit an annotation as the labeling UI does; an admin may name another user as its author. The UI
+        sends `lead_time` (seconds on the task); without it Label Studio stores null and velocity skips it."""
         body: dict[str, Any] = {"result": result}
         if completed_by is not None:
             body["completed_by"] = completed_by
+        if lead_time is not None:
+            body["lead_time"] = lead_time
         return self._request("POST", f"/api/tasks/{task_id}/annotations", body=body)

@@ -7,6 +7,7 @@ sample of human annotations is one.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,16 @@ def _annotator(completed_by: Any) -> str:
     return f"human:{completed_by}"
 
 
+def lead_time_seconds(value: Any) -> float | None:
+    """An annotation's `lead_time` (seconds Label Studio measured on the task) when it is a finite, non-negative
+    number; anything else (missing, null, a string, a negative or infinite value) is unknown, never a crash.
+    Zero is kept as Label Studio said it: API clients and imports send it, and velocity leaves it out."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    seconds = float(value)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
 def _choice(result: list[dict[str, Any]], from_name: str | None) -> str | None:
     for item in result or []:
         if item.get("type") == "choices" and from_name in (None, item.get("from_name", FROM_NAME)):
@@ -52,8 +63,9 @@ def _item(task: dict[str, Any], task_id_fallback: bool) -> str | None:
 def annotations(
     tasks: list[dict[str, Any]], task_id_fallback: bool = False
 ) -> Iterator[tuple[dict[str, Any], dict[str, Any], dict[str, str | None], str | None]]:
-    """Each annotation with its task, its vote row's identity (record, annotator, annotation id, time) and
-    the reason it cannot be used whatever its result says (no record id, cancelled), else None."""
+    """Each annotation with its task, its vote row's identity (record, annotator, annotation id, time, and the
+    seconds spent on it, `lead_time`, None when unknown) and the reason it cannot be used whatever its result
+    says (no record id, cancelled), else None."""
     for task in tasks:
         record_id = _item(task, task_id_fallback)
         for annotation in task.get("annotations") or []:
@@ -62,6 +74,7 @@ def annotations(
                 "annotator": _annotator(annotation.get("completed_by")),
                 "annotation_id": str(annotation.get("id")),
                 "updated_at": str(annotation.get("updated_at") or annotation.get("created_at") or ""),
+                "lead_time": lead_time_seconds(annotation.get("lead_time")),
             }
             problem = None
             if not record_id:

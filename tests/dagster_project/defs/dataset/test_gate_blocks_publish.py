@@ -183,3 +183,48 @@ def test_oversampling_repeats_marked_train_rows_and_still_passes_the_gate(tmp_pa
     manifest = read_manifest(warehouse.versions(SPEC.name), 1)
     assert manifest["oversampled_rows"] == copies.height
     assert "oversampling of train" in (tmp_path / VERSIONS / "v1" / "README.md").read_text()
+
+
+def _seed_humans(warehouse: WarehouseResource, reverse: bool = False) -> None:
+    """Human labels in two partitions: one written before lead_time was kept (no column), one with it."""
+    old = pl.DataFrame(
+        {"record_id": ["record-0001"], "annotator": ["human:ana"], "annotation_id": ["1"], "updated_at": [""],
+         "label": ["positive"]}
+    )  # fmt: skip
+    timed = [
+        {"record_id": "record-0002", "annotator": "human:ana", "annotation_id": "2", "updated_at": "",
+         "label": "positive", "lead_time": 12.0},
+        {"record_id": "record-0003", "annotator": "human:ana", "annotation_id": "3", "updated_at": "",
+         "label": "positive", "lead_time": 18.0},
+        {"record_id": "record-0002", "annotator": "human:ben", "annotation_id": "4", "updated_at": "",
+         "label": "positive", "lead_time": 30.0},
+    ]  # fmt: skip
+    new = pl.DataFrame(timed[::-1] if reverse else timed)
+    warehouse.write(_table("human_labels"), with_partition(old, OTHER_DAY), OTHER_DAY)
+    warehouse.write(_table("human_labels"), with_partition(new, PARTITION), PARTITION)
+
+
+OTHER_DAY = {"source": "acme", "date": "2026-11-19"}
+
+
+def test_the_card_reports_velocity_over_every_partitions_human_labels_and_is_the_same_everywhere(tmp_path: Path):
+    cards = []
+    for name, reverse in (("a", False), ("b", True)):
+        warehouse, _ = _seed(tmp_path / name, BALANCED)
+        _seed_humans(warehouse, reverse)
+        assert _run(warehouse).success
+        manifest = read_manifest(warehouse.versions(SPEC.name), 1)
+        velocity = manifest["annotation_velocity"]
+        assert velocity["records_per_hour"] == 120.0  # record-0002 and -0003 in 60 s of people's time
+        assert velocity["without_lead_time"] == 1  # the older table's annotation: no column, no time
+        assert [row["records_per_hour"] for row in velocity["per_annotator"]] == [240.0, 120.0]
+        cards.append((tmp_path / name / VERSIONS / "v1" / "README.md").read_bytes())
+    assert cards[0] == cards[1]
+    assert b"| all annotators | 2 | 0.0167 | 120.0 | 50% |" in cards[0]
+
+
+def test_without_human_labels_the_card_says_there_are_none_yet(tmp_path: Path):
+    warehouse, _ = _seed(tmp_path, BALANCED)
+    assert _run(warehouse).success
+    card = (tmp_path / VERSIONS / "v1" / "README.md").read_text()
+    assert "## Annotation velocity\n\n- No human annotations yet.\n" in card

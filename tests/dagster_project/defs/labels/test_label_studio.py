@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,6 +65,7 @@ def test_export_and_import_formats_match_label_studio_docs():
             "annotator": "human:1",
             "annotation_id": "1001",
             "updated_at": "2021-03-09T22:16:08.632526Z",
+            "lead_time": 4.288,  # seconds on the task, as Label Studio measured them
             "label": "positive",
         }
     ]
@@ -190,3 +192,61 @@ def test_without_a_server_the_file_path_is_unchanged(tmp_path: Path, monkeypatch
         dg.build_sensor_context(resources={"label_studio": LabelStudioResource(), "warehouse": warehouse})
     )
     assert "not configured" in skipped.skip_reason.skip_message
+
+
+def _export(lead_times: dict[tuple[str, int], object]) -> list[dict]:
+    """A Label Studio export: (record, annotator id) -> lead_time; "absent" leaves the field out."""
+    tasks: dict[str, dict] = {}
+    for n, ((record_id, user), lead_time) in enumerate(sorted(lead_times.items()), start=1):
+        annotation = {
+            "id": n,
+            "completed_by": user,
+            "updated_at": "2026-11-20T10:00:00Z",
+            "result": [{"from_name": "label", "to_name": "text", "type": "choices", "value": {"choices": ["neutral"]}}],
+        }
+        if lead_time != "absent":
+            annotation["lead_time"] = lead_time
+        task = tasks.setdefault(record_id, {"id": len(tasks) + 1, "data": {"record_id": record_id}, "annotations": []})
+        task["annotations"].append(annotation)
+    return list(tasks.values())
+
+
+def _materialize_humans(tmp_path: Path, export: list[dict]) -> tuple[dict, pl.DataFrame]:
+    warehouse = _warehouse_with_review(tmp_path / "wh")
+    warehouse.write(f"{DATASET}/deduped_records", pl.DataFrame({"record_id": ["r1", "r2", "r3"]}), PARTITION)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    studio = LabelStudioResource(export_paths=[f"{DATASET}={path}"])
+    result = dg.materialize(
+        [human_labels],
+        partition_key=partition_key(PARTITION["source"], PARTITION["date"]),
+        resources={"warehouse": warehouse, "label_studio": studio},
+    )
+    assert result.success
+    [materialization] = result.asset_materializations_for_node(f"{DATASET}__human_labels")
+    metadata = {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+    return metadata, warehouse.read(f"{DATASET}/human_labels", PARTITION)
+
+
+def test_human_labels_report_records_per_annotator_hour_from_lead_time(tmp_path: Path):
+    # ana: 2 records in 30 s (240/h); ben: 2 records in 60 s (120/h) and one with no time; "r9" is not ours
+    export = _export(
+        {("r1", 1): 10.0, ("r2", 1): 20.0, ("r1", 2): 24.0, ("r3", 2): 36.0, ("r2", 2): None, ("r9", 1): 3600.0}
+    )
+    metadata, frame = _materialize_humans(tmp_path, export)
+    assert frame.height == 5 and frame["lead_time"].dtype == pl.Float64
+    assert metadata["velocity/human:1"] == 240.0 and metadata["velocity/human:2"] == 120.0
+    assert metadata["velocity_records_per_hour"] == 120.0  # 3 records in 90 s of both people's time
+    assert metadata["annotations_without_lead_time"] == 1 and "velocity_note" not in metadata
+    table = metadata["velocity"]
+    assert "| human:1 | 2 | 0.0083 | 240.0 | 100% | 0 |" in table
+    assert "| all annotators | 3 | 0.025 | 120.0 | 50% | 1 |" in table
+
+
+def test_human_labels_without_lead_times_say_there_is_no_velocity(tmp_path: Path):
+    metadata, frame = _materialize_humans(tmp_path, _export({("r1", 1): "absent", ("r2", 1): "fast", ("r3", 1): -4}))
+    assert frame["lead_time"].to_list() == [None, None, None]
+    assert not any(k == "velocity_records_per_hour" or k.startswith("velocity/") for k in metadata)
+    assert metadata["annotations_without_lead_time"] == 3
+    assert "no annotation carries a Label Studio lead_time" in metadata["velocity_note"]
+    assert "| all annotators | 0 | 0.0 | n/a | n/a | 3 |" in metadata["velocity"]
