@@ -55,7 +55,7 @@ class _Vader(SentimentIntensityAnalyzer):
     `polarity_scores` skips the character-by-character emoji rewrite when the text holds no emoji."""
 
     def polarity_scores(self, text):  # noqa: ANN001, ANN201 - VADER's signature
-        text = (text if set(text).isdisjoint(self.emojis) else _describe_emojis(text, self.emojis)).strip()
+        text = (text if self.emojis.keys().isdisjoint(text) else _describe_emojis(text, self.emojis)).strip()
         sentitext = SentiText(text)
         sentiments = []
         words_and_emoticons = sentitext.words_and_emoticons
