@@ -2,24 +2,29 @@
 
 A classification rule becomes a `LabelingFunction` (a `RecordView` in, a label or None out), the same
 signature as the registered Python functions, so `apply_functions` and the gate's kappa pairs treat both
-alike; they are instances of module-level classes, not closures, so that they pickle: at volume
-`apply_functions` sends them to worker processes. A span rule becomes a function from a `RecordView` to
-spans; where its matches overlap, the longest, then the earliest, then the label declared first is kept.
+alike; they are `ThresholdVote` and `PatternVote` instances (`gleaner.labeling.functions`), not closures,
+so that they pickle: at volume `apply_functions` sends them to worker processes, which then import only
+the labeling package. A span rule becomes a function from a `RecordView` to spans; where its matches
+overlap, the longest, then the earliest, then the label declared first is kept.
 """
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from gleaner.datasets.rules import FieldThresholdRule
 from gleaner.datasets.spec import ClassificationSpec, SpansSpec
-from gleaner.labeling import LabelingFunction, RecordView, SpanFunction, registered_functions
+from gleaner.labeling import (
+    LabelingFunction,
+    PatternVote,
+    RecordView,
+    SpanFunction,
+    ThresholdVote,
+    registered_functions,
+)
 from gleaner.labeling.spans import Span, resolve_overlaps, span_at
-
-_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
 
 
 def _compiled(rule: Any) -> dict[str, re.Pattern[str]]:
@@ -27,41 +32,15 @@ def _compiled(rule: Any) -> dict[str, re.Pattern[str]]:
     return {label: re.compile(pattern, flags) for label, pattern in rule.label_patterns().items()}
 
 
-class ThresholdVote:
-    """A `field_threshold` rule as a labeling function: the first comparison the field's value passes wins;
-    no value (or a boolean) abstains."""
-
-    def __init__(self, rule: FieldThresholdRule) -> None:
-        self.__name__ = rule.name
-        self.field = rule.field
-        self.thresholds = tuple((_OPS[t.op], t.value, t.label) for t in rule.thresholds)
-
-    def __call__(self, record: RecordView) -> str | None:
-        value = record.value(self.field)
-        if value is None or isinstance(value, bool):
-            return None
-        return next((label for op, limit, label in self.thresholds if op(float(value), limit)), None)
-
-
-class PatternVote:
-    """A `keyword` or `regex` rule as a labeling function: the one label whose pattern matches; none or
-    several abstain."""
-
-    def __init__(self, rule: Any) -> None:
-        self.__name__ = rule.name
-        self.patterns = tuple(_compiled(rule).items())
-
-    def __call__(self, record: RecordView) -> str | None:
-        text = record.text or ""
-        matched = [label for label, pattern in self.patterns if pattern.search(text)]
-        return matched[0] if len(matched) == 1 else None
-
-
 def classification_functions(spec: ClassificationSpec) -> dict[str, LabelingFunction]:
     """Registered functions, then the file's rules, by annotator name in declared order."""
     functions = {name: registered_functions()[name] for name in spec.labeling_functions}
     for rule in spec.rules:
-        functions[rule.name] = ThresholdVote(rule) if isinstance(rule, FieldThresholdRule) else PatternVote(rule)
+        functions[rule.name] = (
+            ThresholdVote(rule.name, rule.field, tuple((t.op, t.value, t.label) for t in rule.thresholds))
+            if isinstance(rule, FieldThresholdRule)
+            else PatternVote(rule.name, tuple(_compiled(rule).items()))
+        )
     return functions
 
 

@@ -6,6 +6,8 @@ Which functions label which dataset is decided in `gleaner.labeling.registry`.
 
 from __future__ import annotations
 
+import operator
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -36,6 +38,38 @@ class RecordView:
 
 
 LabelingFunction = Callable[[RecordView], str | None]
+_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
+
+
+class ThresholdVote:
+    """A declared `field_threshold` rule as a labeling function: ``(op, value, label)`` comparisons on one
+    field, the first the record's value passes wins; no value (or a boolean) abstains. A class rather than a
+    closure so that it pickles (worker processes)."""
+
+    def __init__(self, name: str, field: str, thresholds: tuple[tuple[str, float, str], ...]) -> None:
+        self.__name__ = name
+        self.field = field
+        self.thresholds = tuple((_OPS[op], value, label) for op, value, label in thresholds)
+
+    def __call__(self, record: RecordView) -> str | None:
+        value = record.value(self.field)
+        if value is None or isinstance(value, bool):
+            return None
+        return next((label for op, limit, label in self.thresholds if op(float(value), limit)), None)
+
+
+class PatternVote:
+    """A declared `keyword` or `regex` rule as a labeling function: the one label whose pattern is found in
+    the text; none or several abstain. A class rather than a closure so that it pickles."""
+
+    def __init__(self, name: str, patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> None:
+        self.__name__ = name
+        self.patterns = patterns
+
+    def __call__(self, record: RecordView) -> str | None:
+        text = record.text or ""
+        matched = [label for label, pattern in self.patterns if pattern.search(text)]
+        return matched[0] if len(matched) == 1 else None
 
 
 def _votes(records: list[RecordView], functions: dict[str, LabelingFunction]) -> list[list[str | None]]:
