@@ -16,7 +16,7 @@ from typing import Any
 from gleaner.parallel import chunked, default_workers, ordered_chunks, picklable
 from gleaner.progress import Progress
 
-PARALLEL_MIN_RECORDS = 10_000  # below this, starting workers (about 1.5 s of imports each) costs more than it saves
+PARALLEL_MIN_RECORDS = 10_000  # below this, starting workers (under a second of imports each) costs more than it saves
 CHUNK_RECORDS = 1000
 
 
