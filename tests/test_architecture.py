@@ -107,7 +107,7 @@ def test_a_cycle_is_found_when_there_is_one():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-SHARED = {"schemas", "sources", "selector_config", "pages", "urls", "progress", "code_version"}
+SHARED = {"schemas", "sources", "selector_config", "pages", "urls", "progress", "parallel", "code_version"}
 MAY_IMPORT = {  # stage package -> the other stage packages it may import (docs/architecture.md)
     "crawl": {"drops"},
     "drops": set(),
@@ -131,3 +131,23 @@ def test_stage_packages_import_only_what_the_architecture_allows():
                     if target != stage and target not in SHARED | allowed:
                         offenders.append(f"{path.relative_to(ROOT)}: from {node.module}")
     assert offenders == []
+
+
+HEAVY = ("statsmodels", "sklearn", "scipy.stats", "cleanlab", "anthropic", "matplotlib", "extruct", "trafilatura")
+
+
+def test_loading_the_code_location_imports_no_heavy_library_it_does_not_use_yet(tmp_path):
+    """Each of these costs a fraction of a second to seconds of imports, paid by every command before any
+    work; they load where they are used. The S3 resources (dagster-aws, boto3) load only with S3 configured."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = "import sys, json, dagster_project.definitions; print(json.dumps(sorted(sys.modules)))"
+    env = {**os.environ, "GLEANER_WAREHOUSE": str(tmp_path / "warehouse"), "PYTHONPATH": str(ROOT)}
+    env.pop("GLEANER_DROPS_S3", None)
+    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True)
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert [m for m in (*HEAVY, "dagster_project.resources.s3") if m in loaded] == []
+    assert "dagster_project.resources.warehouse" in loaded  # the probe did load the code location

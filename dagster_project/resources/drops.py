@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from dagster_project.resources.warehouse import default_drops_dir
 from gleaner.drops import (
@@ -19,13 +19,9 @@ from gleaner.drops import (
     DropSighting,
     RefusedDrop,
     check_local,
-    check_s3,
     drop_path,
     list_complete_drops,
-    mirror_s3_drop,
     scan_local,
-    scan_s3,
-    upload_drop,
 )
 
 
@@ -59,38 +55,6 @@ class DropsResource(dg.ConfigurableResource):
         return str(drop_path(self.local_root, source, date, drop_id))
 
 
-class S3DropsResource(DropsResource):
-    """Drops under ``s3://bucket/prefix``; ``root`` is the local folder they are mirrored into to be read."""
-
-    s3: S3Resource
-    bucket: str
-    prefix: str = "drops"
-
-    @property
-    def location(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix.strip('/')}"
-
-    def scan(self) -> list[DropSighting | RefusedDrop]:
-        return scan_s3(self.s3.get_client(), self.bucket, self.prefix)
-
-    def check(self, sighting: DropSighting) -> str | None:
-        return check_s3(self.s3.get_client(), self.bucket, sighting)
-
-    def complete_drops(self, source: str, date: str) -> list[DropRef]:
-        client = self.s3.get_client()
-        for found in scan_s3(client, self.bucket, self.prefix, under=f"{source}/{date}/"):
-            if isinstance(found, DropSighting) and check_s3(client, self.bucket, found) is None:
-                mirror_s3_drop(client, self.bucket, found, self.local_root)
-        return super().complete_drops(source, date)
-
-    def keep_crawled(self, source: str, date: str, drop_id: str) -> str:
-        """Upload the crawl's drop, so a re-materialization on another machine reads it instead of crawling
-        again (which would not give the same bytes)."""
-        local = drop_path(self.local_root, source, date, drop_id)
-        key = upload_drop(self.s3.get_client(), self.bucket, self.prefix, local, source, date, drop_id)
-        return f"s3://{self.bucket}/{key}"
-
-
 def drops_from_env() -> DropsResource:
     s3_url = os.environ.get("GLEANER_DROPS_S3")
     if not s3_url:
@@ -98,6 +62,20 @@ def drops_from_env() -> DropsResource:
     parts = urlsplit(s3_url)
     if parts.scheme != "s3" or not parts.netloc:
         raise ValueError(f"GLEANER_DROPS_S3={s3_url!r}: expected s3://bucket/prefix")
+    from dagster_aws.s3 import S3Resource
+
+    from dagster_project.resources.s3 import S3DropsResource
+
     return S3DropsResource(
         s3=S3Resource(endpoint_url=os.environ.get("AWS_ENDPOINT_URL")), bucket=parts.netloc, prefix=parts.path
     )
+
+
+def __getattr__(name: str) -> Any:
+    """`S3DropsResource` lives in `dagster_project.resources.s3` (dagster-aws and boto3 load only for S3
+    drops); it is still importable from here."""
+    if name == "S3DropsResource":
+        from dagster_project.resources import s3
+
+        return s3.S3DropsResource
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,14 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import boto3
 import dagster as dg
 import duckdb
 import polars as pl
-from dagster_aws.s3 import S3Resource
-from pydantic import PrivateAttr
 
-from gleaner.storage import LocalStore, S3Settings, S3Store, Store, parse_s3_url, warehouse, warehouse_versions
+from gleaner.storage import LocalStore, Store, parse_s3_url, warehouse, warehouse_versions
 
 DEFAULT_ROOT = ".gleaner/warehouse"
 DEFAULT_STATE = ".gleaner/state"
@@ -147,60 +144,6 @@ class WarehouseResource(dg.ConfigurableResource):
         )
 
 
-class S3WarehouseResource(WarehouseResource):
-    """The same warehouse under `s3://bucket/prefix`, through dagster-aws's `S3Resource` (boto3).
-
-    DuckDB reads the bucket through httpfs with a session-only secret built from the same configuration
-    (endpoint, region, the AWS credential chain): nothing of it is logged or written to the catalog."""
-
-    s3: S3Resource
-    state_dir: str = DEFAULT_STATE  # local: the catalog file (unless `catalog` is set) and caches
-    _store: S3Store | None = PrivateAttr(default=None)  # one boto3 client per resource instance
-
-    @property
-    def bucket_and_prefix(self) -> tuple[str, str]:
-        return parse_s3_url(self.root)
-
-    def _settings(self, client: Any) -> S3Settings:
-        key_id, secret, token = self.s3.aws_access_key_id, self.s3.aws_secret_access_key, self.s3.aws_session_token
-        if not (key_id and secret):
-            found = boto3.session.Session(profile_name=self.s3.profile_name).get_credentials()
-            if found is not None:
-                frozen = found.get_frozen_credentials()
-                key_id, secret, token = frozen.access_key, frozen.secret_key, frozen.token
-        endpoint = self.s3.endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-        return S3Settings(
-            region=client.meta.region_name or "us-east-1",
-            key_id=key_id,
-            secret=secret,
-            session_token=token,
-            endpoint_url=endpoint,
-        )
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            bucket, prefix = self.bucket_and_prefix
-            client = self.s3.get_client()
-            self._store = S3Store(client, bucket, prefix, self._settings(client))
-        return self._store
-
-    @property
-    def path(self) -> Path:
-        raise ValueError(f"the warehouse is on S3 ({self.root}); use the WarehouseResource methods, not paths")
-
-    @property
-    def catalog_path(self) -> Path:
-        if self.catalog:
-            return Path(self.catalog).resolve()
-        bucket, prefix = self.bucket_and_prefix
-        name = "-".join(p for p in (bucket, *prefix.split("/")) if p)
-        return Path(self.state_dir).resolve() / f"catalog-{name}.duckdb"
-
-    def scratch_dir(self, name: str) -> Path:
-        return Path(self.state_dir).resolve() / name
-
-
 def warehouse_from_env() -> WarehouseResource:
     """`GLEANER_WAREHOUSE`: a folder, or `s3://bucket/prefix` (endpoint and credentials the usual AWS way)."""
     root = default_root()
@@ -208,9 +151,23 @@ def warehouse_from_env() -> WarehouseResource:
     if not root.startswith("s3://"):
         return WarehouseResource(root=root, catalog=catalog)
     parse_s3_url(root)  # fail early on a malformed URL
+    from dagster_aws.s3 import S3Resource
+
+    from dagster_project.resources.s3 import S3WarehouseResource
+
     return S3WarehouseResource(
         root=root,
         catalog=catalog,
         state_dir=os.environ.get("GLEANER_STATE", DEFAULT_STATE),
         s3=S3Resource(endpoint_url=os.environ.get("AWS_ENDPOINT_URL")),
     )
+
+
+def __getattr__(name: str) -> Any:
+    """`S3WarehouseResource` lives in `dagster_project.resources.s3`, so that dagster-aws and boto3 (a
+    second of imports) load only when the warehouse is on S3; it is still importable from here."""
+    if name == "S3WarehouseResource":
+        from dagster_project.resources import s3
+
+        return s3.S3WarehouseResource
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
+import polars as pl
+
 from gleaner.dataset.splitting import stable_rank
 
 
@@ -69,3 +71,55 @@ def imbalance_ratio(labels: list[str]) -> float:
     if len(counts) < 2:
         return float("inf")
     return max(counts.values()) / min(counts.values())
+
+
+def _hash_ranked(frame: pl.DataFrame, label_key: str, id_key: str, salt: str) -> pl.DataFrame:
+    """`frame` with `_id` (the id as text), `_pos` (a row's place in its label's hash order, ties in row
+    order, as `_classes_in_hash_order` sorts) and `_count` (its label's size); `_at` must hold row order."""
+    ids = frame[id_key].cast(pl.String).fill_null("None")  # str(None), as the row functions read a missing id
+    ranks = [
+        stable_rank(i, f"{salt}:{label}") for i, label in zip(ids.to_list(), frame[label_key].to_list(), strict=True)
+    ]
+    return (
+        frame.with_columns(_id=ids, _rank=pl.Series(ranks, dtype=pl.String))
+        .sort([label_key, "_rank", "_at"])
+        .with_columns(_pos=pl.int_range(pl.len()).over(label_key), _count=pl.len().over(label_key).cast(pl.Int64))
+    )
+
+
+def balance_split_frame(
+    rows: pl.DataFrame, split: str, label_key: str, id_key: str, max_ratio: float, strategy: str = "undersample"
+) -> pl.DataFrame:
+    """`balance_split` on a frame: the same rows, in the same order, with ``oversampled`` added as the last
+    column. Hashes are computed per row in Python; grouping, cutting, copying and ordering are polars,
+    where the row version built, sorted and copied a dict per row."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"balance strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
+    if max_ratio < 1:
+        raise ValueError("max_ratio must be at least 1")
+    columns = [*rows.columns, "oversampled"]
+    if rows[label_key].n_unique() < 2:  # one class (or none): nothing to balance, rows as they came
+        return rows.with_columns(oversampled=pl.lit(False))
+    indexed = rows.with_row_index("_at")
+    if strategy == "oversample" and split == "train":
+        ranked = _hash_ranked(indexed, label_key, id_key, "oversample")
+        floor = math.ceil(ranked["_count"].max() / max_ratio)
+        deficits = (
+            ranked.group_by(label_key)
+            .agg(_count=pl.len().cast(pl.Int64))  # signed: a class above the floor needs no copies
+            .with_columns(_n=pl.int_ranges(0, pl.max_horizontal(0, floor - pl.col("_count"))))
+            .explode("_n")
+            .drop_nulls("_n")
+            .with_columns(_pos=pl.col("_n") % pl.col("_count"))
+            .select(label_key, "_pos", "_n")
+        )
+        copies = deficits.join(ranked, on=[label_key, "_pos"], how="left").with_columns(
+            oversampled=pl.lit(True), _k=pl.col(label_key), _order=pl.col("_n").cast(pl.Int64)
+        )
+        originals = ranked.with_columns(oversampled=pl.lit(False), _k=pl.lit(""), _order=pl.col("_at").cast(pl.Int64))
+        both = pl.concat([originals, copies.select(originals.columns)])
+        return both.sort(["_id", "oversampled", "_k", "_order"]).select(columns)
+    ranked = _hash_ranked(indexed, label_key, id_key, "balance")
+    cap = int(ranked.group_by(label_key).len()["len"].min() * max_ratio)
+    kept = ranked.filter(pl.col("_pos") < cap).sort(["_id", label_key, "_at"])
+    return kept.with_columns(oversampled=pl.lit(False)).select(columns)

@@ -13,9 +13,9 @@ from typing import Any
 
 import polars as pl
 
-from gleaner.dataset.balancing import balance_split
+from gleaner.dataset.balancing import balance_split_frame
 from gleaner.dataset.gate import CheckVerdict, GatePolicy, run_gate
-from gleaner.dataset.splitting import SPLITS, SplitRatios, assign_splits
+from gleaner.dataset.splitting import SPLITS, SplitRatios, split_column
 from gleaner.dedup import Settle, global_dedup, local_settle
 from gleaner.labeling import annotation_velocity, cohen_rows, source_agreement
 
@@ -56,22 +56,22 @@ def _resolved_labels(votes: pl.DataFrame) -> pl.DataFrame:
 
 
 def _split_and_balance(labelled: pl.DataFrame, policy: CandidatePolicy) -> list[dict]:
-    rows = labelled.to_dicts()
-    splits = assign_splits({r["cluster_id"]: r["label"] for r in rows}, policy.ratios)
-    for row in rows:
-        row["split"] = splits[row["cluster_id"]]
-    return [
-        row
-        for split in SPLITS
-        for row in balance_split(
-            [r for r in rows if r["split"] == split],
+    """Rows with `split` (by cluster) and `oversampled`, balanced per split, in split order; within a split
+    in `balance_split`'s order. Column operations (`split_column`, `balance_split_frame`): only the hashes
+    are per-row Python, and the rows become dicts once, at the end, for the gate."""
+    with_split = labelled.with_columns(split=split_column(labelled, "cluster_id", "label", policy.ratios))
+    frames = [
+        balance_split_frame(
+            with_split.filter(pl.col("split") == split),
             split,
             "label",
             "record_id",
             policy.max_class_ratio,
             policy.balance_strategy,
         )
+        for split in SPLITS
     ]
+    return pl.concat(frames).to_dicts()
 
 
 def input_partitions(input_versions: dict[str, dict[str, str]]) -> dict[str, dict[str, str | None]]:

@@ -6,11 +6,12 @@ and again at publish time, whoever triggers the publish.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from gleaner.dataset.balancing import imbalance_ratio
 from gleaner.dataset.splitting import SPLITS
@@ -60,17 +61,31 @@ class CheckVerdict:
     details: dict[str, object] = field(default_factory=dict)
 
 
-def _invalid(model: type[BaseModel], row: dict) -> str | None:
+@lru_cache(maxsize=16)
+def _rows_adapter(model: type[BaseModel]) -> TypeAdapter[list[BaseModel]]:
+    return TypeAdapter(list[model])
+
+
+def _invalid_rows(model: type[BaseModel], rows: list[dict]) -> dict[int, str]:
+    """Row index -> what is wrong with it, every error of the row as "field: message" (or "record: ..."
+    for the model's own validators). One validation call over all rows: pydantic's core validates the list
+    in one pass, where a call per row paid Python's overhead 100,000 times; the errors are the same, each
+    located by the row's index first."""
+    fields = model.model_fields
     try:
-        model.model_validate({k: v for k, v in row.items() if k in model.model_fields})
+        _rows_adapter(model).validate_python([{k: v for k, v in row.items() if k in fields} for row in rows])
     except ValidationError as exc:
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}" for e in exc.errors())
-    return None
+        reasons: dict[int, list[str]] = defaultdict(list)
+        for e in exc.errors():
+            index, *loc = e["loc"]
+            reasons[int(index)].append(f"{'.'.join(str(p) for p in loc) or 'record'}: {e['msg']}")
+        return {index: "; ".join(found) for index, found in sorted(reasons.items())}
+    return {}
 
 
 def check_schema(rows: list[dict], model: type[BaseModel] = ProductReview) -> CheckVerdict:
     """Every row's fields of `model` (the dataset's declared record) validate against it."""
-    bad = [f"{row.get('record_id')}: {reason}" for row in rows if (reason := _invalid(model, row))]
+    bad = [f"{rows[index].get('record_id')}: {reason}" for index, reason in _invalid_rows(model, rows).items()]
     return CheckVerdict(
         "schema",
         not bad,

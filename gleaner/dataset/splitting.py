@@ -10,6 +10,8 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
+import polars as pl
+
 SPLITS = ("train", "validation", "test")
 
 
@@ -50,3 +52,38 @@ def assign_splits(cluster_labels: dict[str, str], ratios: SplitRatios = SplitRat
                 assignment[cluster] = split
             start += size
     return assignment
+
+
+def split_column(
+    frame: pl.DataFrame, cluster_key: str, label_key: str, ratios: SplitRatios = SplitRatios()
+) -> pl.Series:
+    """Each row's split, as `assign_splits` gives it for ``{row[cluster_key]: row[label_key]}`` built in row
+    order (a cluster whose rows disagree takes its last row's label), computed on columns: only the hash
+    of each cluster is Python, the ranking, the cut and the lookup are polars."""
+    clusters = frame.select(cluster_key, label_key).unique(subset=cluster_key, keep="last", maintain_order=True)
+    ranks = [
+        stable_rank(cluster, f"split:{label}")
+        for cluster, label in zip(clusters[cluster_key].to_list(), clusters[label_key].to_list(), strict=True)
+    ]
+    n = pl.len().over(label_key).cast(pl.Int64)
+    validation, test = (
+        (n.cast(pl.Float64) * ratio).floor().cast(pl.Int64) for ratio in (ratios.validation, ratios.test)
+    )
+    validation, test = (pl.when(n >= 3).then(pl.max_horizontal(1, s)).otherwise(s) for s in (validation, test))
+    train = n - validation - test
+    position = pl.int_range(pl.len()).over(label_key)
+    assigned = (
+        clusters.with_columns(_rank=pl.Series(ranks, dtype=pl.String))
+        .sort([label_key, "_rank"])
+        .select(
+            cluster_key,
+            split=pl.when(position < train)
+            .then(pl.lit(SPLITS[0]))
+            .when(position < train + validation)
+            .then(pl.lit(SPLITS[1]))
+            .otherwise(pl.lit(SPLITS[2])),
+        )
+    )
+    return frame.select(cluster_key).join(
+        assigned, on=cluster_key, how="left", nulls_equal=True, maintain_order="left"
+    )["split"]

@@ -2,23 +2,29 @@
 
 A classification rule becomes a `LabelingFunction` (a `RecordView` in, a label or None out), the same
 signature as the registered Python functions, so `apply_functions` and the gate's kappa pairs treat both
-alike. A span rule becomes a function from a `RecordView` to spans; where its matches overlap, the longest,
-then the earliest, then the label declared first is kept.
+alike; they are `ThresholdVote` and `PatternVote` instances (`gleaner.labeling.functions`), not closures,
+so that they pickle: at volume `apply_functions` sends them to worker processes, which then import only
+the labeling package. A span rule becomes a function from a `RecordView` to spans; where its matches
+overlap, the longest, then the earliest, then the label declared first is kept.
 """
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from gleaner.datasets.rules import FieldThresholdRule
 from gleaner.datasets.spec import ClassificationSpec, SpansSpec
-from gleaner.labeling import LabelingFunction, RecordView, SpanFunction, registered_functions
+from gleaner.labeling import (
+    LabelingFunction,
+    PatternVote,
+    RecordView,
+    SpanFunction,
+    ThresholdVote,
+    registered_functions,
+)
 from gleaner.labeling.spans import Span, resolve_overlaps, span_at
-
-_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
 
 
 def _compiled(rule: Any) -> dict[str, re.Pattern[str]]:
@@ -26,34 +32,14 @@ def _compiled(rule: Any) -> dict[str, re.Pattern[str]]:
     return {label: re.compile(pattern, flags) for label, pattern in rule.label_patterns().items()}
 
 
-def _threshold_function(rule: FieldThresholdRule) -> LabelingFunction:
-    def vote(record: RecordView) -> str | None:
-        value = record.value(rule.field)
-        if value is None or isinstance(value, bool):
-            return None
-        return next((t.label for t in rule.thresholds if _OPS[t.op](float(value), t.value)), None)
-
-    vote.__name__ = rule.name
-    return vote
-
-
-def _pattern_function(rule: Any) -> LabelingFunction:
-    patterns = _compiled(rule)
-
-    def vote(record: RecordView) -> str | None:
-        matched = [label for label, pattern in patterns.items() if pattern.search(record.text or "")]
-        return matched[0] if len(matched) == 1 else None
-
-    vote.__name__ = rule.name
-    return vote
-
-
 def classification_functions(spec: ClassificationSpec) -> dict[str, LabelingFunction]:
     """Registered functions, then the file's rules, by annotator name in declared order."""
     functions = {name: registered_functions()[name] for name in spec.labeling_functions}
     for rule in spec.rules:
         functions[rule.name] = (
-            _threshold_function(rule) if isinstance(rule, FieldThresholdRule) else _pattern_function(rule)
+            ThresholdVote(rule.name, rule.field, tuple((t.op, t.value, t.label) for t in rule.thresholds))
+            if isinstance(rule, FieldThresholdRule)
+            else PatternVote(rule.name, tuple(_compiled(rule).items()))
         )
     return functions
 

@@ -9,12 +9,9 @@ when there are enough of them; the tables are the same, to the byte, as from one
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, islice
@@ -24,6 +21,7 @@ import polars as pl
 
 from gleaner.extract.page import ExtractionSpec, PageExtraction, extract_page
 from gleaner.pages import FetchedPage
+from gleaner.parallel import chunked, default_workers, ordered_chunks
 from gleaner.schemas import ProductPage, ProductReview
 
 PARALLEL_MIN_PAGES = 200  # below this, starting worker processes costs more than it saves
@@ -120,10 +118,6 @@ def _extract_chunk(pages: list[FetchedPage], extract: PageExtractor) -> list[Pag
     return [extract(page) for page in pages]
 
 
-def _default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def _extracted(
     pages: Iterable[FetchedPage], extract: PageExtractor, workers: int
 ) -> Iterator[tuple[FetchedPage, PageExtraction]]:
@@ -136,18 +130,9 @@ def _extracted(
         for page in chain(first, pages):
             yield page, extract(page)
         return
-    rest = chain(first, pages)
-    chunks = iter(lambda: list(islice(rest, CHUNK_PAGES)), [])
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: deque[tuple[list[FetchedPage], Future[list[PageExtraction]]]] = deque()
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(_extract_chunk, chunk, extract)))
-            while len(pending) >= 2 * workers or (pending and pending[0][1].done()):
-                done, future = pending.popleft()
-                yield from zip(done, future.result(), strict=True)
-        while pending:
-            done, future = pending.popleft()
-            yield from zip(done, future.result(), strict=True)
+    work = partial(_extract_chunk, extract=extract)
+    for done, results in ordered_chunks(work, chunked(chain(first, pages), CHUNK_PAGES), workers):
+        yield from zip(done, results, strict=True)
 
 
 def extract_batch(
@@ -163,7 +148,7 @@ def extract_batch(
     same, to the byte, as in one process, since pages are gathered in the order they came."""
     batch = BatchExtraction()
     read = extract or partial(extract_page, spec=spec or ExtractionSpec())
-    for page, result in _extracted(pages, read, _default_workers() if workers is None else workers):
+    for page, result in _extracted(pages, read, default_workers() if workers is None else workers):
         batch.pages_in += 1
         batch.outcomes[result.outcome] += 1
         if result.outcome == "no_records":

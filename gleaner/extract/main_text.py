@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 
-import trafilatura
-
 from gleaner.extract.text_clean import clean_text
 
 logging.getLogger("trafilatura").setLevel(logging.ERROR)  # it logs every page it finds too short at WARNING
@@ -17,6 +15,8 @@ logging.getLogger("trafilatura").setLevel(logging.ERROR)  # it logs every page i
 
 def main_text(html: str, url: str) -> str | None:
     """The main text with paragraphs kept as lines; None when the page has none worth the name."""
+    import trafilatura  # only for sources that ask for the main text
+
     try:
         text = trafilatura.extract(
             html,

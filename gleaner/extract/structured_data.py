@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import extruct
 from parsel import Selector
 
 from gleaner.extract.jsonld_repair import JsonLdError, parse_json_ld
@@ -73,6 +72,8 @@ def _json_ld(selector: Selector, found: StructuredData) -> None:
 
 def _extruct(source: str | Any, html: str, url: str, syntax: str, found: StructuredData) -> None:
     """`source` is the page's parsed tree (microdata) or its HTML (RDFa, which extruct parses its own way)."""
+    import extruct  # half a second of imports (rdflib, mf2py, bs4): only for a page with microdata or RDFa
+
     try:
         data = extruct.extract(source, base_url=url, encoding="UTF-8", syntaxes=[syntax], uniform=True, errors="strict")
     except Exception as exc:  # extruct raises whatever lxml or rdflib raise on hostile markup

@@ -14,7 +14,7 @@ from gleaner.labeling.agreement import agreement_report, cohen_rows
 from gleaner.labeling.analysis import lf_summary
 from gleaner.labeling.annotation_file import read_annotations
 from gleaner.labeling.calibration import Calibrator, expected_calibration_error, fit_calibrator, reliability_png
-from gleaner.labeling.functions import LabelingFunction, RecordView, apply_functions
+from gleaner.labeling.functions import LabelingFunction, PatternVote, RecordView, ThresholdVote, apply_functions
 from gleaner.labeling.label_studio.export import read_export
 from gleaner.labeling.partition import (
     HUMAN_SCHEMA,
@@ -58,12 +58,14 @@ __all__ = [
     "LabelPolicy",
     "LabelingFunction",
     "PartitionLabels",
+    "PatternVote",
     "RecordView",
     "ResolvedLabel",
     "SourceVote",
     "SpanFunction",
     "SpanLabelPolicy",
     "SpanPartitionLabels",
+    "ThresholdVote",
     "agreement_report",
     "annotation_velocity",
     "apply_functions",

@@ -17,7 +17,6 @@ from typing import Any
 
 import krippendorff
 import numpy as np
-from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
 Votes = Mapping[str, Mapping[str, str]]
 DIGITS = 4  # reported precision: stable manifests and JSON, far below any sampling error
@@ -72,6 +71,8 @@ def fleiss(ratings: Sequence[Sequence[str]]) -> float | None:
     categories = sorted({label for item in ratings for label in item})
     if not ratings or sizes.pop() < 2 or len(categories) < 2:
         return None
+    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa  # a second of imports: here only
+
     codes = np.array([[categories.index(label) for label in item] for item in ratings])
     counts, _ = aggregate_raters(codes, n_cat=len(categories))
     return _defined(fleiss_kappa(counts, method="fleiss"))

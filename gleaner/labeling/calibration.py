@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
 
 from gleaner.labeling.voting import plurality
 
@@ -43,6 +42,8 @@ def expected_calibration_error(confidence: Sequence[float], correct: Sequence[bo
 
 
 def _isotonic(scores: np.ndarray, hits: np.ndarray) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    from sklearn.isotonic import IsotonicRegression  # imported when a calibrator is fitted, not by every command
+
     fitted = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, hits)
     return tuple(map(float, fitted.X_thresholds_)), tuple(map(float, fitted.y_thresholds_))
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import (
+    BOOSTER_DICT,
+    N_SCALAR,
+    NEGATE,
+    SPECIAL_CASES,
+    SentimentIntensityAnalyzer,
+    SentiText,
+)
 
 from gleaner.labeling.functions import LabelingFunction, RecordView
 from gleaner.schemas import LABELS
@@ -29,9 +36,118 @@ def rating_rule(record: RecordView) -> str | None:
     return None
 
 
+_NEGATE = frozenset(NEGATE)
+
+
+def _negated(word: str) -> bool:
+    """vaderSentiment's `negated([word])` for one lower-cased word: a set lookup, not a scan of its list."""
+    return word in _NEGATE or "n't" in word
+
+
+class _Vader(SentimentIntensityAnalyzer):
+    """VADER with the same scores, without its quadratic cost.
+
+    The stock `_negation_check` and `_special_idioms_check` lower-case the whole review for every lexicon
+    word they look at, although they read at most three words before it and two after: a 60-word review
+    paid about 20 full copies, most of the lexicon function's time. These read only the words they need,
+    with the same indices (negative ones included) and the same branches, so every score is identical;
+    tests/labeling/test_product_reviews.py compares them with the stock analyzer's on hundreds of texts.
+    `polarity_scores` skips the character-by-character emoji rewrite when the text holds no emoji."""
+
+    def polarity_scores(self, text):  # noqa: ANN001, ANN201 - VADER's signature
+        text = (text if self.emojis.keys().isdisjoint(text) else _describe_emojis(text, self.emojis)).strip()
+        sentitext = SentiText(text)
+        sentiments = []
+        words_and_emoticons = sentitext.words_and_emoticons
+        for i, item in enumerate(words_and_emoticons):
+            # words that only modify others (boosters, "kind of") carry no valence of their own
+            if item.lower() in BOOSTER_DICT:
+                sentiments.append(0)
+                continue
+            if (
+                i < len(words_and_emoticons) - 1
+                and item.lower() == "kind"
+                and words_and_emoticons[i + 1].lower() == "of"
+            ):
+                sentiments.append(0)
+                continue
+            sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
+        sentiments = self._but_check(words_and_emoticons, sentiments)
+        return self.score_valence(sentiments, text)
+
+    @staticmethod
+    def _negation_check(valence, words_and_emoticons, start_i, i):  # noqa: ANN001, ANN205 - VADER's signature
+        def w(k: int) -> str:
+            return str(words_and_emoticons[i - k]).lower()
+
+        if start_i == 0 and _negated(w(1)):  # 1 word preceding lexicon word (w/o stopwords)
+            valence = valence * N_SCALAR
+        if start_i == 1:
+            if w(2) == "never" and (w(1) == "so" or w(1) == "this"):
+                valence = valence * 1.25
+            elif w(2) == "without" and w(1) == "doubt":
+                pass
+            elif _negated(w(2)):  # 2 words preceding the lexicon word position
+                valence = valence * N_SCALAR
+        if start_i == 2:
+            if w(3) == "never" and (w(2) == "so" or w(2) == "this") or (w(1) == "so" or w(1) == "this"):
+                valence = valence * 1.25
+            elif w(3) == "without" and (w(2) == "doubt" or w(1) == "doubt"):
+                pass
+            elif _negated(w(3)):  # 3 words preceding the lexicon word position
+                valence = valence * N_SCALAR
+        return valence
+
+    @staticmethod
+    def _special_idioms_check(valence, words_and_emoticons, i):  # noqa: ANN001, ANN205 - VADER's signature
+        def w(k: int) -> str:
+            return str(words_and_emoticons[k]).lower()
+
+        one, two, three, zero = w(i - 1), w(i - 2), w(i - 3), w(i)
+        onezero = f"{one} {zero}"
+        twoonezero = f"{two} {one} {zero}"
+        twoone = f"{two} {one}"
+        threetwoone = f"{three} {two} {one}"
+        threetwo = f"{three} {two}"
+        for seq in (onezero, twoonezero, twoone, threetwoone, threetwo):
+            if seq in SPECIAL_CASES:
+                valence = SPECIAL_CASES[seq]
+                break
+        n = len(words_and_emoticons)
+        if n - 1 > i:
+            zeroone = f"{zero} {w(i + 1)}"
+            if zeroone in SPECIAL_CASES:
+                valence = SPECIAL_CASES[zeroone]
+        if n - 1 > i + 1:
+            zeroonetwo = f"{zero} {w(i + 1)} {w(i + 2)}"
+            if zeroonetwo in SPECIAL_CASES:
+                valence = SPECIAL_CASES[zeroonetwo]
+        # booster/dampener bi-grams such as 'sort of' or 'kind of'
+        for n_gram in (threetwoone, threetwo, twoone):
+            if n_gram in BOOSTER_DICT:
+                valence = valence + BOOSTER_DICT[n_gram]
+        return valence
+
+
+def _describe_emojis(text: str, emojis: dict[str, str]) -> str:
+    """VADER's emoji rewrite: each emoji becomes its description, set off by a space from what precedes it."""
+    out: list[str] = []
+    prev_space = True
+    for char in text:
+        if char in emojis:
+            if not prev_space:
+                out.append(" ")
+            out.append(emojis[char])
+            prev_space = False
+        else:
+            out.append(char)
+            prev_space = char == " "
+    return "".join(out)
+
+
 @lru_cache(maxsize=1)
 def _vader() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
+    return _Vader()
 
 
 @lru_cache(maxsize=1 << 16)

@@ -103,3 +103,17 @@ def test_too_few_labels_means_no_model_and_a_note() -> None:
     labelled = {f"r{n}": ("positive" if n % 2 else "negative", "auto") for n in range(6)}
     skipped = model_pass(views, labelled)
     assert skipped.votes == [] and skipped.priority == {} and skipped.note.startswith("no model: 6 labelled")
+
+
+def test_above_the_sgd_threshold_the_model_is_still_seeded_and_still_ranks_mixed_reviews_first(monkeypatch) -> None:
+    import gleaner.labeling.active as active
+
+    views, llm = _corpus()
+    labelled = {row["record_id"]: (row["label"], "auto") for row in llm}
+    monkeypatch.setattr(active, "SGD_ABOVE", 10)  # 60 labelled records: the stochastic-gradient fit
+    assert type(active._classifier(len(labelled))).__name__ == "SGDClassifier"
+    first, again = model_pass(views, labelled), model_pass(views, labelled)
+    assert first.votes == again.votes and first.priority == again.priority  # same inputs, same probabilities
+    assert len(first.votes) == len(views)
+    mixed, clear = ("p2", "p3", "p4"), ("p0", "p1")
+    assert min(first.priority[r] for r in mixed) > max(first.priority[r] for r in clear)

@@ -103,8 +103,9 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
         deps=[key(spec, "deduped_records"), key(spec, "human_labels")],
         description=f"{spec.name}: every vote (each labeling function and rule, each LLM vote, each human) plus "
         "one resolved row per record with label, confidence and status (auto, human, needs_review).",
-        # code version 4: llm.scope, routing on calibrated confidence, the model in the loop and label issues
-        **stage("labels", {"polars", "anthropic"}, code_version="4"),
+        # code version 4: llm.scope, routing on calibrated confidence, the model in the loop and label issues;
+        # 5: the model's TF-IDF is fitted once for its folds and final fit (its out-of-fold votes differ)
+        **stage("labels", {"polars", "anthropic"}, code_version="5"),
         check_specs=[
             dg.AssetCheckSpec(
                 EVERY_RECORD_RESOLVED,

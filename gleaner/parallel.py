@@ -1,0 +1,62 @@
+"""Python-bound work over the cores this process may use, in worker processes, with results in input order.
+
+One helper for every stage that spreads work over processes (extraction, labeling functions), so each
+gets the same guarantees: workers are spawned (no forked copy of a process holding threads, Dagster's
+included), items go out in consecutive chunks, at most two chunks per worker are in flight (memory stays
+bounded however many items there are), and results come back in the order the items came, so the output
+is the same, to the byte, as from one process. What goes to a worker is pickled: the function must be a
+module-level function (or a partial of one, or an instance of a module-level class).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def default_workers() -> int:
+    """The cores this process may use (its CPU affinity where the platform says, else the machine's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of `size` items (the last may be shorter), in order."""
+    items = iter(items)
+    return iter(lambda: list(islice(items, size)), [])
+
+
+def picklable(value: object) -> bool:
+    """Whether `value` can go to a worker process: closures and lambdas cannot, module-level ones can."""
+    try:
+        pickle.dumps(value)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def ordered_chunks(
+    work: Callable[[list[T]], list[R]], chunks: Iterable[list[T]], workers: int
+) -> Iterator[tuple[list[T], list[R]]]:
+    """(chunk, work(chunk)) for each chunk, in the chunks' order, computed over `workers` spawned processes.
+
+    A chunk's result is yielded as soon as it and every chunk before it are done; no more than two chunks
+    per worker are queued, so a slow consumer holds the producer back instead of filling memory."""
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque[tuple[list[T], Future[list[R]]]] = deque()
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(work, chunk)))
+            while len(pending) >= 2 * workers or (pending and pending[0][1].done()):
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
