@@ -2,18 +2,21 @@
 
 The public surface: the partition step (`label_partition`, `human_labels`, `review_queue`) and its span twin
 (`label_span_partition`, `span_human_labels`, `span_review_queue`); the label policy and per-record
-resolution on calibrated confidence (`Calibrator`, `reliability_png`); which records the LLM is asked
-about (`records_for_llm`, a dataset's `llm.scope`); labeling functions and their registry; agreement
-between sources and Snorkel-style LF analysis. The LLM labeler (`gleaner.labeling.llm`) and Label Studio
-(`gleaner.labeling.label_studio`) are subpackages with their own surfaces, imported where used: the
+resolution on calibrated confidence (`Calibrator`, `reliability_png`), learnt from every partition's human
+labels (`labelled_history`) and from the audit slice (`in_audit`) once it is large enough; which records the
+LLM is asked about (`records_for_llm`, a dataset's `llm.scope`); labeling functions and their registry;
+agreement between sources and Snorkel-style LF analysis. The LLM labeler (`gleaner.labeling.llm`) and Label
+Studio (`gleaner.labeling.label_studio`) are subpackages with their own surfaces, imported where used: the
 Anthropic SDK costs seconds to import and most commands never call it.
 """
 
 from gleaner.labeling.agreement import agreement_report, cohen_rows
 from gleaner.labeling.analysis import lf_summary
 from gleaner.labeling.annotation_file import read_annotations
+from gleaner.labeling.audit import AUDIT, in_audit
 from gleaner.labeling.calibration import Calibrator, expected_calibration_error, fit_calibrator, reliability_png
 from gleaner.labeling.functions import LabelingFunction, RecordView, apply_functions
+from gleaner.labeling.history import History, Tables, labelled_history
 from gleaner.labeling.label_studio.export import read_export
 from gleaner.labeling.partition import (
     HUMAN_SCHEMA,
@@ -44,8 +47,10 @@ from gleaner.labeling.span_partition import (
 )
 
 __all__ = [
+    "AUDIT",
     "Calibrator",
     "HUMAN_SCHEMA",
+    "History",
     "LABEL_SCHEMA",
     "REVIEW_SCHEMA",
     "SPAN_HUMAN_SCHEMA",
@@ -60,6 +65,7 @@ __all__ = [
     "SpanFunction",
     "SpanLabelPolicy",
     "SpanPartitionLabels",
+    "Tables",
     "agreement_report",
     "apply_functions",
     "cohen_rows",
@@ -67,8 +73,10 @@ __all__ = [
     "fit_calibrator",
     "functions_for",
     "human_labels",
+    "in_audit",
     "label_partition",
     "label_span_partition",
+    "labelled_history",
     "lf_summary",
     "read_annotations",
     "read_export",

@@ -7,6 +7,7 @@ partition, call it with the resources' sources (the LLM, Label Studio) and repor
 """
 
 from collections import Counter
+from functools import partial
 
 import dagster as dg
 
@@ -19,10 +20,11 @@ from dagster_project.resources.llm import LLMLabelerResource
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.datasets import ClassificationSpec, DatasetSpec, SpansSpec, classification_functions, record_view
 from gleaner.datasets import span_functions as declared_span_functions
-from gleaner.labeling import human_labels as collect_human_labels
 from gleaner.labeling import (
+    AUDIT,
     label_partition,
     label_span_partition,
+    labelled_history,
     lf_summary,
     read_export,
     records_for_llm,
@@ -32,6 +34,7 @@ from gleaner.labeling import (
     span_human_labels,
     span_review_queue,
 )
+from gleaner.labeling import human_labels as collect_human_labels
 from gleaner.labeling.label_studio import build_import_tasks, build_span_tasks
 from gleaner.labeling.llm import per_labeled_record
 from gleaner.labeling.spans import spans_to_json
@@ -96,11 +99,17 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=labels_key,
         partitions_def=source_day_partitions,
-        deps=[key(spec, "deduped_records"), key(spec, "human_labels")],
+        # Every partition of both: the calibrator and the model learn from all human labels (the history),
+        # never from another partition's labels, so a rerun with unchanged inputs gives the same bytes.
+        deps=[
+            dg.AssetDep(key(spec, "deduped_records"), partition_mapping=dg.AllPartitionMapping()),
+            dg.AssetDep(key(spec, "human_labels"), partition_mapping=dg.AllPartitionMapping()),
+        ],
         description=f"{spec.name}: every vote (each labeling function and rule, each LLM vote, each human) plus "
-        "one resolved row per record with label, confidence and status (auto, human, needs_review).",
-        # code version 4: llm.scope, routing on calibrated confidence, the model in the loop and label issues
-        **stage("labels", {"polars", "anthropic"}, code_version="4"),
+        "one resolved row per record with label, confidence and status (auto, human, needs_review). "
+        "Calibration and the model in the loop learn from every partition's human labels.",
+        # code version 5: learns from every partition's human labels; the audit slice goes to review
+        **stage("labels", {"polars", "anthropic"}, code_version="5"),
         check_specs=[
             dg.AssetCheckSpec(
                 EVERY_RECORD_RESOLVED,
@@ -119,9 +128,15 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
         cache = str(warehouse.scratch_dir("llm_cache"))
         humans = warehouse.read(table(spec, "human_labels"), partition)
         people = [] if humans is None else humans["record_id"].to_list()
+        history = labelled_history(
+            warehouse, table(spec, "human_labels"), table(spec, "deduped_records"), partial(record_view, spec),
+            functions, lambda past: llm.cached_vote_rows(past, cache, spec), exclude=[v.record_id for v in views],
+        )  # fmt: skip
         asked = records_for_llm(views, functions, spec.label_policy(), spec.llm.scope, people)
         llm_rows, llm_metadata = llm.vote_rows(asked, cache, context.log.info, spec)
-        result = label_partition(views, functions, llm_rows, humans, spec.label_policy(), log=context.log.info)
+        result = label_partition(
+            views, functions, llm_rows, humans, spec.label_policy(), log=context.log.info, history=history
+        )
         warehouse.write(table(spec, "labels"), with_partition(result.frame, partition), partition)
         diagram = f"{table(spec, 'labels')}/source={partition['source']}/date={partition['date']}/reliability.png"
         diagram = warehouse.write_file(diagram, reliability_png(result.calibrator))
@@ -141,6 +156,9 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
                 **_llm_per_labeled(llm_metadata, status["auto"] + status["human"]),
                 **result.calibrator.metadata(),
                 **(result.model.metadata() if result.model else {}),
+                **history.metadata(),
+                "learned_from/partition_list": dg.MetadataValue.json(list(history.partitions)),
+                "audit": sum(r["basis"] == AUDIT for r in result.resolved),
                 "reliability_diagram": dg.MetadataValue.path(str(diagram)),
             },
             check_results=[
@@ -228,7 +246,7 @@ def _queue_and_tasks(spec: DatasetSpec, labels, records, label_studio: LabelStud
         tasks = build_span_tasks(queue, model_version=label_studio.model_version)
         guesses = [{**row, "guess": None if row["guess"] is None else spans_to_json(row["guess"])} for row in queue]
         return tasks, review_frame(guesses)
-    queue = review_queue(labels, records)
+    queue = review_queue(labels, records, audit_fraction=spec.review.audit_fraction)
     tasks = build_import_tasks(label_studio.prepare_texts(queue), model_version=label_studio.model_version)
     return tasks, review_frame(queue)
 
@@ -241,8 +259,8 @@ def review_tasks_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         description=f"{spec.name}: what goes to the dataset's Label Studio project: every needs_review record "
         "with the best machine guess as a pre-annotation. Also written as a Label Studio import file for "
         "air-gapped teams.",
-        # code version 3: most uncertain first (the model in the loop), with a priority column
-        **stage("labels", {"polars", "labelstudio"}, code_version="3"),
+        # code version 4: the audit slice first (an `audit` column), then most uncertain first
+        **stage("labels", {"polars", "labelstudio"}, code_version="4"),
     )
     def _review_tasks(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, label_studio: LabelStudioResource
