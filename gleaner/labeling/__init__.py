@@ -20,9 +20,11 @@ from gleaner.labeling.history import History, Tables, labelled_history
 from gleaner.labeling.label_studio.export import read_export
 from gleaner.labeling.partition import (
     HUMAN_SCHEMA,
+    LABEL_ISSUE,
     LABEL_SCHEMA,
     REVIEW_SCHEMA,
     PartitionLabels,
+    human_gold,
     human_labels,
     label_partition,
     record_views,
@@ -51,6 +53,7 @@ __all__ = [
     "Calibrator",
     "HUMAN_SCHEMA",
     "History",
+    "LABEL_ISSUE",
     "LABEL_SCHEMA",
     "REVIEW_SCHEMA",
     "SPAN_HUMAN_SCHEMA",
@@ -72,6 +75,7 @@ __all__ = [
     "expected_calibration_error",
     "fit_calibrator",
     "functions_for",
+    "human_gold",
     "human_labels",
     "in_audit",
     "label_partition",
