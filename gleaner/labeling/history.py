@@ -1,11 +1,11 @@
 """What people labelled in every partition, for the calibrator and the model in the loop to learn from.
 
 A team labels a few records a day, so one partition alone rarely holds enough human labels to fit a
-calibration or train a model. The history gathers them from every partition, and it is a pure function of
-the labels step's own inputs: every partition's `human_labels`, the `deduped_records` rows of the records
-people labelled, and answers already in the LLM cache. Never of any `labels` table: those are this step's
-outputs, and learning from another partition's output makes re-materializing a partition change its bytes
-whenever another one ran in between.
+calibration or train a model. The history gathers them from every partition before the one being labelled
+(in partition order: date, then source), and it is a pure function of the labels step's own inputs: every
+partition's `human_labels`, the `deduped_records` rows of the records people labelled, and answers already
+in the LLM cache. Never of any `labels` table: those are this step's outputs, and learning from another
+partition's output makes re-materializing a partition change its bytes whenever another one ran in between.
 
 For each history record the machine votes calibration needs are recomputed here: the labeling functions
 and rules (cheap and pure), and the LLM's votes only where the cache already holds the answers
@@ -69,16 +69,27 @@ def labelled_history(
     functions: Mapping[str, LabelingFunction],
     cached_llm: Callable[[Sequence[RecordView]], list[dict]] = lambda _views: [],
     exclude: Collection[str] = (),
+    before: tuple[str, str] | None = None,
 ) -> History:
     """Every partition's human labels with their records' machine votes, leaving out `exclude` (record ids:
-    the partition being labelled, whose own votes and human labels it already has). `view` makes a record
-    row a `RecordView`; `cached_llm` gives LLM vote rows from the cache alone. A human label whose record is
-    in no partition's `deduped_records` (removed by dedup since) is left out."""
+    the partition being labelled, whose own votes and human labels it already has) and, with `before`
+    (`(date, source)` of the partition being labelled), every partition not ordered before it. `view` makes
+    a record row a `RecordView`; `cached_llm` gives LLM vote rows from the cache alone. A human label whose
+    record is in no partition's `deduped_records` (removed by dedup since) is left out.
+
+    Why `before`: a partition that learnt from a later one would change its bytes on a rerun once the later
+    one exists (the demo labels acme, then globex; re-ingesting acme must give acme's bytes again). In
+    partition order (date, then source), as dedup walks survival order, the newest partition learns from
+    everything before it, and no partition's labels depend on when the others were materialized."""
     humans = tables.read_all(human_table)
     if humans is None or humans.is_empty():
         return History()
     skip = set(exclude)
     humans = humans.filter(~pl.col("record_id").is_in(list(skip)) & pl.col("label").is_not_null())
+    if before is not None:
+        date, source = before
+        earlier = (pl.col("partition_date") < date) | ((pl.col("partition_date") == date) & (pl.col("source") < source))
+        humans = humans.filter(earlier)
     wanted = sorted(set(humans["record_id"].to_list()))
     records = tables.read_matching(records_table, "record_id", wanted) if wanted else None
     if records is None or records.is_empty():

@@ -87,6 +87,15 @@ def test_every_partitions_human_labels_with_their_records_rule_votes(warehouse: 
     assert labelled_history(warehouse, HUMANS, RECORDS, _view, {"stars": _stars}, exclude=["b2"]) == history
     assert labelled_history(Warehouse(warehouse.store.root / "empty"), HUMANS, RECORDS, _view, {}) == History()
 
+    # Only partitions before the one being labelled (date, then source): a later one never changes its bytes.
+    def before(date: str, source: str) -> list[str]:
+        found = labelled_history(warehouse, HUMANS, RECORDS, _view, {}, before=(date, source))
+        return [v.record_id for v in found.views]
+
+    assert before("2026-11-21", "globex") == before("2026-11-21", "acme") == ["a1", "a2"]
+    assert before("2026-11-20", "acme") == [] and before("2026-11-20", "zeta") == ["a1", "a2"]
+    assert before("2026-11-22", "acme") == ["a1", "a2", "b1"]
+
 
 @pytest.fixture
 def api() -> Iterator[AnthropicStandIn]:

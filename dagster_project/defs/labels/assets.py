@@ -99,8 +99,9 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=labels_key,
         partitions_def=source_day_partitions,
-        # Every partition of both: the calibrator and the model learn from all human labels (the history),
-        # never from another partition's labels, so a rerun with unchanged inputs gives the same bytes.
+        # Every partition of both: the calibrator and the model learn from the human labels of every partition
+        # before this one (the history; Dagster has no "earlier partitions" mapping for a multi-partition, so
+        # the lineage over-states it), never from another partition's labels: a rerun gives the same bytes.
         deps=[
             dg.AssetDep(key(spec, "deduped_records"), partition_mapping=dg.AllPartitionMapping()),
             dg.AssetDep(key(spec, "human_labels"), partition_mapping=dg.AllPartitionMapping()),
@@ -131,6 +132,7 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
         history = labelled_history(
             warehouse, table(spec, "human_labels"), table(spec, "deduped_records"), partial(record_view, spec),
             functions, lambda past: llm.cached_vote_rows(past, cache, spec), exclude=[v.record_id for v in views],
+            before=(partition["date"], partition["source"]),
         )  # fmt: skip
         asked = records_for_llm(views, functions, spec.label_policy(), spec.llm.scope, people)
         llm_rows, llm_metadata = llm.vote_rows(asked, cache, context.log.info, spec)

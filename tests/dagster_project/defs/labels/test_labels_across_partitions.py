@@ -1,8 +1,9 @@
-"""The labels asset learns from every partition's human labels, and stays idempotent doing it.
+"""The labels asset learns from every earlier partition's human labels, and stays idempotent doing it.
 
-Partition A has human labels, partition B none: B's calibration and model learn from A's. The history
-comes from the asset's inputs (every partition's `human_labels` and `deduped_records`), never from a
-`labels` table, so re-materializing A after B gives A's bytes again: the bug a previous attempt had.
+Partition A has human labels, partition B (a later one) none: B's calibration and model learn from A's. The
+history comes from the asset's inputs (`human_labels` and `deduped_records` of the partitions before it),
+never from a `labels` table, so re-materializing A after B gives A's bytes again: the bug a previous attempt
+had.
 """
 
 from __future__ import annotations
@@ -127,3 +128,9 @@ def test_rematerializing_a_then_b_then_a_gives_the_same_bytes(tmp_path: Path) ->
     _materialize(other, B)
     _materialize(other, A)
     assert (_bytes(other, A), _bytes(other, B)) == (a_bytes, b_bytes)
+
+    # People label some of B later: B learns from them, A (an earlier partition) does not move.
+    warehouse.write(f"{SPEC.name}/human_labels", with_partition(_humans(_records("b", 30), 10, 2), B), B)
+    assert _materialize(warehouse, B)["human"] == 10 and _bytes(warehouse, B) != b_bytes
+    assert _materialize(warehouse, A)["learned_from/human_labels"] == 0
+    assert _bytes(warehouse, A) == a_bytes
