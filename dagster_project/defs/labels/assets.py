@@ -108,8 +108,8 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
         ],
         description=f"{spec.name}: every vote (each labeling function and rule, each LLM vote, each human) plus "
         "one resolved row per record with label, confidence and status (auto, human, needs_review). "
-        "Calibration and the model in the loop learn from every partition's human labels.",
-        # code version 5: learns from every partition's human labels; the audit slice goes to review
+        "Calibration and the model in the loop learn from the human labels of every partition up to this one.",
+        # code version 5: learns from earlier partitions' human labels; the audit slice goes to review
         **stage("labels", {"polars", "anthropic"}, code_version="5"),
         check_specs=[
             dg.AssetCheckSpec(
