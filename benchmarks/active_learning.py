@@ -11,8 +11,10 @@ publishes alone (it votes, ranks the queue and flags label issues), so the figur
 queue order makes those signals good. Reported: human labels needed to reach `--target` accuracy in
 each order, their ratio `labels_saved_factor` (random / uncertainty), and at the end of the uncertainty
 run the expected calibration error of the model's confidence on the records nobody labelled, raw and
-after the isotonic calibration fitted on its out-of-fold votes on the labelled ones
-(`gleaner.labeling.calibration`).
+after the calibration fitted on its out-of-fold votes on the labelled ones (`gleaner.labeling.calibration`:
+Platt scaling below 1,000 labels, isotonic from there). The labelled records here are the uncertainty
+queue's, the biased sample the labels step's audit slice exists to avoid, so `ece_calibrated` is a
+pessimistic figure.
 
     .venv/bin/python benchmarks/active_learning.py [--records 3000] [--target 0.95] [--batch 25] [--seed 7]
 

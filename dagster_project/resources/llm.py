@@ -21,6 +21,7 @@ from gleaner.labeling.llm import (
     LLMLabelerConfig,
     ModelPrice,
     ParquetLabelCache,
+    cached_results,
     label_vote_rows,
     span_vote_rows,
 )
@@ -71,6 +72,17 @@ class LLMLabelerResource(dg.ConfigurableResource):
             batch_min_requests=self.batch_min_requests,
         )
         return spec.labeler_config(base)
+
+    def cached_vote_rows(self, records: Sequence[RecordView], cache_dir: str, spec: DatasetSpec) -> list[dict]:
+        """Classification vote rows for `records` from the answer cache alone: no request, nothing written.
+        For the labels step's history (`gleaner.labeling.history`); empty when the labeler is off, as the
+        partition's own records then have no LLM votes either."""
+        if not (self.enabled and spec.llm.enabled) or not records:
+            return []
+        config = self.labeler_config(spec)
+        cache = ParquetLabelCache(self.cache_dir or cache_dir)
+        results = cached_results(config, cache, [(r.record_id, r.text) for r in records])
+        return label_vote_rows(results, config.majority)
 
     def vote_rows(
         self,

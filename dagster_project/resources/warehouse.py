@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,10 @@ class WarehouseResource(dg.ConfigurableResource):
     def read_all(self, asset: str, missing: str | None = None) -> pl.DataFrame | None:
         """Every partition's rows; with `missing`, no rows at all is a failure saying `<asset> <missing>`."""
         return self._present(warehouse.read_all(self.store, asset), asset, missing)
+
+    def read_matching(self, asset: str, column: str, values: Collection[str]) -> pl.DataFrame | None:
+        """Every partition's rows whose `column` is one of `values` (`gleaner.labeling.history.Tables`)."""
+        return warehouse.read_matching(self.store, asset, column, values)
 
     @staticmethod
     def _present(frame: pl.DataFrame | None, asset: str, missing: str | None) -> pl.DataFrame | None:

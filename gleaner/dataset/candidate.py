@@ -2,7 +2,8 @@
 
 What `labeled_dataset` builds and the gate judges. Records still pending review are left out, never guessed;
 a review re-scraped on another day keeps the label its own partition resolved (labels join on the
-partition too). The summary carries what the version's manifest and card report.
+partition too). The summary carries what the version's manifest and card report, the dataset-level
+calibration and label issues among them (`gleaner.dataset.quality`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import polars as pl
 
 from gleaner.dataset.balancing import balance_split_frame
 from gleaner.dataset.gate import CheckVerdict, GatePolicy, run_gate
+from gleaner.dataset.quality import label_quality
 from gleaner.dataset.splitting import SPLITS, SplitRatios, split_column
 from gleaner.dedup import Settle, global_dedup, local_settle
 from gleaner.labeling import annotation_velocity, cohen_rows, source_agreement
@@ -27,6 +29,8 @@ class CandidatePolicy:
     balance_strategy: str = "undersample"
     dedup_threshold: float = 0.8
     gate: GatePolicy = field(default_factory=GatePolicy)
+    calibration_min_samples: int = 30  # the dataset-level calibration the card reports (`label_quality`)
+    audit_fraction: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,7 @@ def build_candidate(
         "balanced_away": labelled.height - (len(balanced) - oversampled),
         "oversampled": oversampled,
         "annotation_velocity": velocity_summary(humans),
+        "label_quality": label_quality(votes, policy.calibration_min_samples, policy.audit_fraction),
     }
     reinstated = reinstated_partitions(canonical, settled.reinstated_ids)
     return Candidate(frame, verdicts, summary, report, settled.reinstated_ids, reinstated, settled.removed)

@@ -154,6 +154,37 @@ def _labels(manifest: dict[str, Any]) -> list[str]:
     return ["", label_section(SimpleNamespace(**{**definition, "labels": labels})).rstrip()]
 
 
+def _label_quality(manifest: dict[str, Any]) -> list[str]:
+    """ECE per machine source before and after the dataset-level calibration, the label issues cleanlab
+    found, and the reliability diagram (a file of the version, beside this card)."""
+    quality = manifest.get("label_quality")
+    if not quality:
+        return []
+    lines = [
+        "",
+        "## Label quality",
+        "",
+        f"Confidence calibrated on {quality['fitted_on']}. Expected calibration error (ECE, ten bins; after",
+        "calibration out of fold) per machine source:",
+        "",
+        "| source | human-labelled records | method | ECE raw | ECE calibrated |",
+        "|---|---|---|---|---|",
+    ]
+    for name, c in quality["sources"].items():
+        lines.append(f"| {name} | {c['samples']} | {c['method']} | {c['ece_raw']:.4f} | {c['ece_calibrated']:.4f} |")
+    if not quality["sources"]:
+        lines.append("| none | 0 | identity | n/a | n/a |")
+    lines += [
+        "",
+        f"- label issues (cleanlab: automatic labels the model in the loop found unlikely, sent back to review): "
+        f"{quality['label_issues']}",
+        "",
+        f"![Reliability diagram: accuracy per raw-confidence bin and the calibrated map, per source]"
+        f"({quality['reliability_diagram']})",
+    ]
+    return lines
+
+
 def render_card(manifest: dict[str, Any]) -> str:
     if manifest.get("task") == "spans":
         return _span_card(manifest)
@@ -177,6 +208,7 @@ def render_card(manifest: dict[str, Any]) -> str:
     lines += ["", "## Agreement (Cohen's kappa on shared records)", ""]
     lines += _agreement(manifest) or ["- none"]
     lines += _velocity(manifest)
+    lines += _label_quality(manifest)
     limits = [
         _balancing(manifest),
         "- Labels come from rules, LLM votes where enabled, and human review; see the label policy in",

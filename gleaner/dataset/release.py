@@ -1,8 +1,10 @@
 """From a gated candidate to the files and manifest of `training_data_vN`.
 
 The gate runs again here, so a publish triggered on its own cannot skip it; then the candidate becomes one
-Parquet file per split plus a manifest (counts, agreement, inputs, policy, code version) and a dataset card,
-published immutably by `gleaner.storage.versions.publish`.
+Parquet file per split plus a manifest (counts, agreement, label quality, inputs, policy, code version), a
+dataset card and, for classification, the reliability diagram of the dataset-level calibration
+(`reliability.png`, hashed in the manifest like the splits), published immutably by
+`gleaner.storage.versions.publish`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import polars as pl
 from gleaner.code_version import source_fingerprint
 from gleaner.dataset.card import definition_manifest, render_card
 from gleaner.dataset.gate import GatePolicy, SpanGatePolicy, run_gate, run_span_gate
+from gleaner.dataset.quality import RELIABILITY_PNG, manifest_figures, reliability_file
 from gleaner.dataset.span_candidate import span_counts, span_training_columns
 from gleaner.dataset.splitting import SPLITS
 from gleaner.labeling.task import TaskDefinition
@@ -114,6 +117,9 @@ def release(
     data_files = {f"{s}.parquet": parquet_bytes(frame.filter(pl.col("split") == s)) for s in SPLITS}
     if declaration is not None:
         data_files["dataset.json"] = declaration.encode("utf-8")
+    quality = summary.get("label_quality")
+    if quality is not None and not spans:  # the reliability diagram is content: hashed like the splits
+        data_files[RELIABILITY_PNG] = reliability_file(quality)
     common = {
         "agreement": summary["agreement"],
         "input_partitions": summary["input_partitions"],
@@ -133,6 +139,7 @@ def release(
             "class_distribution": dict(sorted(Counter(frame["label"].to_list()).items())),
             "agreement_overall": summary.get("agreement_overall"),
             "oversampled_rows": int(frame["oversampled"].sum()),
+            **({"label_quality": manifest_figures(quality)} if quality is not None else {}),
         }
     outcome = publish(versions, data_files, {**fields, **common}, render_card=render_card, dataset=dataset)
     return Release(outcome, frame)

@@ -55,6 +55,15 @@ class ReviewPolicy(_Policy):
         "as model:logreg and sends likely label errors (cleanlab) back to review.",
     )
 
+    audit_fraction: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Classification: this fraction of records, chosen by a hash of record_id, always goes to "
+        "review first (the audit slice), and calibration is fitted on their human labels once there are "
+        "calibration_min_labels of them: an unbiased sample, unlike the uncertainty-ordered queue.",
+    )
+
     def label_policy(self, llm_majority: int) -> LabelPolicy:
         return LabelPolicy(
             llm_confidence_threshold=self.routing_threshold,
@@ -64,6 +73,7 @@ class ReviewPolicy(_Policy):
             calibrate=self.calibrate,
             calibration_min_samples=self.calibration_min_labels,
             model_in_loop=self.model_in_loop,
+            audit_fraction=self.audit_fraction,
         )
 
 

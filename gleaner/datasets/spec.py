@@ -68,7 +68,13 @@ class _Dataset(BaseModel):
         return replace(self.gate.gate_policy(), record_model=self.record_model, labels=self.label_names)
 
     def candidate_policy(self) -> CandidatePolicy:
-        return replace(self.gate.candidate_policy(), gate=self.gate_policy())
+        review = self.review
+        return replace(
+            self.gate.candidate_policy(),
+            gate=self.gate_policy(),
+            calibration_min_samples=review.calibration_min_labels,
+            audit_fraction=review.audit_fraction,
+        )
 
     def label_policy(self) -> LabelPolicy:
         return self.review.label_policy(self.llm.majority)

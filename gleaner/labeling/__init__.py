@@ -2,10 +2,11 @@
 
 The public surface: the partition step (`label_partition`, `human_labels`, `review_queue`) and its span twin
 (`label_span_partition`, `span_human_labels`, `span_review_queue`); the label policy and per-record
-resolution on calibrated confidence (`Calibrator`, `reliability_png`); which records the LLM is asked
-about (`records_for_llm`, a dataset's `llm.scope`); labeling functions and their registry; agreement
-between sources and Snorkel-style LF analysis; annotation velocity (records per annotator-hour from Label
-Studio's `lead_time`). The LLM labeler (`gleaner.labeling.llm`) and Label Studio
+resolution on calibrated confidence (`Calibrator`, `reliability_png`), learnt from every earlier partition's
+human labels (`labelled_history`) and from the audit slice (`in_audit`) once it is large enough; which records
+the LLM is asked about (`records_for_llm`, a dataset's `llm.scope`); labeling functions and their registry;
+agreement between sources and Snorkel-style LF analysis; annotation velocity (records per annotator-hour from
+Label Studio's `lead_time`). The LLM labeler (`gleaner.labeling.llm`) and Label Studio
 (`gleaner.labeling.label_studio`) are subpackages with their own surfaces, imported where used: the
 Anthropic SDK costs seconds to import and most commands never call it.
 """
@@ -13,14 +14,18 @@ Anthropic SDK costs seconds to import and most commands never call it.
 from gleaner.labeling.agreement import agreement_report, cohen_rows
 from gleaner.labeling.analysis import lf_summary
 from gleaner.labeling.annotation_file import read_annotations
+from gleaner.labeling.audit import AUDIT, in_audit
 from gleaner.labeling.calibration import Calibrator, expected_calibration_error, fit_calibrator, reliability_png
 from gleaner.labeling.functions import LabelingFunction, PatternVote, RecordView, ThresholdVote, apply_functions
+from gleaner.labeling.history import History, Tables, labelled_history
 from gleaner.labeling.label_studio.export import read_export
 from gleaner.labeling.partition import (
     HUMAN_SCHEMA,
+    LABEL_ISSUE,
     LABEL_SCHEMA,
     REVIEW_SCHEMA,
     PartitionLabels,
+    human_gold,
     human_labels,
     label_partition,
     record_views,
@@ -47,8 +52,11 @@ from gleaner.labeling.span_partition import (
 from gleaner.labeling.velocity import REFERENCE_RECORDS_PER_HOUR, annotation_velocity, velocity_rows
 
 __all__ = [
+    "AUDIT",
     "Calibrator",
     "HUMAN_SCHEMA",
+    "History",
+    "LABEL_ISSUE",
     "LABEL_SCHEMA",
     "REFERENCE_RECORDS_PER_HOUR",
     "REVIEW_SCHEMA",
@@ -66,6 +74,7 @@ __all__ = [
     "SpanLabelPolicy",
     "SpanPartitionLabels",
     "ThresholdVote",
+    "Tables",
     "agreement_report",
     "annotation_velocity",
     "apply_functions",
@@ -73,9 +82,12 @@ __all__ = [
     "expected_calibration_error",
     "fit_calibrator",
     "functions_for",
+    "human_gold",
     "human_labels",
+    "in_audit",
     "label_partition",
     "label_span_partition",
+    "labelled_history",
     "lf_summary",
     "read_annotations",
     "read_export",

@@ -16,8 +16,10 @@ from typing import Any
 import polars as pl
 
 from gleaner.labeling.active import MODEL_ANNOTATOR, ModelPass, model_pass, uncertainty
+from gleaner.labeling.audit import AUDIT, in_audit
 from gleaner.labeling.calibration import Calibrator, fit_calibrator
 from gleaner.labeling.functions import LabelingFunction, RecordView, apply_functions
+from gleaner.labeling.history import History
 from gleaner.labeling.label_studio.export import parse_export
 from gleaner.labeling.resolution import LabelPolicy, SourceVote, resolve_record
 from gleaner.labeling.source_agreement import source_agreement
@@ -50,6 +52,7 @@ REVIEW_SCHEMA = {
     "confidence": pl.Float64,
     "basis": pl.String,
     "priority": pl.Float64,  # the model in the loop's uncertainty: higher is reviewed sooner
+    "audit": pl.Boolean,  # in the audit slice (gleaner.labeling.audit): reviewed first, calibration's sample
 }
 LABEL_ISSUE = "label_issue"
 
@@ -81,6 +84,7 @@ class PartitionLabels:
     resolved: list[dict]  # one per record, in record order
     calibrator: Calibrator = Calibrator()  # what routing used; identity sources say why in their note
     model: ModelPass | None = None  # the model in the loop, when the policy runs one
+    history: History = History()  # other partitions' human labels the calibrator and the model learnt from
 
     @property
     def status(self) -> Counter[str]:
@@ -128,26 +132,41 @@ def label_partition(
     humans: pl.DataFrame | None,
     policy: LabelPolicy,
     log: Callable[[str], None] | None = None,
+    history: History | None = None,
 ) -> PartitionLabels:
     """Every source's votes (functions applied here; LLM votes and human labels given) and one resolution
-    per record. ``log`` gets progress lines while the functions run (minutes at 100k records)."""
+    per record. ``log`` gets progress lines while the functions run (minutes at 100k records).
+
+    `history` (`gleaner.labeling.history`): other partitions' human-labelled records with their machine
+    votes. The calibrator is fitted on them too and the model in the loop trains on their human labels;
+    none of their rows is written here, only this partition's records are."""
+    history = history or History()
     rows: list[dict] = apply_functions(views, functions, log=log) + llm_rows + human_rows(humans)
-    gold = human_gold(rows)
+    past = list(history.rows)  # learnt from, never written: other partitions' records
+    gold = human_gold(rows + past)
+
+    def calibrated() -> Calibrator:
+        return fit_calibrator(rows + past, gold, policy.calibration_min_samples, policy.audit_fraction)
+
     if policy.calibrator is None and policy.calibrate:
-        policy = replace(policy, calibrator=fit_calibrator(rows, gold, policy.calibration_min_samples))
+        policy = replace(policy, calibrator=calibrated())
     resolved = _resolve(views, rows, policy)
     model = None
     if policy.model_in_loop:
+        ours = {v.record_id for v in views}
         labelled = {r["record_id"]: (r["label"], r["status"]) for r in resolved if r["label"] is not None}
-        model = model_pass(views, labelled)
-        rows += model.votes
-        resolved = [_label_issue(r) if r["record_id"] in set(model.label_issues) else r for r in resolved]
+        labelled |= {r: (label, "human") for r, label in gold.items() if r not in ours}
+        model = model_pass([*views, *history.views], labelled)
+        rows += [vote for vote in model.votes if vote["record_id"] in ours]
+        past += [vote for vote in model.votes if vote["record_id"] not in ours]  # out of fold: people labelled
+        issues = set(model.label_issues)
+        resolved = [_label_issue(r) if r["record_id"] in issues else r for r in resolved]
         if policy.calibrate:  # the model's own calibration, for the report: it never settles a label
-            policy = replace(policy, calibrator=fit_calibrator(rows, gold, policy.calibration_min_samples))
+            policy = replace(policy, calibrator=calibrated())
     frame = pl.DataFrame(rows + resolved, schema=LABEL_SCHEMA, orient="row").sort(
         ["record_id", "annotator_kind", "annotator"]
     )
-    return PartitionLabels(frame, rows, resolved, policy.calibrator or Calibrator(), model)
+    return PartitionLabels(frame, rows, resolved, policy.calibrator or Calibrator(), model, history)
 
 
 def _resolve(views: Sequence[RecordView], rows: list[dict], policy: LabelPolicy) -> list[dict]:
@@ -159,6 +178,8 @@ def _resolve(views: Sequence[RecordView], rows: list[dict], policy: LabelPolicy)
     resolved = []
     for view in views:
         outcome = resolve_record(per_record[view.record_id], policy)
+        if outcome.status == "auto" and in_audit(view.record_id, policy.audit_fraction):
+            outcome = replace(outcome, label=None, status="needs_review", basis=AUDIT)
         resolved.append(
             {
                 "record_id": view.record_id,
@@ -189,11 +210,16 @@ def human_gold(rows: list[dict]) -> dict[str, str]:
 
 
 def review_queue(
-    labels: pl.DataFrame, records: pl.DataFrame, priority: Mapping[str, float] | None = None
+    labels: pl.DataFrame,
+    records: pl.DataFrame,
+    priority: Mapping[str, float] | None = None,
+    audit_fraction: float = 0.0,
 ) -> list[dict]:
     """Records still `needs_review`, with their text and the best machine guess, most informative first:
-    by `priority` (higher first), by default the model in the loop's uncertainty read back from its votes
-    (`gleaner.labeling.active`); records without one follow, by record_id."""
+    the audit slice (`audit_fraction`, `gleaner.labeling.audit`) leads, marked `audit`, so calibration's
+    unbiased sample is labelled whatever else waits; then by `priority` (higher first), by default the
+    model in the loop's uncertainty read back from its votes (`gleaner.labeling.active`); records without
+    one follow, by record_id."""
     if priority is None and "annotator" not in labels.columns:
         priority = {}  # a bare table of resolved rows: no model votes to read
     if priority is None:
@@ -207,11 +233,18 @@ def review_queue(
         labels.filter((pl.col("annotator_kind") == "resolved") & (pl.col("status") == "needs_review"))
         .join(records.select("record_id", "text"), on="record_id", how="inner")
         .join(ranks, on="record_id", how="left")
-        .sort(["priority", "record_id"], descending=[True, False], nulls_last=True)
     )
-    return pending.select("record_id", "text", "guess", "confidence", "basis", "priority").to_dicts()
+    audit = [in_audit(r, audit_fraction) for r in pending["record_id"].to_list()]
+    pending = pending.with_columns(pl.Series("audit", audit, dtype=pl.Boolean)).sort(
+        ["audit", "priority", "record_id"], descending=[True, True, False], nulls_last=True
+    )
+    return pending.select("record_id", "text", "guess", "confidence", "basis", "priority", "audit").to_dicts()
 
 
 def review_frame(queue: list[dict]) -> pl.DataFrame:
     """The `review_tasks` table: what was queued, without the text (which stays in deduped_records)."""
-    return pl.DataFrame({column: [row.get(column) for row in queue] for column in REVIEW_SCHEMA}, schema=REVIEW_SCHEMA)
+    defaults = {"audit": False}  # span queues have no audit slice
+    return pl.DataFrame(
+        {column: [row.get(column, defaults.get(column)) for row in queue] for column in REVIEW_SCHEMA},
+        schema=REVIEW_SCHEMA,
+    )

@@ -31,6 +31,7 @@ class LabelPolicy:
     calibrate: bool = False  # label_partition fits a calibrator on the partition's human labels
     calibration_min_samples: int = 30
     model_in_loop: bool = False  # label_partition trains a classifier: review priority, votes, label issues
+    audit_fraction: float = 0.0  # records always sent to review and calibrated on (gleaner.labeling.audit)
     calibrator: Calibrator | None = field(default=None, compare=False)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -88,6 +88,15 @@ def read_all(root: Store | Path, asset: str) -> pl.DataFrame | None:
     """Every materialized partition of an asset; partition columns come from the files themselves."""
     store = as_store(root)
     frames = [store.read_parquet(k) for k in parquet_keys(store, asset)]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else None
+
+
+def read_matching(root: Store | Path, asset: str, column: str, values: Collection[str]) -> pl.DataFrame | None:
+    """`read_all` keeping only rows whose `column` is one of `values`, one partition at a time, so the rows
+    wanted from every partition never cost every partition in memory at once."""
+    store, wanted = as_store(root), sorted(set(values))
+    frames = [store.read_parquet(k).filter(pl.col(column).is_in(wanted)) for k in parquet_keys(store, asset)]
+    frames = [f for f in frames if not f.is_empty()]
     return pl.concat(frames, how="diagonal_relaxed") if frames else None
 
 

@@ -36,6 +36,15 @@ def _spec_snapshot(defs: dg.Definitions) -> dict:
                 if (spec := graph.get_check_spec(check))
             },
         }
+        every_partition = sorted(  # a partitioned asset reading every partition of a partitioned parent
+            p.to_user_string()
+            for p in node.parent_keys
+            if node.partitions_def is not None
+            and graph.get(p).partitions_def is not None
+            and isinstance(graph.get_partition_mapping(key, p), dg.AllPartitionMapping)
+        )
+        if every_partition:
+            assets[key.to_user_string()]["every_partition_of"] = every_partition
     return {
         "assets": assets,
         "jobs": sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")),

@@ -93,3 +93,22 @@ def test_span_cards_carry_the_same_velocity_section():
         "annotation_velocity": VELOCITY,
     }
     assert "| all annotators | 2 | 0.0167 | 120.0 | 50% |" in render_card(spans)
+
+
+def test_the_card_shows_label_quality_when_the_manifest_has_it():
+    assert "## Label quality" not in render_card(MANIFEST)  # versions published before it stay as they were
+    quality = {
+        "fitted_on": "audit slice: 40 human-labelled audit records of 300",
+        "human_labelled_records": 300,
+        "label_issues": 7,
+        "reliability_diagram": "reliability.png",
+        "sources": {
+            "llm": {"samples": 40, "method": "platt", "ece_raw": 0.1812, "ece_calibrated": 0.0234, "note": "x"},
+            "lf": {"samples": 38, "method": "platt", "ece_raw": 0.05, "ece_calibrated": 0.041, "note": "y"},
+        },
+    }
+    card = render_card({**MANIFEST, "label_quality": quality})
+    assert "Confidence calibrated on audit slice: 40 human-labelled audit records of 300." in card
+    assert "| llm | 40 | platt | 0.1812 | 0.0234 |" in card and "| lf | 38 | platt | 0.0500 | 0.0410 |" in card
+    assert "sent back to review): 7" in card
+    assert "![Reliability diagram" in card and "](reliability.png)" in card

@@ -194,3 +194,17 @@ def test_the_spec_hash_follows_what_changes_labels():
     assert _hash(labels=more_examples) != base
     assert _hash(llm={"votes": 5}) != base
     assert _hash(rules=[{"name": "lf_kw", "kind": "keyword", "terms": {"yes": ["sure"]}}]) != base
+
+
+def test_the_audit_fraction_defaults_to_five_percent_and_is_a_fraction(tmp_path):
+    spec = ClassificationSpec.model_validate(MINIMAL)
+    assert spec.review.audit_fraction == 0.05
+    assert spec.label_policy().audit_fraction == 0.05 and spec.candidate_policy().audit_fraction == 0.05
+    assert spec.candidate_policy().calibration_min_samples == spec.review.calibration_min_labels
+    for bad in (-0.1, 1.5):
+        message = _bad(tmp_path, lambda d, bad=bad: d.update(review={"audit_fraction": bad}))
+        assert message.startswith("review.audit_fraction:")
+    good = tmp_path / "good"
+    good.mkdir()
+    write(good, "all.yaml", {**MINIMAL, "review": {"audit_fraction": 1}})
+    assert load_datasets(good)["tiny"].review.audit_fraction == 1.0

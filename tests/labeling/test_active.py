@@ -7,7 +7,16 @@ import random
 
 import polars as pl
 
-from gleaner.labeling import HUMAN_SCHEMA, LabelPolicy, RecordView, label_partition, review_queue
+from gleaner.labeling import (
+    AUDIT,
+    HUMAN_SCHEMA,
+    LabelPolicy,
+    RecordView,
+    in_audit,
+    label_partition,
+    review_frame,
+    review_queue,
+)
 from gleaner.labeling.active import MODEL_ANNOTATOR, model_pass
 from gleaner.labeling.label_studio import build_import_tasks
 
@@ -117,3 +126,34 @@ def test_above_the_sgd_threshold_the_model_is_still_seeded_and_still_ranks_mixed
     assert len(first.votes) == len(views)
     mixed, clear = ("p2", "p3", "p4"), ("p0", "p1")
     assert min(first.priority[r] for r in mixed) > max(first.priority[r] for r in clear)
+
+
+def test_the_audit_slice_goes_to_review_first_and_is_marked() -> None:
+    """Records the machines settled, chosen by a hash of record_id, go to review all the same, ahead of the
+    most uncertain ones, so calibration gets an unbiased sample."""
+    views, llm = _corpus()
+    fraction = 0.1
+    audited = sorted(v.record_id for v in views if in_audit(v.record_id, fraction))
+    assert audited and any(r.startswith("a") for r in audited)  # this corpus has settled records in the slice
+    result = label_partition(views, {}, llm, None, LabelPolicy(model_in_loop=True, audit_fraction=fraction))
+    by_id = {r["record_id"]: r for r in result.resolved}
+    for record in audited:
+        if record.startswith("a"):  # settled by the LLM: sent to review as an audit record, the label a guess
+            assert (by_id[record]["status"], by_id[record]["basis"], by_id[record]["label"]) == (
+                "needs_review",
+                AUDIT,
+                None,
+            )
+            assert by_id[record]["guess"] is not None
+    assert all(r["basis"] != AUDIT for r in result.resolved if r["record_id"] not in audited)
+
+    queue = review_queue(result.frame, _records(views), audit_fraction=fraction)
+    flags = [row["audit"] for row in queue]
+    assert flags == sorted(flags, reverse=True) and sum(flags) == len(audited)  # the slice leads
+    assert {row["record_id"] for row in queue if row["audit"]} == set(audited)
+    assert review_frame(queue)["audit"].to_list() == flags
+    tasks = build_import_tasks(queue, model_version="v")
+    assert [t["data"].get("audit", False) for t in tasks] == flags
+    # Without the slice nothing changes: the queue is the model's order.
+    plain = label_partition(views, {}, llm, None, POLICY)
+    assert not any(r["basis"] == AUDIT for r in plain.resolved)

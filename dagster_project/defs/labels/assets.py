@@ -7,6 +7,7 @@ partition, call it with the resources' sources (the LLM, Label Studio) and repor
 """
 
 from collections import Counter
+from functools import partial
 
 import dagster as dg
 
@@ -20,9 +21,11 @@ from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.datasets import ClassificationSpec, DatasetSpec, SpansSpec, classification_functions, record_view
 from gleaner.datasets import span_functions as declared_span_functions
 from gleaner.labeling import (
+    AUDIT,
     annotation_velocity,
     label_partition,
     label_span_partition,
+    labelled_history,
     lf_summary,
     read_export,
     records_for_llm,
@@ -100,12 +103,20 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=labels_key,
         partitions_def=source_day_partitions,
-        deps=[key(spec, "deduped_records"), key(spec, "human_labels")],
+        # Every partition of both: the calibrator and the model learn from the human labels of every partition
+        # before this one (the history; Dagster has no "earlier partitions" mapping for a multi-partition, so
+        # the lineage over-states it), never from another partition's labels: a rerun gives the same bytes.
+        deps=[
+            dg.AssetDep(key(spec, "deduped_records"), partition_mapping=dg.AllPartitionMapping()),
+            dg.AssetDep(key(spec, "human_labels"), partition_mapping=dg.AllPartitionMapping()),
+        ],
         description=f"{spec.name}: every vote (each labeling function and rule, each LLM vote, each human) plus "
-        "one resolved row per record with label, confidence and status (auto, human, needs_review).",
+        "one resolved row per record with label, confidence and status (auto, human, needs_review). "
+        "Calibration and the model in the loop learn from the human labels of every earlier partition.",
         # code version 4: llm.scope, routing on calibrated confidence, the model in the loop and label issues;
-        # 5: the model's TF-IDF is fitted once for its folds and final fit (its out-of-fold votes differ)
-        **stage("labels", {"polars", "anthropic"}, code_version="5"),
+        # 5: the model's TF-IDF is fitted once for its folds and final fit (its out-of-fold votes differ);
+        # 6: learns from earlier partitions' human labels; the audit slice goes to review
+        **stage("labels", {"polars", "anthropic"}, code_version="6"),
         check_specs=[
             dg.AssetCheckSpec(
                 EVERY_RECORD_RESOLVED,
@@ -124,9 +135,16 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
         cache = str(warehouse.scratch_dir("llm_cache"))
         humans = warehouse.read(table(spec, "human_labels"), partition)
         people = [] if humans is None else humans["record_id"].to_list()
+        history = labelled_history(
+            warehouse, table(spec, "human_labels"), table(spec, "deduped_records"), partial(record_view, spec),
+            functions, lambda past: llm.cached_vote_rows(past, cache, spec), exclude=[v.record_id for v in views],
+            before=(partition["date"], partition["source"]),
+        )  # fmt: skip
         asked = records_for_llm(views, functions, spec.label_policy(), spec.llm.scope, people)
         llm_rows, llm_metadata = llm.vote_rows(asked, cache, context.log.info, spec)
-        result = label_partition(views, functions, llm_rows, humans, spec.label_policy(), log=context.log.info)
+        result = label_partition(
+            views, functions, llm_rows, humans, spec.label_policy(), log=context.log.info, history=history
+        )
         warehouse.write(table(spec, "labels"), with_partition(result.frame, partition), partition)
         diagram = f"{table(spec, 'labels')}/source={partition['source']}/date={partition['date']}/reliability.png"
         diagram = warehouse.write_file(diagram, reliability_png(result.calibrator))
@@ -146,6 +164,9 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
                 **_llm_per_labeled(llm_metadata, status["auto"] + status["human"]),
                 **result.calibrator.metadata(),
                 **(result.model.metadata() if result.model else {}),
+                **history.metadata(),
+                "learned_from/partition_list": dg.MetadataValue.json(list(history.partitions)),
+                "audit": sum(r["basis"] == AUDIT for r in result.resolved),
                 "reliability_diagram": dg.MetadataValue.path(str(diagram)),
             },
             check_results=[
@@ -239,7 +260,7 @@ def _queue_and_tasks(spec: DatasetSpec, labels, records, label_studio: LabelStud
         tasks = build_span_tasks(queue, model_version=label_studio.model_version)
         guesses = [{**row, "guess": None if row["guess"] is None else spans_to_json(row["guess"])} for row in queue]
         return tasks, review_frame(guesses)
-    queue = review_queue(labels, records)
+    queue = review_queue(labels, records, audit_fraction=spec.review.audit_fraction)
     tasks = build_import_tasks(label_studio.prepare_texts(queue), model_version=label_studio.model_version)
     return tasks, review_frame(queue)
 
@@ -252,8 +273,8 @@ def review_tasks_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         description=f"{spec.name}: what goes to the dataset's Label Studio project: every needs_review record "
         "with the best machine guess as a pre-annotation. Also written as a Label Studio import file for "
         "air-gapped teams.",
-        # code version 3: most uncertain first (the model in the loop), with a priority column
-        **stage("labels", {"polars", "labelstudio"}, code_version="3"),
+        # code version 4: the audit slice first (an `audit` column), then most uncertain first
+        **stage("labels", {"polars", "labelstudio"}, code_version="4"),
     )
     def _review_tasks(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, label_studio: LabelStudioResource

@@ -123,12 +123,15 @@ def build_import_tasks(rows: list[dict[str, Any]], model_version: str) -> list[d
     """Tasks with the best machine guess as a prediction, so annotators correct rather than start blank.
 
     In the queue's order: Label Studio's default (sequential) sampling serves tasks in import order, so the
-    most uncertain records come first; `data.priority` keeps the order sortable in the Data Manager."""
+    most uncertain records come first (after the audit slice, `data.audit`); `data.priority` keeps the order
+    sortable in the Data Manager."""
     tasks = []
     for row in rows:
         task: dict[str, Any] = {"data": {"record_id": row["record_id"], "text": row["text"]}}
         if row.get("priority") is not None:  # a column to sort by in the Data Manager
             task["data"]["priority"] = round(float(row["priority"]), 4)
+        if row.get("audit"):  # the audit slice (gleaner.labeling.audit), filterable in the Data Manager
+            task["data"]["audit"] = True
         if row.get("guess"):
             task["predictions"] = [
                 {

@@ -38,6 +38,27 @@ if TYPE_CHECKING:
     import anthropic
 
 
+def cached_results(config: LLMLabelerConfig, cache: LabelCache, items: Sequence[tuple[str, str]]) -> list[LLMResult]:
+    """What the labeler would answer for `(record_id, text)` pairs from the cache alone: no client, no
+    request, nothing written. The votes are walked as `LLMLabeler` asks them (same scrubbing, keys and early
+    stop), so a record gets exactly the votes it was given when it was labelled; a record whose walk needs
+    an answer the cache does not hold (never asked, or a vote that failed in transport) is left out."""
+    results = []
+    for record_id, text in items:
+        sha = text_sha256(scrub_text(text).text)
+        votes: list[LLMVote] = []
+        while indices := next_vote_indices(votes, config.votes, config.majority):
+            answers = [cache.get(CacheKey(config.model, config.prompt_version, i, sha)) for i in indices]
+            if any(answer is None for answer in answers):
+                votes = []
+                break
+            votes.extend(LLMVote.from_answer(i, a, cached=True) for i, a in zip(indices, answers, strict=True))
+        if votes:
+            resolution = model_majority(votes, config.majority, config.confidence_threshold)
+            results.append(LLMResult(record_id, sha, config.model, config.prompt_version, tuple(votes), resolution))
+    return results
+
+
 @dataclass(frozen=True)
 class _Prepared:
     record_id: str

@@ -21,7 +21,13 @@ from gleaner.labeling.agreement import fleiss
 
 DATASET = "review_sentiment"
 SPEC = DATASETS[DATASET]  # llm.scope: unsettled, the default
-ASK_ALL = SPEC.model_copy(update={"llm": SPEC.llm.model_copy(update={"scope": "all"})})
+# No audit slice: r4 falls in the default 5%, and these tests are about how the LLM is asked, not routing.
+ASK_ALL = SPEC.model_copy(
+    update={
+        "llm": SPEC.llm.model_copy(update={"scope": "all"}),
+        "review": SPEC.review.model_copy(update={"audit_fraction": 0.0}),
+    }
+)
 labels = labels_asset(ASK_ALL)  # most tests here are about how the LLM is asked, so it is asked about everything
 KEY = "sk-ant-asset-test-9Zq4SECRETvalue876543210"
 PARTITION = {"source": "acme", "date": "2026-11-20"}
