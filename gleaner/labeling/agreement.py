@@ -114,10 +114,13 @@ def krippendorff_alpha(votes: Votes) -> float | None:
         return None
     code = {label: float(i) for i, label in enumerate(categories)}
     matrix = np.array([[code.get(labels.get(item), np.nan) for item in items] for _, labels in sorted(votes.items())])
+    return krippendorff_alpha_matrix(matrix, list(code.values()))
+
+
+def krippendorff_alpha_matrix(matrix: np.ndarray, value_domain: list[float]) -> float | None:
+    """Nominal alpha of an annotators x items matrix of category codes (nan: no label)."""
     try:
-        value = krippendorff.alpha(
-            reliability_data=matrix, level_of_measurement="nominal", value_domain=list(code.values())
-        )
+        value = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal", value_domain=value_domain)
     except ValueError:  # no item labelled by two annotators
         return None
     return _defined(value)

@@ -10,7 +10,7 @@ from dagster_project.lib.metadata import agreement_metadata, table_metadata
 from dagster_project.lib.specs import DATASET_POOL, stage
 from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
-from gleaner.dataset import SPLITS, build_candidate, build_span_candidate
+from gleaner.dataset import SPLITS, Partitions, build_candidate_incremental, build_span_candidate, gate_record
 from gleaner.datasets import DatasetSpec, SpansSpec
 
 NOT_INGESTED = "has no materialized partitions yet; run ingest_partition first"
@@ -72,7 +72,6 @@ def summary_key(spec: DatasetSpec) -> str:
 def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     candidate_key = key(spec, "labeled_dataset")
     policy_of_spec = spec.candidate_policy()
-    build = build_span_candidate if isinstance(spec, SpansSpec) else build_candidate
 
     @dg.asset(
         key=candidate_key,
@@ -95,12 +94,22 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         canonical_table = table(spec, "canonical_records")
         deduped, deduped_versions = warehouse.read_all_with_versions(deduped_table, missing=NOT_INGESTED)
         votes, votes_versions = warehouse.read_all_with_versions(labels_table, missing=NOT_INGESTED)
-        candidate = build(
-            deduped, votes, warehouse.read_all(canonical_table, missing=NOT_INGESTED),
-            warehouse.read_all(table(spec, "near_duplicates")),
-            {"deduped_records": deduped_versions, "labels": votes_versions}, policy_of_spec,
-            policy.global_settle(context, [warehouse.asset_glob(canonical_table)]),
-        )  # fmt: skip
+        versions = {"deduped_records": deduped_versions, "labels": votes_versions}
+        removals = warehouse.read_all(table(spec, "near_duplicates"))
+        settle = policy.global_settle(context, [warehouse.asset_glob(canonical_table)])
+        if isinstance(spec, SpansSpec):
+            canonical = warehouse.read_all(canonical_table, missing=NOT_INGESTED)
+            candidate = build_span_candidate(deduped, votes, canonical, removals, versions, policy_of_spec, settle)
+        else:  # reads the canonical partitions that are new since the last build, plus the kept state
+            canonical = Partitions(
+                warehouse.partition_data_versions(canonical_table),
+                lambda keys: warehouse.read_partitions(canonical_table, keys),
+            )
+            candidate, how = build_candidate_incremental(
+                deduped, votes, canonical, removals, versions, policy_of_spec,
+                warehouse.store, table(spec, "candidate_state"), settle,
+            )  # fmt: skip
+            context.log.info(f"global dedup pass: {how['dedup']}; agreement: {how['agreement']}")
         if candidate.reinstated_partitions:  # kept globally, removed by their partition in favour of a stale copy
             context.log.warning(
                 f"{len(candidate.reinstated_ids)} records the global pass keeps were removed by their own "
@@ -108,8 +117,9 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "them into the candidate"
             )
         frame = candidate.frame
-        warehouse.write(table(spec, "labeled_dataset"), frame)
-        warehouse.write_json(summary_key(spec), candidate.summary)
+        written = warehouse.write_with_version(table(spec, "labeled_dataset"), frame)
+        gate = gate_record(written, policy_of_spec.gate, candidate.verdicts)  # publish reuses these verdicts
+        warehouse.write_json(summary_key(spec), {**candidate.summary, "gate": gate})
         warehouse.refresh_catalog()
         context.log.info(
             f"{spec.name} candidate: {frame.height} rows, {candidate.pending_review} pending review, gate: "

@@ -1,0 +1,197 @@
+"""What a candidate keeps between builds, so that a publish reads what changed plus this state.
+
+Two parts, each stored in the warehouse under the dataset's prefix (`<dataset>/candidate_state/`), through
+the same `Store` as everything else, so a local folder and S3 behave alike:
+
+* `dedup.state`: the global dedup pass as state (`gleaner.dedup.global_state`: every first sighting with
+  its band hashes, band group, kept flag and cluster), built from the `canonical_records` partitions the
+  manifest names with their data versions. A build whose partitions are the recorded ones plus new ones
+  reads only the new partitions and updates the state; if any recorded partition changed or disappeared,
+  or the threshold or the library code differs, the pass runs from scratch over every partition (records
+  can only leave in a from-scratch pass, which is therefore the only way they do).
+* `agreement.state`: each `labels` partition's vote table (`gleaner.labeling.agreement_table`, with a
+  `partition` column), plus its unconditional LLM annotators in the manifest. Tables are per partition, so
+  any change is exact without a fallback: a changed partition's table is rebuilt, a removed one dropped.
+
+`state.json`, the manifest, is written last and names the sha256 of both files with what they were built
+from. A state is used only when the manifest parses, its code version and threshold match and each file
+hashes to what the manifest says; anything else (missing, garbled, half-written by a crash between the
+files and the manifest) is ignored and that part is built from scratch. So a bad state costs time, never a
+wrong answer. `.state` rather than `.parquet`: the files are the candidate's bookkeeping, not a table for
+the catalog's views.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from gleaner.code_version import source_fingerprint
+from gleaner.dedup import Settle, local_settle
+from gleaner.dedup.global_state import add_records, build_state, read_state, state_bytes
+from gleaner.labeling.agreement_table import TABLE_SCHEMA, combine, vote_table
+from gleaner.storage.backends import Store
+
+FORMAT = 1
+MANIFEST = "state.json"
+DEDUP_FILE = "dedup.state"
+AGREEMENT_FILE = "agreement.state"
+
+
+@dataclass(frozen=True)
+class Partitions:
+    """An asset's partitions: `source=x/date=y` -> data version, and a reader of some of them (their rows
+    concatenated in key order)."""
+
+    versions: dict[str, str]
+    read: Callable[[list[str]], pl.DataFrame]
+
+
+@dataclass
+class StoredState:
+    manifest: dict[str, Any] = field(default_factory=dict)
+    dedup: pl.DataFrame | None = None
+    agreement: pl.DataFrame | None = None
+    problems: list[str] = field(default_factory=list)  # why a part was not usable
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _part(store: Store, folder: str, name: str, expected: str | None, parse) -> tuple[Any, str | None]:
+    try:
+        data = store.read_bytes(f"{folder}/{name}")
+    except FileNotFoundError:
+        return None, f"{name} missing"
+    if _sha256(data) != expected:
+        return None, f"{name} does not match the manifest"
+    try:
+        return parse(data), None
+    except Exception as exc:  # a file whose hash matches but does not parse: still only a cache miss
+        return None, f"{name} unreadable: {exc}"
+
+
+def _agreement_frame(data: bytes) -> pl.DataFrame:
+    frame = pl.read_parquet(io.BytesIO(data))
+    if frame.columns != ["partition", *TABLE_SCHEMA]:
+        raise ValueError(f"columns {frame.columns}")
+    return frame
+
+
+def load_state(store: Store, folder: str, threshold: float) -> StoredState:
+    """The usable parts of the state under `folder`; unusable ones are None, with the reason."""
+    try:
+        manifest = json.loads(store.read_bytes(f"{folder}/{MANIFEST}").decode("utf-8"))
+    except FileNotFoundError:
+        return StoredState(problems=["no state yet"])
+    except (ValueError, UnicodeDecodeError) as exc:
+        return StoredState(problems=[f"{MANIFEST} unreadable: {exc}"])
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return StoredState(problems=[f"{MANIFEST} has another format"])
+    if manifest.get("code") != source_fingerprint():
+        return StoredState(problems=["built by other code"])
+    state = StoredState(manifest)
+    dedup_meta, agreement_meta = manifest.get("dedup") or {}, manifest.get("agreement") or {}
+    if dedup_meta.get("threshold") == threshold:
+        state.dedup, problem = _part(store, folder, DEDUP_FILE, dedup_meta.get("sha256"), read_state)
+        state.problems += [problem] if problem else []
+    else:
+        state.problems.append("dedup threshold changed")
+    state.agreement, problem = _part(store, folder, AGREEMENT_FILE, agreement_meta.get("sha256"), _agreement_frame)
+    state.problems += [problem] if problem else []
+    return state
+
+
+def save_state(
+    store: Store, folder: str, threshold: float, dedup: tuple[pl.DataFrame, dict], agreement: tuple[pl.DataFrame, dict]
+) -> None:
+    """Both files, then the manifest naming their hashes (see the module docstring)."""
+    dedup_frame, dedup_meta = dedup
+    agreement_frame, agreement_meta = agreement
+    dedup_data = state_bytes(dedup_frame)
+    buffer = io.BytesIO()
+    agreement_frame.write_parquet(buffer, compression="zstd", statistics=False)
+    agreement_data = buffer.getvalue()
+    store.write_bytes(f"{folder}/{DEDUP_FILE}", dedup_data)
+    store.write_bytes(f"{folder}/{AGREEMENT_FILE}", agreement_data)
+    manifest = {
+        "format": FORMAT,
+        "code": source_fingerprint(),
+        "dedup": {**dedup_meta, "threshold": threshold, "sha256": _sha256(dedup_data)},
+        "agreement": {**agreement_meta, "sha256": _sha256(agreement_data)},
+    }
+    store.write_bytes(f"{folder}/{MANIFEST}", json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
+
+
+def settle_dedup(
+    state: StoredState, canonical: Partitions, threshold: float, settle: Settle = local_settle
+) -> tuple[pl.DataFrame, dict[str, Any], str]:
+    """The dedup state over every canonical partition, its manifest part, and how it was reached."""
+    recorded = (state.manifest.get("dedup") or {}) if state.dedup is not None else {}
+    before: dict[str, str] = recorded.get("partitions") or {}
+    rows: dict[str, int] = dict(recorded.get("rows") or {})
+    added = sorted(set(canonical.versions) - set(before))
+    unchanged = all(canonical.versions.get(p) == v for p, v in before.items())
+    if state.dedup is not None and before and unchanged and set(rows) == set(before):
+        how = f"incremental: {len(added)} new partition(s)" if added else "unchanged"
+        frame = state.dedup
+        if added:
+            new = canonical.read(added)
+            rows |= _rows_by_partition(new, added)
+            frame = add_records(frame, new, threshold)
+    else:
+        why = "; ".join(state.problems) or "a partition changed or was removed"
+        how = f"from scratch ({why})"
+        everything = canonical.read(sorted(canonical.versions))
+        rows = _rows_by_partition(everything, sorted(canonical.versions))
+        frame = build_state(everything, threshold, settle)
+    return frame, {"partitions": dict(sorted(canonical.versions.items())), "rows": rows}, how
+
+
+def _rows_by_partition(canonical: pl.DataFrame, partitions: list[str]) -> dict[str, int]:
+    key = pl.concat_str([pl.lit("source="), pl.col("source"), pl.lit("/date="), pl.col("partition_date")])
+    counts = dict(canonical.group_by(key.alias("key")).len().iter_rows())
+    return {p: int(counts.get(p, 0)) for p in partitions}
+
+
+def agreement_tables(
+    state: StoredState, votes: pl.DataFrame, versions: dict[str, str]
+) -> tuple[pl.DataFrame, list[str], tuple[pl.DataFrame, dict[str, Any]], str]:
+    """Every labels partition's vote table combined, the unconditional LLM annotators, what to store (the
+    tables by partition and the manifest part), and how many partitions were counted afresh. `votes` holds
+    every partition's rows, in key order."""
+    recorded = (state.manifest.get("agreement") or {}) if state.agreement is not None else {}
+    before: dict[str, str] = recorded.get("partitions") or {}
+    llm_of: dict[str, list[str]] = dict(recorded.get("llm") or {})
+    current = sorted(versions)
+    reused = {p for p in current if before.get(p) == versions[p] and p in llm_of}
+    empty = pl.DataFrame(schema={"partition": pl.String, **TABLE_SCHEMA})
+    stored = state.agreement if state.agreement is not None else empty
+    tables = dict(stored.filter(pl.col("partition").is_in(sorted(reused))).partition_by("partition", as_dict=True))
+    tables = {key[0]: frame.drop("partition") for key, frame in tables.items()}
+    fresh = [p for p in current if p not in reused]
+    if fresh:
+        key = pl.concat_str([pl.lit("source="), pl.col("source"), pl.lit("/date="), pl.col("partition_date")])
+        keyed = votes.with_columns(key.alias("_partition")).filter(pl.col("_partition").is_in(fresh))
+        for (partition,), rows in keyed.partition_by("_partition", as_dict=True, maintain_order=True).items():
+            tables[partition], llm_of[partition] = vote_table(rows.drop("_partition"))
+        for partition in fresh:  # a partition with no vote rows at all
+            tables.setdefault(partition, pl.DataFrame(schema=TABLE_SCHEMA))
+            llm_of.setdefault(partition, [])
+    for partition in reused:
+        tables.setdefault(partition, pl.DataFrame(schema=TABLE_SCHEMA))
+    llm_of = {p: llm_of[p] for p in current}
+    combined = combine([tables[p] for p in current])
+    llm = sorted({a for p in current for a in llm_of[p]})
+    stored_frame = pl.concat(
+        [tables[p].select(pl.lit(p).alias("partition"), *TABLE_SCHEMA) for p in current] or [empty]
+    )
+    how = f"{len(fresh)} of {len(current)} partition(s) counted afresh"
+    return combined, llm, (stored_frame, {"partitions": dict(sorted(versions.items())), "llm": llm_of}), how
