@@ -97,14 +97,15 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         versions = {"deduped_records": deduped_versions, "labels": votes_versions}
         removals = warehouse.read_all(table(spec, "near_duplicates"))
         settle = policy.global_settle(context, [warehouse.asset_glob(canonical_table)])
+        how: dict[str, str] = {}
         if isinstance(spec, SpansSpec):
             canonical = warehouse.read_all(canonical_table, missing=NOT_INGESTED)
             candidate = build_span_candidate(deduped, votes, canonical, removals, versions, policy_of_spec, settle)
         else:  # reads the canonical partitions that are new since the last build, plus the kept state
-            canonical = Partitions(
-                warehouse.partition_data_versions(canonical_table),
-                lambda keys: warehouse.read_partitions(canonical_table, keys),
-            )
+            canonical_versions = warehouse.partition_data_versions(canonical_table)
+            if not canonical_versions:
+                raise dg.Failure(f"{canonical_table} {NOT_INGESTED}")
+            canonical = Partitions(canonical_versions, lambda keys: warehouse.read_partitions(canonical_table, keys))
             candidate, how = build_candidate_incremental(
                 deduped, votes, canonical, removals, versions, policy_of_spec,
                 warehouse.store, table(spec, "candidate_state"), settle,
@@ -131,6 +132,7 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "pending_review": candidate.pending_review,
                 "global_pass_removed": candidate.global_removed,
                 "reinstated_pending_rerun": len(candidate.reinstated_ids),
+                **{f"state_{part}": note for part, note in how.items()},  # from scratch or incremental
                 **{f"split_{s}": int((frame["split"] == s).sum()) for s in SPLITS},
                 **_task_metadata(spec, frame, candidate),
             },
