@@ -125,6 +125,7 @@ def build_candidate_incremental(
     deduped: pl.DataFrame,
     votes: pl.DataFrame,
     canonical: Partitions,
+    labels: Partitions,
     removals: pl.DataFrame | None,
     input_versions: dict[str, dict[str, str]],
     policy: CandidatePolicy,
@@ -133,14 +134,15 @@ def build_candidate_incremental(
     settle: Settle = local_settle,
 ) -> tuple[Candidate, dict[str, str]]:
     """`build_candidate` reading only the canonical partitions that are new since the state under
-    `state_folder` was saved, and counting agreement afresh only for new or changed labels partitions
-    (`gleaner.dataset.candidate_state`); the same candidate, byte for byte. Saves the updated state and
-    returns how each part was reached, for the run's log."""
+    `state_folder` was saved, and counting agreement afresh only for new or changed `labels` partitions
+    (`gleaner.dataset.candidate_state`); the same candidate, byte for byte. `votes` is still every labels
+    row (the resolved labels are joined from it). Saves the updated state and returns how each part was
+    reached, for the run's log."""
     state = load_state(store, state_folder, policy.dedup_threshold)
     dedup_state, dedup_meta, dedup_how = settle_dedup(state, canonical, policy.dedup_threshold, settle)
     kept = dedup_state.filter(pl.col("kept"))
     settled = apply_kept(deduped, kept["record_id"], kept["cluster_id"])
-    table, llm, agreement_part, agreement_how = agreement_tables(state, votes, input_versions["labels"])
+    table, llm, agreement_part, agreement_how = agreement_tables(state, labels)
     reinstated_ids = pl.Series(settled.reinstated_ids, dtype=pl.String)
     reinstated = dedup_state.filter(pl.col("record_id").is_in(reinstated_ids.implode()))
     partitions = sorted(set(reinstated["partitions"].explode().drop_nulls().to_list()))

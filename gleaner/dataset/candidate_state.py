@@ -130,6 +130,12 @@ def save_state(
     store.write_bytes(f"{folder}/{MANIFEST}", json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
 
 
+def _read_each(partitions: Partitions, keys: list[str]) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The rows of `keys` (in key order) and how many each holds, counted per file, not per column value."""
+    frames = {key: partitions.read([key]) for key in sorted(keys)}
+    return pl.concat(list(frames.values()), how="diagonal_relaxed"), {k: f.height for k, f in frames.items()}
+
+
 def settle_dedup(
     state: StoredState, canonical: Partitions, threshold: float, settle: Settle = local_settle
 ) -> tuple[pl.DataFrame, dict[str, Any], str]:
@@ -143,50 +149,38 @@ def settle_dedup(
         how = f"incremental: {len(added)} new partition(s)" if added else "unchanged"
         frame = state.dedup
         if added:
-            new = canonical.read(added)
-            rows |= _rows_by_partition(new, added)
+            new, counts = _read_each(canonical, added)
+            rows |= counts
             frame = add_records(frame, new, threshold)
     else:
         why = "; ".join(state.problems) or "a partition changed or was removed"
         how = f"from scratch ({why})"
-        everything = canonical.read(sorted(canonical.versions))
-        rows = _rows_by_partition(everything, sorted(canonical.versions))
+        everything, rows = _read_each(canonical, list(canonical.versions))
         frame = build_state(everything, threshold, settle)
-    return frame, {"partitions": dict(sorted(canonical.versions.items())), "rows": rows}, how
-
-
-def _rows_by_partition(canonical: pl.DataFrame, partitions: list[str]) -> dict[str, int]:
-    key = pl.concat_str([pl.lit("source="), pl.col("source"), pl.lit("/date="), pl.col("partition_date")])
-    counts = dict(canonical.group_by(key.alias("key")).len().iter_rows())
-    return {p: int(counts.get(p, 0)) for p in partitions}
+    return frame, {"partitions": dict(sorted(canonical.versions.items())), "rows": dict(sorted(rows.items()))}, how
 
 
 def agreement_tables(
-    state: StoredState, votes: pl.DataFrame, versions: dict[str, str]
+    state: StoredState, labels: Partitions
 ) -> tuple[pl.DataFrame, list[str], tuple[pl.DataFrame, dict[str, Any]], str]:
     """Every labels partition's vote table combined, the unconditional LLM annotators, what to store (the
-    tables by partition and the manifest part), and how many partitions were counted afresh. `votes` holds
-    every partition's rows, in key order."""
+    tables by partition and the manifest part), and how many partitions were counted afresh (read from
+    `labels`, one at a time)."""
     recorded = (state.manifest.get("agreement") or {}) if state.agreement is not None else {}
     before: dict[str, str] = recorded.get("partitions") or {}
     llm_of: dict[str, list[str]] = dict(recorded.get("llm") or {})
-    current = sorted(versions)
-    reused = {p for p in current if before.get(p) == versions[p] and p in llm_of}
+    current = sorted(labels.versions)
+    reused = [p for p in current if before.get(p) == labels.versions[p] and p in llm_of]
     empty = pl.DataFrame(schema={"partition": pl.String, **TABLE_SCHEMA})
     stored = state.agreement if state.agreement is not None else empty
-    tables = dict(stored.filter(pl.col("partition").is_in(sorted(reused))).partition_by("partition", as_dict=True))
-    tables = {key[0]: frame.drop("partition") for key, frame in tables.items()}
+    tables = {p: pl.DataFrame(schema=TABLE_SCHEMA) for p in reused}  # a partition without a source vote
+    for (partition,), frame in (
+        stored.filter(pl.col("partition").is_in(reused)).partition_by("partition", as_dict=True).items()
+    ):
+        tables[partition] = frame.drop("partition")
     fresh = [p for p in current if p not in reused]
-    if fresh:
-        key = pl.concat_str([pl.lit("source="), pl.col("source"), pl.lit("/date="), pl.col("partition_date")])
-        keyed = votes.with_columns(key.alias("_partition")).filter(pl.col("_partition").is_in(fresh))
-        for (partition,), rows in keyed.partition_by("_partition", as_dict=True, maintain_order=True).items():
-            tables[partition], llm_of[partition] = vote_table(rows.drop("_partition"))
-        for partition in fresh:  # a partition with no vote rows at all
-            tables.setdefault(partition, pl.DataFrame(schema=TABLE_SCHEMA))
-            llm_of.setdefault(partition, [])
-    for partition in reused:
-        tables.setdefault(partition, pl.DataFrame(schema=TABLE_SCHEMA))
+    for partition in fresh:
+        tables[partition], llm_of[partition] = vote_table(labels.read([partition]))
     llm_of = {p: llm_of[p] for p in current}
     combined = combine([tables[p] for p in current])
     llm = sorted({a for p in current for a in llm_of[p]})
@@ -194,4 +188,5 @@ def agreement_tables(
         [tables[p].select(pl.lit(p).alias("partition"), *TABLE_SCHEMA) for p in current] or [empty]
     )
     how = f"{len(fresh)} of {len(current)} partition(s) counted afresh"
-    return combined, llm, (stored_frame, {"partitions": dict(sorted(versions.items())), "llm": llm_of}), how
+    manifest = {"partitions": dict(sorted(labels.versions.items())), "llm": llm_of}
+    return combined, llm, (stored_frame, manifest), how

@@ -59,15 +59,14 @@ STATE_COLUMNS = [
 ]
 
 
-def partition_name(frame: pl.DataFrame) -> pl.Expr:
-    """``date|source``, how a candidate names a partition to re-run."""
-    return pl.concat_str([pl.col("partition_date"), pl.col("source")], separator="|")
+# ``date|source``: how a candidate names a partition to re-run (``gleaner.dataset.candidate``)
+PARTITION_NAME = pl.concat_str([pl.col("partition_date"), pl.col("source")], separator="|")
 
 
 def _universe(canonical: pl.DataFrame) -> pl.DataFrame:
     """First sightings (record_id, scraped_at, text) with every partition holding each id."""
     partitions = (
-        canonical.select("record_id", partition_name(canonical).alias("partition"))
+        canonical.select("record_id", PARTITION_NAME.alias("partition"))
         .unique()
         .group_by("record_id")
         .agg(pl.col("partition").sort())
@@ -132,10 +131,6 @@ def build_state(canonical: pl.DataFrame, threshold: float, settle: Settle = loca
     else:
         kept_ids, cluster_of = settle(universe.select("record_id", "text", "scraped_at"), threshold)
     return _settled(universe, sketches.bands, kept_ids, cluster_of)
-
-
-def _state_bands(rows: pl.DataFrame) -> np.ndarray:
-    return rows.select(BAND_COLUMNS).to_numpy().astype(np.int64, copy=False).view(np.uint64)
 
 
 def add_records(state: pl.DataFrame, canonical: pl.DataFrame, threshold: float) -> pl.DataFrame:

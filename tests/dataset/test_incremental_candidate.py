@@ -57,11 +57,11 @@ def _scratch(store: LocalStore):
 
 def _incremental(store: LocalStore):
     i = _inputs(store)
-    canonical = Partitions(
-        i["canonical_versions"], lambda keys: wh.read_partitions(store, "review_sentiment/canonical_records", keys)
-    )
+    reader = lambda table: lambda keys: wh.read_partitions(store, f"review_sentiment/{table}", keys)  # noqa: E731
+    canonical = Partitions(i["canonical_versions"], reader("canonical_records"))
+    labels = Partitions(i["versions"]["labels"], reader("labels"))
     return build_candidate_incremental(
-        i["deduped"], i["votes"], canonical, i["removals"], i["versions"], POLICY, store, STATE
+        i["deduped"], i["votes"], canonical, labels, i["removals"], i["versions"], POLICY, store, STATE
     )
 
 

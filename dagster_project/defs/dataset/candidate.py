@@ -106,8 +106,9 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             if not canonical_versions:
                 raise dg.Failure(f"{canonical_table} {NOT_INGESTED}")
             canonical = Partitions(canonical_versions, lambda keys: warehouse.read_partitions(canonical_table, keys))
+            labels = Partitions(votes_versions, lambda keys: warehouse.read_partitions(labels_table, keys))
             candidate, how = build_candidate_incremental(
-                deduped, votes, canonical, removals, versions, policy_of_spec,
+                deduped, votes, canonical, labels, removals, versions, policy_of_spec,
                 warehouse.store, table(spec, "candidate_state"), settle,
             )  # fmt: skip
             context.log.info(f"global dedup pass: {how['dedup']}; agreement: {how['agreement']}")
