@@ -40,6 +40,18 @@ def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
     return _defined(cohen_kappa_score(a, b))
 
 
+def cohen_kappa_counts(a: Sequence[str], b: Sequence[str], counts: Sequence[int]) -> float | None:
+    """`cohen_kappa` over items given as distinct label pairs (`a[k]`, `b[k]`) and how many items gave each.
+
+    Integer weights make scikit-learn build the same integer confusion matrix it builds from the items
+    one by one, so the value is the same bits, at the cost of the distinct pairs instead of the items."""
+    if len(set(a) | set(b)) < 2:
+        return None
+    from sklearn.metrics import cohen_kappa_score
+
+    return _defined(cohen_kappa_score(a, b, sample_weight=np.asarray(counts, dtype=np.int64)))
+
+
 def shared_pairs(votes: Mapping[str, Mapping[str, Any]], min_shared: int = 1) -> Iterator[tuple[dict, list, list]]:
     """For each annotator pair with `min_shared` items in common (at least one): the row's identity
     (`pair`, `left`, `right`, `n_shared`), the shared items in order, and the two annotators' values on them."""
@@ -74,6 +86,11 @@ def fleiss(ratings: Sequence[Sequence[str]]) -> float | None:
         return None
     codes = np.array([[categories.index(label) for label in item] for item in ratings])
     counts, _ = aggregate_raters(codes, n_cat=len(categories))
+    return fleiss_table(counts)
+
+
+def fleiss_table(counts: np.ndarray) -> float | None:
+    """Fleiss' kappa of an items x categories table of rating counts (`aggregate_raters`' output)."""
     return _defined(fleiss_kappa(counts, method="fleiss"))
 
 
