@@ -139,7 +139,8 @@ def build_candidate_incremental(
     row (the resolved labels are joined from it). Saves the updated state and returns how each part was
     reached, for the run's log."""
     state = load_state(store, state_folder, policy.dedup_threshold)
-    dedup_state, dedup_meta, dedup_how = settle_dedup(state, canonical, policy.dedup_threshold, settle)
+    dedup = settle_dedup(store, state_folder, state, canonical, policy.dedup_threshold, settle)
+    dedup_state = dedup.state
     kept = dedup_state.filter(pl.col("kept"))
     settled = apply_kept(deduped, kept["record_id"], kept["cluster_id"])
     table, llm, agreement_part, agreement_how = agreement_tables(state, labels)
@@ -147,10 +148,10 @@ def build_candidate_incremental(
     reinstated = dedup_state.filter(pl.col("record_id").is_in(reinstated_ids.implode()))
     partitions = sorted(set(reinstated["partitions"].explode().drop_nulls().to_list()))
     report = table_agreement(table, llm)
-    rows = sum(dedup_meta["rows"].values())
+    rows = sum(dedup.manifest["rows"].values())
     candidate = _assemble(deduped, votes, settled, report, rows, partitions, removals, input_versions, policy)
-    save_state(store, state_folder, policy.dedup_threshold, (dedup_state, dedup_meta), agreement_part)
-    return candidate, {"dedup": dedup_how, "agreement": agreement_how}
+    save_state(store, state_folder, dedup, agreement_part)
+    return candidate, {"dedup": dedup.how, "agreement": agreement_how}
 
 
 def _assemble(

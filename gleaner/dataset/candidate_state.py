@@ -5,20 +5,22 @@ the same `Store` as everything else, so a local folder and S3 behave alike:
 
 * `dedup.state`: the global dedup pass as state (`gleaner.dedup.global_state`: every first sighting with
   its band hashes, band group, kept flag and cluster), built from the `canonical_records` partitions the
-  manifest names with their data versions. A build whose partitions are the recorded ones plus new ones
-  reads only the new partitions and updates the state; if any recorded partition changed or disappeared,
-  or the threshold or the library code differs, the pass runs from scratch over every partition (records
-  can only leave in a from-scratch pass, which is therefore the only way they do).
+  manifest names with their data versions; the texts in append-only segments `texts-<n>.state` (0 from
+  scratch, one more per addition), read back only for the records an addition re-runs. A build whose
+  partitions are the recorded ones plus new ones reads only the new partitions and updates the state; if
+  any recorded partition changed or disappeared, or the threshold or the library code differs, the pass
+  runs from scratch over every partition (records can only leave in a from-scratch pass, which is
+  therefore the only way they do).
 * `agreement.state`: each `labels` partition's vote table (`gleaner.labeling.agreement_table`, with a
   `partition` column), plus its unconditional LLM annotators in the manifest. Tables are per partition, so
   any change is exact without a fallback: a changed partition's table is rebuilt, a removed one dropped.
 
-`state.json`, the manifest, is written last and names the sha256 of both files with what they were built
+`state.json`, the manifest, is written last and names the sha256 of every file with what they were built
 from. A state is used only when the manifest parses, its code version and threshold match and each file
-hashes to what the manifest says; anything else (missing, garbled, half-written by a crash between the
-files and the manifest) is ignored and that part is built from scratch. So a bad state costs time, never a
-wrong answer. `.state` rather than `.parquet`: the files are the candidate's bookkeeping, not a table for
-the catalog's views.
+hashes to what the manifest says (a text segment is checked when it is read); anything else (missing,
+garbled, half-written by a crash between the files and the manifest) is ignored and that part is built
+from scratch. So a bad state costs time, never a wrong answer. `.state` rather than `.parquet`: the files
+are the candidate's bookkeeping, not a table for the catalog's views.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import polars as pl
 
 from gleaner.code_version import source_fingerprint
 from gleaner.dedup import Settle, local_settle
-from gleaner.dedup.global_state import add_records, build_state, read_state, state_bytes
+from gleaner.dedup.global_state import TextsOf, add_records, build_state, read_state, read_texts, state_bytes
 from gleaner.labeling.agreement_table import TABLE_SCHEMA, combine, vote_table
 from gleaner.storage.backends import Store
 
@@ -42,6 +44,14 @@ FORMAT = 1
 MANIFEST = "state.json"
 DEDUP_FILE = "dedup.state"
 AGREEMENT_FILE = "agreement.state"
+
+
+def texts_file(segment: int | str) -> str:
+    return f"texts-{segment}.state"
+
+
+class StateUnusable(Exception):
+    """A part of the state turned out unusable while it was being read (the build goes from scratch)."""
 
 
 @dataclass(frozen=True)
@@ -109,55 +119,105 @@ def load_state(store: Store, folder: str, threshold: float) -> StoredState:
     return state
 
 
-def save_state(
-    store: Store, folder: str, threshold: float, dedup: tuple[pl.DataFrame, dict], agreement: tuple[pl.DataFrame, dict]
-) -> None:
-    """Both files, then the manifest naming their hashes (see the module docstring)."""
-    dedup_frame, dedup_meta = dedup
+@dataclass(frozen=True)
+class DedupUpdate:
+    state: pl.DataFrame
+    manifest: dict[str, Any]  # its part of state.json, but for the hash of the state file
+    texts: tuple[int, pl.DataFrame] | None  # a text segment to write: its number and rows
+    how: str
+
+
+def save_state(store: Store, folder: str, dedup: DedupUpdate, agreement: tuple[pl.DataFrame, dict]) -> None:
+    """The new text segment, both state files, then the manifest naming their hashes (module docstring)."""
+    segments = dict(dedup.manifest["segments"])
+    if dedup.texts is not None:
+        number, texts = dedup.texts
+        data = state_bytes(texts)
+        store.write_bytes(f"{folder}/{texts_file(number)}", data)
+        segments[str(number)] = _sha256(data)
+    dedup_data = state_bytes(dedup.state)
     agreement_frame, agreement_meta = agreement
-    dedup_data = state_bytes(dedup_frame)
-    buffer = io.BytesIO()
-    agreement_frame.write_parquet(buffer, compression="zstd", statistics=False)
-    agreement_data = buffer.getvalue()
+    agreement_data = state_bytes(agreement_frame)
     store.write_bytes(f"{folder}/{DEDUP_FILE}", dedup_data)
     store.write_bytes(f"{folder}/{AGREEMENT_FILE}", agreement_data)
     manifest = {
         "format": FORMAT,
         "code": source_fingerprint(),
-        "dedup": {**dedup_meta, "threshold": threshold, "sha256": _sha256(dedup_data)},
+        "dedup": {**dedup.manifest, "segments": dict(sorted(segments.items())), "sha256": _sha256(dedup_data)},
         "agreement": {**agreement_meta, "sha256": _sha256(agreement_data)},
     }
     store.write_bytes(f"{folder}/{MANIFEST}", json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
 
 
+def _texts_reader(store: Store, folder: str, segments: dict[str, str]) -> TextsOf:
+    """Reads stored texts by segment, each segment once and only when asked for; a segment that is missing
+    or does not hash to what the manifest says raises `StateUnusable`."""
+    loaded: dict[int, pl.DataFrame] = {}
+
+    def segment(number: int) -> pl.DataFrame:
+        if number not in loaded:
+            data, problem = _part(store, folder, texts_file(number), segments.get(str(number)), read_texts)
+            if problem:
+                raise StateUnusable(problem)
+            loaded[number] = data
+        return loaded[number]
+
+    def texts_of(rows: pl.DataFrame) -> pl.DataFrame:
+        parts = [pl.DataFrame(schema={"record_id": pl.String, "text": pl.String})]
+        for (number,), ids in (
+            rows.select("record_id", "text_segment").partition_by("text_segment", as_dict=True).items()
+        ):
+            parts.append(segment(number).filter(pl.col("record_id").is_in(ids["record_id"].implode())))
+        return pl.concat(parts)
+
+    return texts_of
+
+
 def _read_each(partitions: Partitions, keys: list[str]) -> tuple[pl.DataFrame, dict[str, int]]:
     """The rows of `keys` (in key order) and how many each holds, counted per file, not per column value."""
     frames = {key: partitions.read([key]) for key in sorted(keys)}
-    return pl.concat(list(frames.values()), how="diagonal_relaxed"), {k: f.height for k, f in frames.items()}
+    return pl.concat(list(frames.values()), how="diagonal_relaxed"), dict(
+        sorted((k, f.height) for k, f in frames.items())
+    )
 
 
 def settle_dedup(
-    state: StoredState, canonical: Partitions, threshold: float, settle: Settle = local_settle
-) -> tuple[pl.DataFrame, dict[str, Any], str]:
-    """The dedup state over every canonical partition, its manifest part, and how it was reached."""
+    store: Store,
+    folder: str,
+    state: StoredState,
+    canonical: Partitions,
+    threshold: float,
+    settle: Settle = local_settle,
+) -> DedupUpdate:
+    """The dedup state over every canonical partition: the stored one plus the partitions added since, or
+    one built from scratch when that cannot be (module docstring)."""
     recorded = (state.manifest.get("dedup") or {}) if state.dedup is not None else {}
     before: dict[str, str] = recorded.get("partitions") or {}
     rows: dict[str, int] = dict(recorded.get("rows") or {})
+    segments: dict[str, str] = dict(recorded.get("segments") or {})
     added = sorted(set(canonical.versions) - set(before))
     unchanged = all(canonical.versions.get(p) == v for p, v in before.items())
-    if state.dedup is not None and before and unchanged and set(rows) == set(before):
-        how = f"incremental: {len(added)} new partition(s)" if added else "unchanged"
-        frame = state.dedup
-        if added:
+    why = "; ".join(state.problems) or "a partition changed or was removed"
+    if state.dedup is not None and before and unchanged and set(rows) == set(before) and segments:
+        manifest = {"partitions": dict(sorted(canonical.versions.items())), "threshold": threshold}
+        if not added:
+            return DedupUpdate(state.dedup, {**manifest, "rows": rows, "segments": segments}, None, "unchanged")
+        try:
             new, counts = _read_each(canonical, added)
-            rows |= counts
-            frame = add_records(frame, new, threshold)
-    else:
-        why = "; ".join(state.problems) or "a partition changed or was removed"
-        how = f"from scratch ({why})"
-        everything, rows = _read_each(canonical, list(canonical.versions))
-        frame = build_state(everything, threshold, settle)
-    return frame, {"partitions": dict(sorted(canonical.versions.items())), "rows": dict(sorted(rows.items()))}, how
+            number = max(int(k) for k in segments) + 1
+            texts_of = _texts_reader(store, folder, segments)
+            frame, texts = add_records(state.dedup, new, threshold, texts_of, number)
+            rows = dict(sorted((rows | counts).items()))
+            return DedupUpdate(
+                frame, {**manifest, "rows": rows, "segments": segments}, (number, texts) if texts.height else None,
+                f"incremental: {len(added)} new partition(s)",
+            )  # fmt: skip
+        except StateUnusable as exc:
+            why = str(exc)
+    everything, rows = _read_each(canonical, list(canonical.versions))
+    frame, texts = build_state(everything, threshold, settle)
+    manifest = {"partitions": dict(sorted(canonical.versions.items())), "threshold": threshold, "rows": rows}
+    return DedupUpdate(frame, {**manifest, "segments": {}}, (0, texts), f"from scratch ({why})")
 
 
 def agreement_tables(

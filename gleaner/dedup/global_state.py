@@ -10,8 +10,10 @@ bands), every bucket of a band group's records is whole, and survival order is o
 
 The state is one row per first sighting, sorted by ``record_id``:
 
-``record_id``, ``scraped_at``, ``text``
+``record_id``, ``scraped_at``
     the first sighting (earliest ``scraped_at``, then smallest text), as the global pass takes it
+``text_segment``
+    which text segment holds its text
 ``band_0`` .. ``band_15``
     its LSH band hashes (int64, as in the warehouse index)
 ``band_group``
@@ -21,6 +23,12 @@ The state is one row per first sighting, sorted by ``record_id``:
 ``partitions``
     every ``date|source`` partition holding the record id, sorted (where a reinstated record's partitions
     are named)
+
+The texts live apart, in append-only *segments* of (record_id, text): the state built from scratch is
+segment 0, and each addition writes one more segment with the texts of the records it brings in. The
+state is rewritten at every build; the texts, most of its bytes, are written once and read back only for
+the records an addition re-runs (and for a re-scrape seen at the same time as its first sighting, where
+the smaller text decides which sighting is first).
 
 Adding records (``add_records``): a new record id, or a known one seen earlier than its first sighting
 (then its old version leaves), is sketched; the affected set is the new versions plus every band group
@@ -36,6 +44,7 @@ rebuilds from scratch (``gleaner.dataset.candidate_state``).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -47,10 +56,13 @@ from gleaner.dedup.minhash import BANDS
 from gleaner.dedup.sketch import Sketches, sketch
 from gleaner.dedup.unionfind import components
 
+# (rows of the state with record_id and text_segment) -> (record_id, text) of those rows
+TextsOf = Callable[[pl.DataFrame], pl.DataFrame]
+
 STATE_COLUMNS = [
     "record_id",
     "scraped_at",
-    "text",
+    "text_segment",
     *BAND_COLUMNS,
     "band_group",
     "kept",
@@ -96,12 +108,13 @@ def _band_groups(ids: pl.Series, bands: np.ndarray) -> pl.Series:
     )["band_group"]
 
 
-def _settled(records: pl.DataFrame, bands: np.ndarray, kept_ids: list, cluster_of: dict) -> pl.DataFrame:
-    """``records`` (record_id, scraped_at, text, partitions) with their bands and the pass's answer."""
+def _settled(records: pl.DataFrame, bands: np.ndarray, kept_ids: list, cluster_of: dict, segment: int) -> pl.DataFrame:
+    """``records`` (record_id, scraped_at, text, partitions) as state rows, their texts in ``segment``."""
     kept = pl.Series(kept_ids, dtype=pl.String)
     return (
         records.with_columns(
             pl.DataFrame(_band_columns(bands)),
+            text_segment=pl.lit(segment, pl.Int64),
             band_group=_band_groups(records["record_id"], bands),
             kept=pl.col("record_id").is_in(kept.implode()),
         )
@@ -115,8 +128,14 @@ def _settled(records: pl.DataFrame, bands: np.ndarray, kept_ids: list, cluster_o
     )
 
 
-def build_state(canonical: pl.DataFrame, threshold: float, settle: Settle = local_settle) -> pl.DataFrame:
-    """The state of every record in ``canonical`` (every partition), from scratch.
+def _texts(records: pl.DataFrame) -> pl.DataFrame:
+    return records.select("record_id", "text").sort("record_id")
+
+
+def build_state(
+    canonical: pl.DataFrame, threshold: float, settle: Settle = local_settle
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The state of every record in ``canonical`` (every partition), from scratch, and its texts (segment 0).
 
     The kernel runs on sketches computed once here (its bands are also the state's); another engine
     (``settle`` on Spark) settles the kept set and clusters itself and the bands are computed beside it.
@@ -130,30 +149,52 @@ def build_state(canonical: pl.DataFrame, threshold: float, settle: Settle = loca
         kept_ids, cluster_of = result.kept_ids, result.cluster_of
     else:
         kept_ids, cluster_of = settle(universe.select("record_id", "text", "scraped_at"), threshold)
-    return _settled(universe, sketches.bands, kept_ids, cluster_of)
+    return _settled(universe, sketches.bands, kept_ids, cluster_of, 0), _texts(universe)
 
 
-def add_records(state: pl.DataFrame, canonical: pl.DataFrame, threshold: float) -> pl.DataFrame:
-    """``state`` with the rows of newly added partitions (``canonical``) taken in; the same rows as
-    ``build_state`` over the state's records and the new ones together (see the module docstring)."""
+def _entering(state: pl.DataFrame, added: pl.DataFrame, texts_of: TextsOf) -> pl.DataFrame:
+    """The added first sightings that change the state: unseen ids, and known ids now seen first earlier
+    (earliest ``scraped_at``, missing last; at the same time the smaller text, missing last)."""
+    old = state.select("record_id", pl.col("scraped_at").alias("old_at"), "text_segment", known=pl.lit(True))
+    pairs = added.join(old, on="record_id", how="left")
+    new_at, old_at = pl.col("scraped_at"), pl.col("old_at")
+    earlier = (new_at.is_not_null() & old_at.is_null()) | (new_at < old_at)
+    same_time = (new_at.is_null() & old_at.is_null()) | (new_at == old_at)
+    ties = pairs.filter(pl.col("known") & same_time.fill_null(False))
+    smaller = pl.lit(False)
+    if not ties.is_empty():  # only here does the old text matter
+        old_texts = texts_of(ties).rename({"text": "old_text"})
+        ties = ties.join(old_texts, on="record_id", how="left")
+        new_text, old_text = pl.col("text"), pl.col("old_text")
+        won = (new_text.is_not_null() & old_text.is_null()) | (new_text < old_text)
+        smaller = pl.col("record_id").is_in(ties.filter(won.fill_null(False))["record_id"].implode())
+    changes = pl.col("known").is_null() | earlier.fill_null(False) | smaller
+    return pairs.filter(changes).select(added.columns)
+
+
+def add_records(
+    state: pl.DataFrame, canonical: pl.DataFrame, threshold: float, texts_of: TextsOf, segment: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``state`` with the rows of newly added partitions (``canonical``) taken in, and the texts of the
+    records it brought in (to be stored as ``segment``); ``texts_of`` reads stored texts. The same rows as
+    ``build_state`` over the state's records and the new ones together (see the module docstring), but
+    for ``text_segment``."""
     added = _universe(canonical)
+    no_texts = pl.DataFrame(schema={"record_id": pl.String, "text": pl.String})
     if added.is_empty():
-        return state
-    in_added = pl.col("record_id").is_in(added["record_id"].implode())
-    known = state.filter(in_added)
-    state = _with_partitions(state, _merged_partitions(known, added))
-    versions = ["record_id", "scraped_at", "text"]
-    winners = first_sightings(pl.concat([known.select(versions), added.select(versions)], how="vertical_relaxed"))
-    # The new versions: unseen ids, and known ids whose first sighting is now earlier (the old one leaves).
-    entering = winners.join(known.select(versions), on=versions, how="anti", nulls_equal=True)
-    entering = _with_partitions(entering, _merged_partitions(known, added)).sort("record_id")
+        return state, no_texts
+    known = state.filter(pl.col("record_id").is_in(added["record_id"].implode()))
+    merged = _merged_partitions(known, added)
+    state = _with_partitions(state, merged)
+    entering = _with_partitions(_entering(state, added.drop("partitions"), texts_of), merged).sort("record_id")
     if entering.is_empty():  # re-scrapes only: nothing the pass decides has changed
-        return state
+        return state, no_texts
     new_sketches = sketch(entering["text"])
     touched = _touched_groups(state, entering["record_id"], new_sketches.bands)
     leaving = pl.col("record_id").is_in(entering["record_id"].implode())
     in_touched = pl.col("band_group").is_in(touched.implode())
     staying = state.filter(in_touched & ~leaving)
+    staying = staying.join(texts_of(staying), on="record_id", how="left")
     affected = pl.concat([entering, staying.select(entering.columns)], how="vertical_relaxed")
     old_sketches = sketch(staying["text"])
     stores = (new_sketches.shingles, old_sketches.shingles)
@@ -164,8 +205,12 @@ def add_records(state: pl.DataFrame, canonical: pl.DataFrame, threshold: float) 
     )
     # The kernel's answer does not depend on the order of its input (gleaner.dedup.kernel).
     result = dedup(affected["record_id"], affected["text"], affected["scraped_at"], threshold=threshold, sketches=both)
-    redone = _settled(affected, both.bands, result.kept_ids, result.cluster_of)
-    return pl.concat([state.filter(~in_touched & ~leaving), redone], how="vertical_relaxed").sort("record_id")
+    redone = _settled(affected, both.bands, result.kept_ids, result.cluster_of, segment)
+    # A staying record keeps its segment (its text is stored already); only entering ones are new.
+    redone = redone.join(staying.select("record_id", old_segment="text_segment"), on="record_id", how="left")
+    redone = redone.with_columns(text_segment=pl.coalesce("old_segment", "text_segment")).select(STATE_COLUMNS)
+    updated = pl.concat([state.filter(~in_touched & ~leaving), redone], how="vertical_relaxed").sort("record_id")
+    return updated, _texts(entering)
 
 
 def _merged_partitions(known: pl.DataFrame, added: pl.DataFrame) -> pl.DataFrame:
@@ -197,15 +242,25 @@ def _touched_groups(state: pl.DataFrame, entering: pl.Series, bands: np.ndarray)
     return state.filter(hit)["band_group"].unique().sort()
 
 
-def state_bytes(state: pl.DataFrame) -> bytes:
+def state_bytes(frame: pl.DataFrame) -> bytes:
+    """A state or a text segment as Parquet bytes."""
     buffer = io.BytesIO()
-    state.write_parquet(buffer, compression="zstd", statistics=False)
+    frame.write_parquet(buffer, compression="zstd", statistics=False)
     return buffer.getvalue()
 
 
 def read_state(data: bytes) -> pl.DataFrame:
     """The state from its bytes; a ValueError when they are not a state (the caller starts from scratch)."""
+    return _read(data, STATE_COLUMNS)
+
+
+def read_texts(data: bytes) -> pl.DataFrame:
+    """A text segment from its bytes; a ValueError when they are not one."""
+    return _read(data, ["record_id", "text"])
+
+
+def _read(data: bytes, columns: list[str]) -> pl.DataFrame:
     frame = pl.read_parquet(io.BytesIO(data))
-    if frame.columns != STATE_COLUMNS:
-        raise ValueError(f"not a dedup state: columns {frame.columns}")
+    if frame.columns != columns:
+        raise ValueError(f"columns {frame.columns}, expected {columns}")
     return frame

@@ -89,8 +89,16 @@ def test_adding_days_in_any_order_gives_the_from_scratch_candidate(order: str, d
         assert how["agreement"] == f"1 of {n + 1} partition(s) counted afresh"
         _same(candidate, _scratch(store))
     # the persisted state itself is the one a pass over everything builds, row for row
-    state = load_state(store, STATE, POLICY.dedup_threshold)
-    assert state.dedup.equals(build_state(_inputs(store)["canonical"], POLICY.dedup_threshold))
+    state = load_state(store, STATE, POLICY.dedup_threshold).dedup
+    scratch, texts = build_state(_inputs(store)["canonical"], POLICY.dedup_threshold)
+    assert state.drop("text_segment").equals(scratch.drop("text_segment"))
+    segments = sorted((tmp_path / STATE).glob("texts-*.state"))
+    stored = pl.concat(
+        pl.read_parquet(p).with_columns(text_segment=pl.lit(int(p.stem.split("-")[1]), pl.Int64)) for p in segments
+    )
+    assert len(segments) == len(order)  # one written from scratch, one per addition
+    joined = stored.join(state, on=["record_id", "text_segment"])  # each record's text in the segment it names
+    assert joined.select("record_id", "text").sort("record_id").equals(texts)
 
 
 def test_the_planted_duplicates_are_settled_across_days(days, tmp_path: Path) -> None:
@@ -154,14 +162,16 @@ def test_new_votes_in_an_old_partition_recount_only_that_partition(days, tmp_pat
     _same(candidate, _scratch(store))
 
 
-@pytest.mark.parametrize("damage", ["state deleted", "state garbled", "manifest garbled", "manifest deleted"])
+@pytest.mark.parametrize(
+    "damage", ["state deleted", "state garbled", "manifest garbled", "manifest deleted", "texts garbled"]
+)
 def test_a_missing_or_garbled_state_means_from_scratch(damage: str, days, tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
     for day in "AB":
         _write(store, days[day])
         _incremental(store)
     folder = tmp_path / STATE
-    target = folder / (DEDUP_FILE if damage.startswith("state") else MANIFEST)
+    target = folder / {"state": DEDUP_FILE, "manifest": MANIFEST, "texts": "texts-0.state"}[damage.split()[0]]
     if damage.endswith("deleted"):
         target.unlink()
     else:
@@ -171,6 +181,8 @@ def test_a_missing_or_garbled_state_means_from_scratch(damage: str, days, tmp_pa
     _write(store, days["C"])
     candidate, how = _incremental(store)
     assert how["dedup"].startswith("from scratch (")
+    if damage == "texts garbled":  # found out only when the addition needed texts from it
+        assert how["dedup"] == "from scratch (texts-0.state does not match the manifest)"
     _same(candidate, _scratch(store))
     _, how = _incremental(store)  # the rebuilt state is saved and used
     assert how["dedup"] == "unchanged"
