@@ -17,6 +17,7 @@ from support.candidate_partitions import Partition, edited, partitions
 
 from gleaner.dataset import CandidatePolicy, Partitions, build_candidate, build_candidate_incremental
 from gleaner.dataset.candidate_state import DEDUP_FILE, MANIFEST, load_state
+from gleaner.dedup import local_settle
 from gleaner.dedup.global_state import build_state
 from gleaner.storage import LocalStore
 from gleaner.storage import warehouse as wh
@@ -194,3 +195,16 @@ def test_another_threshold_does_not_use_the_state(days, tmp_path: Path) -> None:
     _incremental(store)
     assert load_state(store, STATE, 0.9).dedup is None
     assert load_state(store, STATE, POLICY.dedup_threshold).dedup is not None
+
+
+def test_another_engine_settles_the_same_state(days) -> None:
+    """An engine that settles by itself (Spark: kept ids and their clusters only) gives the same state."""
+
+    def engine(universe: pl.DataFrame, threshold: float) -> tuple[list[str], dict[str, str]]:
+        kept, clusters = local_settle(universe, threshold)
+        return kept, {k: clusters[k] for k in kept}
+
+    canonical = pl.concat([d.canonical for d in days.values()])
+    assert build_state(canonical, POLICY.dedup_threshold, engine)[0].equals(
+        build_state(canonical, POLICY.dedup_threshold)[0]
+    )
