@@ -10,7 +10,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.resources.spark import SparkDedup
-from gleaner.dedup import Settle
+from gleaner.dedup import Settle, local_settle
 
 
 class PolicyResource(dg.ConfigurableResource):
@@ -33,4 +33,6 @@ class PolicyResource(dg.ConfigurableResource):
 
     def global_settle(self, context: dg.AssetExecutionContext, canonical: list[str]) -> Settle:
         """The candidate's global dedup step over `canonical` (canonical_records Parquet globs)."""
+        if self.global_dedup_engine == "local":  # the plain kernel: the candidate then sketches only once
+            return local_settle
         return SparkDedup(self.spark_master, self.spark_driver_memory).settler(context, self.dedup_engine, canonical)

@@ -75,6 +75,16 @@ class WarehouseResource(dg.ConfigurableResource):
     def read(self, asset: str, partition: dict[str, str] | None = None) -> pl.DataFrame | None:
         return warehouse.read_frame(self.store, asset, partition)
 
+    def write_with_version(self, asset: str, frame: pl.DataFrame, partition: dict[str, str] | None = None) -> str:
+        """`write`, returning the sha256 of the bytes written (the partition's data version)."""
+        return warehouse.write_frame_with_version(self.store, asset, frame, partition)
+
+    def read_with_version(
+        self, asset: str, partition: dict[str, str] | None = None
+    ) -> tuple[pl.DataFrame | None, str | None]:
+        """`read` plus the sha256 of the bytes read; (None, None) when there is nothing."""
+        return warehouse.read_frame_with_version(self.store, asset, partition)
+
     def read_required(self, asset: str, partition: dict[str, str] | None = None) -> pl.DataFrame:
         """An upstream asset's rows; a clear failure naming what to run when it was never materialized."""
         frame = self.read(asset, partition)
@@ -114,6 +124,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def partition_data_versions(self, asset: str) -> dict[str, str]:
         return warehouse.partition_data_versions(self.store, asset)
+
+    def read_partitions(self, asset: str, partitions: list[str]) -> pl.DataFrame | None:
+        """Some partitions' rows (keys as `partition_data_versions` names them), in key order."""
+        return warehouse.read_partitions(self.store, asset, partitions)
 
     # -- other files ---------------------------------------------------------------------------------
     def write_file(self, key: str, data: bytes) -> str:

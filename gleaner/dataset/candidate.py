@@ -15,11 +15,14 @@ from typing import Any
 import polars as pl
 
 from gleaner.dataset.balancing import balance_split_frame
+from gleaner.dataset.candidate_state import Partitions, agreement_tables, load_state, save_state, settle_dedup
 from gleaner.dataset.gate import CheckVerdict, GatePolicy, run_gate
 from gleaner.dataset.quality import label_quality
 from gleaner.dataset.splitting import SPLITS, SplitRatios, split_column
-from gleaner.dedup import Settle, global_dedup, local_settle
-from gleaner.labeling import annotation_velocity, cohen_rows, source_agreement
+from gleaner.dedup import GlobalDedup, Settle, apply_kept, global_dedup, local_settle
+from gleaner.labeling import annotation_velocity, cohen_rows
+from gleaner.labeling.agreement_table import table_agreement, vote_table
+from gleaner.storage.backends import Store
 
 
 @dataclass(frozen=True)
@@ -86,10 +89,11 @@ def input_partitions(input_versions: dict[str, dict[str, str]]) -> dict[str, dic
     }
 
 
-def dedup_summary(canonical: pl.DataFrame, removals: pl.DataFrame | None, global_removed: int) -> dict[str, int]:
+def dedup_summary(canonical: pl.DataFrame | int, removals: pl.DataFrame | None, global_removed: int) -> dict[str, int]:
+    """`canonical`: the canonical records, or how many there are."""
     kinds = Counter(removals["kind"].to_list()) if removals is not None else Counter()
     return {
-        "canonical_records": canonical.height,
+        "canonical_records": canonical if isinstance(canonical, int) else canonical.height,
         "exact_removed": kinds["exact"],
         "near_removed": kinds["near"],
         "rescrapes_removed": kinds["rescrape"],
@@ -121,14 +125,69 @@ def build_candidate(
 ) -> Candidate:
     """`input_versions`: asset -> {partition -> data version} of `deduped_records` and `labels`; `settle`
     where the global dedup pass runs (`gleaner.dedup.global_pass.Settle`); `humans`: every partition's
-    human labels, for the annotation velocity the card reports (`velocity_summary`)."""
+    human labels, for the annotation velocity the card reports (`velocity_summary`). From scratch: every
+    canonical record goes through the global pass, every vote row into the agreement report."""
     settled = global_dedup(deduped, policy.dedup_threshold, canonical, settle)
+    report = table_agreement(*vote_table(votes))
+    reinstated = reinstated_partitions(canonical, settled.reinstated_ids)
+    return _assemble(
+        deduped, votes, settled, report, canonical.height, reinstated, removals, input_versions, policy, humans
+    )
+
+
+def build_candidate_incremental(
+    deduped: pl.DataFrame,
+    votes: pl.DataFrame,
+    canonical: Partitions,
+    labels: Partitions,
+    removals: pl.DataFrame | None,
+    input_versions: dict[str, dict[str, str]],
+    policy: CandidatePolicy,
+    store: Store,
+    state_folder: str,
+    settle: Settle = local_settle,
+    humans: pl.DataFrame | None = None,
+) -> tuple[Candidate, dict[str, str]]:
+    """`build_candidate` reading only the canonical partitions that are new since the state under
+    `state_folder` was saved, and counting agreement afresh only for new or changed `labels` partitions
+    (`gleaner.dataset.candidate_state`); the same candidate, byte for byte. `votes` is still every labels
+    row (the resolved labels are joined from it). Saves the updated state and returns how each part was
+    reached, for the run's log."""
+    state = load_state(store, state_folder, policy.dedup_threshold)
+    dedup = settle_dedup(store, state_folder, state, canonical, policy.dedup_threshold, settle)
+    dedup_state = dedup.state
+    kept = dedup_state.filter(pl.col("kept"))
+    settled = apply_kept(deduped, kept["record_id"], kept["cluster_id"])
+    table, llm, agreement_part, agreement_how = agreement_tables(state, labels)
+    reinstated_ids = pl.Series(settled.reinstated_ids, dtype=pl.String)
+    reinstated = dedup_state.filter(pl.col("record_id").is_in(reinstated_ids.implode()))
+    partitions = sorted(set(reinstated["partitions"].explode().drop_nulls().to_list()))
+    report = table_agreement(table, llm)
+    rows = sum(dedup.manifest["rows"].values())
+    candidate = _assemble(deduped, votes, settled, report, rows, partitions, removals, input_versions, policy, humans)
+    save_state(store, state_folder, dedup, agreement_part)
+    return candidate, {"dedup": dedup.how, "agreement": agreement_how}
+
+
+def _assemble(
+    deduped: pl.DataFrame,
+    votes: pl.DataFrame,
+    settled: GlobalDedup,
+    report: dict[str, Any],
+    canonical_rows: int,
+    reinstated: list[str],
+    removals: pl.DataFrame | None,
+    input_versions: dict[str, dict[str, str]],
+    policy: CandidatePolicy,
+    humans: pl.DataFrame | None,
+) -> Candidate:
+    """The candidate from the global pass's survivors and the agreement report: labels joined, splits,
+    balancing, the gate, the summary."""
     joined = settled.survivors.join(_resolved_labels(votes), on=["record_id", "source", "partition_date"], how="left")
     pending = joined.filter(pl.col("label").is_null())
     labelled = joined.filter(pl.col("label").is_not_null())
     balanced = _split_and_balance(labelled, policy)
     oversampled = sum(r["oversampled"] for r in balanced)
-    report = source_agreement(votes.iter_rows(named=True))
     agreement = cohen_rows(report)
     verdicts = run_gate(balanced, agreement, policy.gate)
 
@@ -139,11 +198,10 @@ def build_candidate(
         "agreement_overall": {k: v for k, v in report.items() if k != "cohen"},
         "input_partitions": input_partitions(input_versions),
         "pending_review": pending.height,
-        "dedup": dedup_summary(canonical, removals, settled.removed),
+        "dedup": dedup_summary(canonical_rows, removals, settled.removed),
         "balanced_away": labelled.height - (len(balanced) - oversampled),
         "oversampled": oversampled,
         "annotation_velocity": velocity_summary(humans),
         "label_quality": label_quality(votes, policy.calibration_min_samples, policy.audit_fraction),
     }
-    reinstated = reinstated_partitions(canonical, settled.reinstated_ids)
     return Candidate(frame, verdicts, summary, report, settled.reinstated_ids, reinstated, settled.removed)

@@ -1,24 +1,29 @@
 """From a gated candidate to the files and manifest of `training_data_vN`.
 
-The gate runs again here, so a publish triggered on its own cannot skip it; then the candidate becomes one
-Parquet file per split plus a manifest (counts, agreement, label quality, inputs, policy, code version), a
-dataset card and, for classification, the reliability diagram of the dataset-level calibration
-(`reliability.png`, hashed in the manifest like the splits), published immutably by
-`gleaner.storage.versions.publish`.
+The gate is judged here too, so a publish triggered on its own cannot skip it. It is not run a second time
+when the candidate's summary already holds the verdicts `labeled_dataset` gave (its blocking checks) for
+exactly these candidate bytes, this gate policy and this library code (`gate_record`, keyed by all three):
+the same pure checks on the same input give the same verdicts, and they cost seconds at volume. Anything
+else (another candidate, an edited policy, changed code, an older summary without verdicts) runs the gate.
+Then the candidate becomes one Parquet file per split plus a manifest (counts, agreement, label quality,
+inputs, policy, code version), a dataset card and, for classification, the reliability diagram of the
+dataset-level calibration (`reliability.png`, hashed in the manifest like the splits), published immutably
+by `gleaner.storage.versions.publish`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import polars as pl
 
 from gleaner.code_version import source_fingerprint
 from gleaner.dataset.card import definition_manifest, render_card
-from gleaner.dataset.gate import GatePolicy, SpanGatePolicy, run_gate, run_span_gate
+from gleaner.dataset.gate import CheckVerdict, GatePolicy, SpanGatePolicy, run_gate, run_span_gate
 from gleaner.dataset.quality import RELIABILITY_PNG, manifest_figures, reliability_file
 from gleaner.dataset.span_candidate import span_counts, span_training_columns
 from gleaner.dataset.splitting import SPLITS
@@ -83,6 +88,39 @@ def _span_fields(frame: pl.DataFrame) -> dict[str, Any]:
     }
 
 
+def _gate_key(candidate_version: str, gate: GatePolicy | SpanGatePolicy) -> str:
+    """What a recorded verdict is valid for: the candidate's bytes, the policy (its dataclass repr names
+    every field, the record model by its qualified name) and the library code."""
+    parts = [candidate_version, repr(gate), source_fingerprint()]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def gate_record(
+    candidate_version: str, gate: GatePolicy | SpanGatePolicy, verdicts: list[CheckVerdict]
+) -> dict[str, Any]:
+    """The verdicts given to the candidate whose Parquet bytes hash to `candidate_version`, for the summary
+    (`release` reuses them instead of running the gate again on the same input)."""
+    return {"key": _gate_key(candidate_version, gate), "verdicts": [asdict(v) for v in verdicts]}
+
+
+def gate_verdicts(
+    candidate: pl.DataFrame,
+    summary: dict[str, Any],
+    gate: GatePolicy | SpanGatePolicy,
+    candidate_version: str | None = None,
+) -> list[CheckVerdict]:
+    """The recorded verdicts when they were given to exactly this candidate under this policy and code,
+    else the gate run now."""
+    recorded = summary.get("gate")
+    fresh = candidate_version is not None and isinstance(recorded, dict)
+    if fresh and recorded.get("key") == _gate_key(candidate_version, gate):
+        return [CheckVerdict(**v) for v in recorded["verdicts"]]
+    rows = candidate.to_dicts()
+    if isinstance(gate, SpanGatePolicy):
+        return run_span_gate(rows, summary["agreement"], gate)
+    return run_gate(rows, summary["agreement"], gate)
+
+
 def release(
     versions: Store,
     candidate: pl.DataFrame,
@@ -92,6 +130,7 @@ def release(
     dataset: str = "training_data",
     declaration: str | None = None,
     definition: TaskDefinition | None = None,
+    candidate_version: str | None = None,
 ) -> Release:
     """Publish the candidate as the next version, or name the latest when its content is the same.
 
@@ -99,10 +138,10 @@ def release(
     columns, span counts per split and label in the manifest. With `definition`, the manifest carries the
     task and labels with their guidelines, and the card shows them. `declaration` (the dataset file's hashed
     fields as JSON) is published as `dataset.json` and so is part of the content: a changed guideline or
-    label set is a new version even when no row changed."""
+    label set is a new version even when no row changed. `candidate_version` (sha256 of the candidate's
+    Parquet bytes) lets the verdicts recorded in `summary` stand in for a second run of the gate."""
     spans = isinstance(gate, SpanGatePolicy)
-    rows = candidate.to_dicts()
-    verdicts = run_span_gate(rows, summary["agreement"], gate) if spans else run_gate(rows, summary["agreement"], gate)
+    verdicts = gate_verdicts(candidate, summary, gate, candidate_version)
     failed = [v for v in verdicts if not v.passed]
     if failed:
         raise GateFailed(

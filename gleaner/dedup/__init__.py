@@ -7,13 +7,14 @@ warehouse implementation, `global_dedup` (the candidate's pass over every partit
 exact Jaccard and the graph walks stay beneath.
 """
 
-from gleaner.dedup.global_pass import GlobalDedup, Settle, global_dedup, local_settle
+from gleaner.dedup.global_pass import GlobalDedup, Settle, apply_kept, global_dedup, local_settle
 from gleaner.dedup.kernel import DedupResult, PriorCandidates, content_hash, dedup
 from gleaner.dedup.parquet_file import DedupSummary, dedup_parquet
 from gleaner.dedup.partition import KEPT_SCHEMA, REMOVAL_SCHEMA, KeptRecords, PartitionDedup, dedup_partition
 from gleaner.dedup.warehouse_index import INDEX_ASSET, WarehouseKeptRecords
 
 __all__ = [
+    "apply_kept",
     "INDEX_ASSET",
     "KEPT_SCHEMA",
     "REMOVAL_SCHEMA",

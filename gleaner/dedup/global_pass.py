@@ -35,7 +35,7 @@ class GlobalDedup:
     reinstated_ids: list[str]  # kept, but removed by their partition when it ran: re-run those partitions
 
 
-def _first_sightings(records: pl.DataFrame) -> pl.DataFrame:
+def first_sightings(records: pl.DataFrame) -> pl.DataFrame:
     """One row per record_id, the earliest scraped (a review seen on two days keeps its first sighting);
     between sightings at the same time, the smallest text, so the choice never depends on row order."""
     ordered = records.sort(["record_id", "scraped_at", "text"], nulls_last=True, maintain_order=True)
@@ -56,14 +56,21 @@ def global_dedup(
     partition removed in favour of a now-stale record cannot come back, so the result can depend on the
     order partitions ran in.
     """
-    universe = _first_sightings((deduped if canonical is None else canonical).select("record_id", "text", "scraped_at"))
+    universe = first_sightings((deduped if canonical is None else canonical).select("record_id", "text", "scraped_at"))
     kept_ids, cluster_of = settle(universe.sort("record_id"), threshold)
     kept = pl.Series("record_id", kept_ids, dtype=pl.String)
+    clusters = pl.Series("cluster_id", [cluster_of[i] for i in kept_ids], dtype=pl.String)
+    return apply_kept(deduped, kept, clusters)
+
+
+def apply_kept(deduped: pl.DataFrame, kept: pl.Series, clusters: pl.Series) -> GlobalDedup:
+    """The global answer (kept ids, sorted, and the cluster of each) applied to the per-partition survivors;
+    `gleaner.dedup.global_state` gives the same answer from persisted state."""
     survivors = (
-        _first_sightings(deduped)
+        first_sightings(deduped)
         .filter(pl.col("record_id").is_in(kept.implode()))
-        .with_columns(pl.col("record_id").replace_strict(cluster_of, return_dtype=pl.String).alias("cluster_id"))
+        .with_columns(pl.col("record_id").replace_strict(kept, clusters, return_dtype=pl.String).alias("cluster_id"))
         .sort("record_id")
     )
     reinstated = kept.filter(~kept.is_in(deduped["record_id"].implode())).to_list()
-    return GlobalDedup(kept_ids, survivors, deduped.height - survivors.height, reinstated)
+    return GlobalDedup(kept.to_list(), survivors, deduped.height - survivors.height, reinstated)

@@ -39,6 +39,18 @@ def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
     return _defined(cohen_kappa_score(a, b))
 
 
+def cohen_kappa_counts(a: Sequence[str], b: Sequence[str], counts: Sequence[int]) -> float | None:
+    """`cohen_kappa` over items given as distinct label pairs (`a[k]`, `b[k]`) and how many items gave each.
+
+    Integer weights make scikit-learn build the same integer confusion matrix it builds from the items
+    one by one, so the value is the same bits, at the cost of the distinct pairs instead of the items."""
+    if len(set(a) | set(b)) < 2:
+        return None
+    from sklearn.metrics import cohen_kappa_score
+
+    return _defined(cohen_kappa_score(a, b, sample_weight=np.asarray(counts, dtype=np.int64)))
+
+
 def shared_pairs(votes: Mapping[str, Mapping[str, Any]], min_shared: int = 1) -> Iterator[tuple[dict, list, list]]:
     """For each annotator pair with `min_shared` items in common (at least one): the row's identity
     (`pair`, `left`, `right`, `n_shared`), the shared items in order, and the two annotators' values on them."""
@@ -71,10 +83,17 @@ def fleiss(ratings: Sequence[Sequence[str]]) -> float | None:
     categories = sorted({label for item in ratings for label in item})
     if not ratings or sizes.pop() < 2 or len(categories) < 2:
         return None
-    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa  # a second of imports: here only
+    from statsmodels.stats.inter_rater import aggregate_raters  # a second of imports: here only
 
     codes = np.array([[categories.index(label) for label in item] for item in ratings])
     counts, _ = aggregate_raters(codes, n_cat=len(categories))
+    return fleiss_table(counts)
+
+
+def fleiss_table(counts: np.ndarray) -> float | None:
+    """Fleiss' kappa of an items x categories table of rating counts (`aggregate_raters`' output)."""
+    from statsmodels.stats.inter_rater import fleiss_kappa  # a second of imports: here only
+
     return _defined(fleiss_kappa(counts, method="fleiss"))
 
 
@@ -115,10 +134,13 @@ def krippendorff_alpha(votes: Votes) -> float | None:
         return None
     code = {label: float(i) for i, label in enumerate(categories)}
     matrix = np.array([[code.get(labels.get(item), np.nan) for item in items] for _, labels in sorted(votes.items())])
+    return krippendorff_alpha_matrix(matrix, list(code.values()))
+
+
+def krippendorff_alpha_matrix(matrix: np.ndarray, value_domain: list[float]) -> float | None:
+    """Nominal alpha of an annotators x items matrix of category codes (nan: no label)."""
     try:
-        value = krippendorff.alpha(
-            reliability_data=matrix, level_of_measurement="nominal", value_domain=list(code.values())
-        )
+        value = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal", value_domain=value_domain)
     except ValueError:  # no item labelled by two annotators
         return None
     return _defined(value)

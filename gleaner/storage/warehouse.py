@@ -72,6 +72,27 @@ def read_frame(root: Store | Path, asset: str, partition: dict[str, str] | None 
         return None
 
 
+def write_frame_with_version(
+    root: Store | Path, asset: str, frame: pl.DataFrame, partition: dict[str, str] | None = None
+) -> str:
+    """`write_frame`, returning the data version of what was written (sha256 of its bytes, as
+    `partition_data_versions` computes it): lets a reader check it holds exactly those bytes."""
+    data = parquet_bytes(frame)
+    as_store(root).write_bytes(f"{partition_key_path(asset, partition)}/{PART}", data)
+    return sha256_bytes(data)
+
+
+def read_frame_with_version(
+    root: Store | Path, asset: str, partition: dict[str, str] | None = None
+) -> tuple[pl.DataFrame | None, str | None]:
+    """`read_frame` plus the data version of the bytes read, from one read."""
+    try:
+        data = as_store(root).read_bytes(f"{partition_key_path(asset, partition)}/{PART}")
+    except FileNotFoundError:
+        return None, None
+    return pl.read_parquet(io.BytesIO(data)), sha256_bytes(data)
+
+
 def asset_glob(root: Store | Path, asset: str) -> str:
     return as_store(root).location(f"{asset}/**/*.parquet")
 
@@ -97,6 +118,14 @@ def read_matching(root: Store | Path, asset: str, column: str, values: Collectio
     store, wanted = as_store(root), sorted(set(values))
     frames = [store.read_parquet(k).filter(pl.col(column).is_in(wanted)) for k in parquet_keys(store, asset)]
     frames = [f for f in frames if not f.is_empty()]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else None
+
+
+def read_partitions(root: Store | Path, asset: str, partitions: list[str]) -> pl.DataFrame | None:
+    """Some partitions of an asset (`source=x/date=y` as `partition_data_versions` names them), in key
+    order, concatenated as `read_all` concatenates every one."""
+    store = as_store(root)
+    frames = [store.read_parquet(f"{asset}/{p}/{PART}") for p in sorted(partitions)]
     return pl.concat(frames, how="diagonal_relaxed") if frames else None
 
 

@@ -161,9 +161,9 @@ def test_spark_pass_keeps_the_same_records_clusters_and_survivors_byte_for_byte(
 
 
 def _universe(canonical: pl.DataFrame) -> pl.DataFrame:
-    from gleaner.dedup.global_pass import _first_sightings
+    from gleaner.dedup.global_pass import first_sightings
 
-    return _first_sightings(canonical.select("record_id", "text", "scraped_at")).sort("record_id")
+    return first_sightings(canonical.select("record_id", "text", "scraped_at")).sort("record_id")
 
 
 def test_the_policy_sends_the_pass_to_spark_through_dagster_pipes(warehouse):

@@ -10,7 +10,7 @@ from dagster_project.lib.metadata import agreement_metadata, table_metadata
 from dagster_project.lib.specs import DATASET_POOL, stage
 from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
-from gleaner.dataset import SPLITS, build_candidate, build_span_candidate
+from gleaner.dataset import SPLITS, Partitions, build_candidate_incremental, build_span_candidate, gate_record
 from gleaner.datasets import DatasetSpec, SpansSpec
 
 NOT_INGESTED = "has no materialized partitions yet; run ingest_partition first"
@@ -72,7 +72,6 @@ def summary_key(spec: DatasetSpec) -> str:
 def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     candidate_key = key(spec, "labeled_dataset")
     policy_of_spec = spec.candidate_policy()
-    build = build_span_candidate if isinstance(spec, SpansSpec) else build_candidate
 
     @dg.asset(
         key=candidate_key,
@@ -97,13 +96,27 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         canonical_table = table(spec, "canonical_records")
         deduped, deduped_versions = warehouse.read_all_with_versions(deduped_table, missing=NOT_INGESTED)
         votes, votes_versions = warehouse.read_all_with_versions(labels_table, missing=NOT_INGESTED)
-        candidate = build(
-            deduped, votes, warehouse.read_all(canonical_table, missing=NOT_INGESTED),
-            warehouse.read_all(table(spec, "near_duplicates")),
-            {"deduped_records": deduped_versions, "labels": votes_versions}, policy_of_spec,
-            policy.global_settle(context, [warehouse.asset_glob(canonical_table)]),
-            humans=warehouse.read_all(table(spec, "human_labels")),  # for the card's annotation velocity
-        )  # fmt: skip
+        versions = {"deduped_records": deduped_versions, "labels": votes_versions}
+        removals = warehouse.read_all(table(spec, "near_duplicates"))
+        settle = policy.global_settle(context, [warehouse.asset_glob(canonical_table)])
+        how: dict[str, str] = {}
+        humans = warehouse.read_all(table(spec, "human_labels"))  # for the card's annotation velocity
+        if isinstance(spec, SpansSpec):
+            canonical = warehouse.read_all(canonical_table, missing=NOT_INGESTED)
+            candidate = build_span_candidate(
+                deduped, votes, canonical, removals, versions, policy_of_spec, settle, humans=humans
+            )
+        else:  # reads the canonical partitions that are new since the last build, plus the kept state
+            canonical_versions = warehouse.partition_data_versions(canonical_table)
+            if not canonical_versions:
+                raise dg.Failure(f"{canonical_table} {NOT_INGESTED}")
+            canonical = Partitions(canonical_versions, lambda keys: warehouse.read_partitions(canonical_table, keys))
+            labels = Partitions(votes_versions, lambda keys: warehouse.read_partitions(labels_table, keys))
+            candidate, how = build_candidate_incremental(
+                deduped, votes, canonical, labels, removals, versions, policy_of_spec,
+                warehouse.store, table(spec, "candidate_state"), settle, humans,
+            )  # fmt: skip
+            context.log.info(f"global dedup pass: {how['dedup']}; agreement: {how['agreement']}")
         if candidate.reinstated_partitions:  # kept globally, removed by their partition in favour of a stale copy
             context.log.warning(
                 f"{len(candidate.reinstated_ids)} records the global pass keeps were removed by their own "
@@ -111,8 +124,9 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "them into the candidate"
             )
         frame = candidate.frame
-        warehouse.write(table(spec, "labeled_dataset"), frame)
-        warehouse.write_json(summary_key(spec), candidate.summary)
+        written = warehouse.write_with_version(table(spec, "labeled_dataset"), frame)
+        gate = gate_record(written, policy_of_spec.gate, candidate.verdicts)  # publish reuses these verdicts
+        warehouse.write_json(summary_key(spec), {**candidate.summary, "gate": gate})
         warehouse.refresh_catalog()
         context.log.info(
             f"{spec.name} candidate: {frame.height} rows, {candidate.pending_review} pending review, gate: "
@@ -124,6 +138,7 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "pending_review": candidate.pending_review,
                 "global_pass_removed": candidate.global_removed,
                 "reinstated_pending_rerun": len(candidate.reinstated_ids),
+                **{f"state_{part}": note for part, note in how.items()},  # from scratch or incremental
                 **{f"split_{s}": int((frame["split"] == s).sum()) for s in SPLITS},
                 **_task_metadata(spec, frame, candidate),
             },

@@ -32,13 +32,14 @@ def training_data_asset(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.Asse
         **stage("dataset", {"polars", "duckdb"}, code_version="3"),  # 3: per-dataset versions
     )
     def _training_data(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        candidate = warehouse.read(table(spec, "labeled_dataset"))
+        candidate, candidate_version = warehouse.read_with_version(table(spec, "labeled_dataset"))
         if candidate is None:
             raise dg.Failure(f"{spec.name}/labeled_dataset has not been built; run publish_training_data")
         try:
             released = release(
                 warehouse.versions(spec.name), candidate, warehouse.read_json(summary_key(spec)), gate,
                 manifest_policy, dataset=spec.name, declaration=canonical_definition(spec), definition=spec,
+                candidate_version=candidate_version,
             )  # fmt: skip
         except GateFailed as exc:
             raise dg.Failure(f"{spec.name}: {exc}") from None

@@ -1,0 +1,252 @@
+"""What a candidate keeps between builds, so that a publish reads what changed plus this state.
+
+Two parts, each stored in the warehouse under the dataset's prefix (`<dataset>/candidate_state/`), through
+the same `Store` as everything else, so a local folder and S3 behave alike:
+
+* `dedup.state`: the global dedup pass as state (`gleaner.dedup.global_state`: every first sighting with
+  its band hashes, band group, kept flag and cluster), built from the `canonical_records` partitions the
+  manifest names with their data versions; the texts in append-only segments `texts-<n>.state` (0 from
+  scratch, one more per addition), read back only for the records an addition re-runs. A build whose
+  partitions are the recorded ones plus new ones reads only the new partitions and updates the state; if
+  any recorded partition changed or disappeared, or the threshold or the library code differs, the pass
+  runs from scratch over every partition (records can only leave in a from-scratch pass, which is
+  therefore the only way they do).
+* `agreement.state`: each `labels` partition's vote table (`gleaner.labeling.agreement_table`, with a
+  `partition` column), plus its unconditional LLM annotators in the manifest. Tables are per partition, so
+  any change is exact without a fallback: a changed partition's table is rebuilt, a removed one dropped.
+
+`state.json`, the manifest, is written last and names the sha256 of every file with what they were built
+from. A state is used only when the manifest parses, its code version and threshold match and each file
+hashes to what the manifest says (a text segment is checked when it is read); anything else (missing,
+garbled, half-written by a crash between the files and the manifest) is ignored and that part is built
+from scratch. So a bad state costs time, never a wrong answer. `.state` rather than `.parquet`: the files
+are the candidate's bookkeeping, not a table for the catalog's views.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from gleaner.code_version import source_fingerprint
+from gleaner.dedup import Settle, local_settle
+from gleaner.dedup.global_state import TextsOf, add_records, build_state, read_state, read_texts, state_bytes
+from gleaner.labeling.agreement_table import TABLE_SCHEMA, combine, vote_table
+from gleaner.storage.backends import Store
+
+FORMAT = 1
+MANIFEST = "state.json"
+DEDUP_FILE = "dedup.state"
+AGREEMENT_FILE = "agreement.state"
+
+
+def texts_file(segment: int | str) -> str:
+    return f"texts-{segment}.state"
+
+
+class StateUnusable(Exception):
+    """A part of the state turned out unusable while it was being read (the build goes from scratch)."""
+
+
+@dataclass(frozen=True)
+class Partitions:
+    """An asset's partitions: `source=x/date=y` -> data version, and a reader of some of them (their rows
+    concatenated in key order)."""
+
+    versions: dict[str, str]
+    read: Callable[[list[str]], pl.DataFrame]
+
+
+@dataclass
+class StoredState:
+    manifest: dict[str, Any] = field(default_factory=dict)
+    dedup: pl.DataFrame | None = None
+    agreement: pl.DataFrame | None = None
+    problems: list[str] = field(default_factory=list)  # why a part was not usable
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _part(store: Store, folder: str, name: str, expected: str | None, parse) -> tuple[Any, str | None]:
+    try:
+        data = store.read_bytes(f"{folder}/{name}")
+    except FileNotFoundError:
+        return None, f"{name} missing"
+    if _sha256(data) != expected:
+        return None, f"{name} does not match the manifest"
+    try:
+        return parse(data), None
+    except Exception as exc:  # a file whose hash matches but does not parse: still only a cache miss
+        return None, f"{name} unreadable: {exc}"
+
+
+def _agreement_frame(data: bytes) -> pl.DataFrame:
+    frame = pl.read_parquet(io.BytesIO(data))
+    if frame.columns != ["partition", *TABLE_SCHEMA]:
+        raise ValueError(f"columns {frame.columns}")
+    return frame
+
+
+def load_state(store: Store, folder: str, threshold: float) -> StoredState:
+    """The usable parts of the state under `folder`; unusable ones are None, with the reason."""
+    try:
+        manifest = json.loads(store.read_bytes(f"{folder}/{MANIFEST}").decode("utf-8"))
+    except FileNotFoundError:
+        return StoredState(problems=["no state yet"])
+    except (ValueError, UnicodeDecodeError) as exc:
+        return StoredState(problems=[f"{MANIFEST} unreadable: {exc}"])
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return StoredState(problems=[f"{MANIFEST} has another format"])
+    if manifest.get("code") != source_fingerprint():
+        return StoredState(problems=["built by other code"])
+    state = StoredState(manifest)
+    dedup_meta, agreement_meta = manifest.get("dedup") or {}, manifest.get("agreement") or {}
+    if dedup_meta.get("threshold") == threshold:
+        state.dedup, problem = _part(store, folder, DEDUP_FILE, dedup_meta.get("sha256"), read_state)
+        state.problems += [problem] if problem else []
+    else:
+        state.problems.append("dedup threshold changed")
+    state.agreement, problem = _part(store, folder, AGREEMENT_FILE, agreement_meta.get("sha256"), _agreement_frame)
+    state.problems += [problem] if problem else []
+    return state
+
+
+@dataclass(frozen=True)
+class DedupUpdate:
+    state: pl.DataFrame
+    manifest: dict[str, Any]  # its part of state.json, but for the hash of the state file
+    texts: tuple[int, pl.DataFrame] | None  # a text segment to write: its number and rows
+    how: str
+
+
+def save_state(store: Store, folder: str, dedup: DedupUpdate, agreement: tuple[pl.DataFrame, dict]) -> None:
+    """The new text segment, both state files, then the manifest naming their hashes (module docstring)."""
+    segments = dict(dedup.manifest["segments"])
+    if dedup.texts is not None:
+        number, texts = dedup.texts
+        data = state_bytes(texts)
+        store.write_bytes(f"{folder}/{texts_file(number)}", data)
+        segments[str(number)] = _sha256(data)
+    dedup_data = state_bytes(dedup.state)
+    agreement_frame, agreement_meta = agreement
+    agreement_data = state_bytes(agreement_frame)
+    store.write_bytes(f"{folder}/{DEDUP_FILE}", dedup_data)
+    store.write_bytes(f"{folder}/{AGREEMENT_FILE}", agreement_data)
+    manifest = {
+        "format": FORMAT,
+        "code": source_fingerprint(),
+        "dedup": {**dedup.manifest, "segments": dict(sorted(segments.items())), "sha256": _sha256(dedup_data)},
+        "agreement": {**agreement_meta, "sha256": _sha256(agreement_data)},
+    }
+    store.write_bytes(f"{folder}/{MANIFEST}", json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
+
+
+def _texts_reader(store: Store, folder: str, segments: dict[str, str]) -> TextsOf:
+    """Reads stored texts by segment, each segment once and only when asked for; a segment that is missing
+    or does not hash to what the manifest says raises `StateUnusable`."""
+    loaded: dict[int, pl.DataFrame] = {}
+
+    def segment(number: int) -> pl.DataFrame:
+        if number not in loaded:
+            data, problem = _part(store, folder, texts_file(number), segments.get(str(number)), read_texts)
+            if problem:
+                raise StateUnusable(problem)
+            loaded[number] = data
+        return loaded[number]
+
+    def texts_of(rows: pl.DataFrame) -> pl.DataFrame:
+        parts = [pl.DataFrame(schema={"record_id": pl.String, "text": pl.String})]
+        for (number,), ids in (
+            rows.select("record_id", "text_segment").partition_by("text_segment", as_dict=True).items()
+        ):
+            parts.append(segment(number).filter(pl.col("record_id").is_in(ids["record_id"].implode())))
+        return pl.concat(parts)
+
+    return texts_of
+
+
+def _read_each(partitions: Partitions, keys: list[str]) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The rows of `keys` (in key order) and how many each holds, counted per file, not per column value."""
+    frames = {key: partitions.read([key]) for key in sorted(keys)}
+    return pl.concat(list(frames.values()), how="diagonal_relaxed"), dict(
+        sorted((k, f.height) for k, f in frames.items())
+    )
+
+
+def settle_dedup(
+    store: Store,
+    folder: str,
+    state: StoredState,
+    canonical: Partitions,
+    threshold: float,
+    settle: Settle = local_settle,
+) -> DedupUpdate:
+    """The dedup state over every canonical partition: the stored one plus the partitions added since, or
+    one built from scratch when that cannot be (module docstring)."""
+    recorded = (state.manifest.get("dedup") or {}) if state.dedup is not None else {}
+    before: dict[str, str] = recorded.get("partitions") or {}
+    rows: dict[str, int] = dict(recorded.get("rows") or {})
+    segments: dict[str, str] = dict(recorded.get("segments") or {})
+    added = sorted(set(canonical.versions) - set(before))
+    unchanged = all(canonical.versions.get(p) == v for p, v in before.items())
+    why = "; ".join(state.problems) or "a partition changed or was removed"
+    if state.dedup is not None and before and unchanged and set(rows) == set(before) and segments:
+        manifest = {"partitions": dict(sorted(canonical.versions.items())), "threshold": threshold}
+        if not added:
+            return DedupUpdate(state.dedup, {**manifest, "rows": rows, "segments": segments}, None, "unchanged")
+        try:
+            new, counts = _read_each(canonical, added)
+            number = max(int(k) for k in segments) + 1
+            texts_of = _texts_reader(store, folder, segments)
+            frame, texts = add_records(state.dedup, new, threshold, texts_of, number)
+            rows = dict(sorted((rows | counts).items()))
+            return DedupUpdate(
+                frame, {**manifest, "rows": rows, "segments": segments}, (number, texts) if texts.height else None,
+                f"incremental: {len(added)} new partition(s)",
+            )  # fmt: skip
+        except StateUnusable as exc:
+            why = str(exc)
+    everything, rows = _read_each(canonical, list(canonical.versions))
+    frame, texts = build_state(everything, threshold, settle)
+    manifest = {"partitions": dict(sorted(canonical.versions.items())), "threshold": threshold, "rows": rows}
+    return DedupUpdate(frame, {**manifest, "segments": {}}, (0, texts), f"from scratch ({why})")
+
+
+def agreement_tables(
+    state: StoredState, labels: Partitions
+) -> tuple[pl.DataFrame, list[str], tuple[pl.DataFrame, dict[str, Any]], str]:
+    """Every labels partition's vote table combined, the unconditional LLM annotators, what to store (the
+    tables by partition and the manifest part), and how many partitions were counted afresh (read from
+    `labels`, one at a time)."""
+    recorded = (state.manifest.get("agreement") or {}) if state.agreement is not None else {}
+    before: dict[str, str] = recorded.get("partitions") or {}
+    llm_of: dict[str, list[str]] = dict(recorded.get("llm") or {})
+    current = sorted(labels.versions)
+    reused = [p for p in current if before.get(p) == labels.versions[p] and p in llm_of]
+    empty = pl.DataFrame(schema={"partition": pl.String, **TABLE_SCHEMA})
+    stored = state.agreement if state.agreement is not None else empty
+    tables = {p: pl.DataFrame(schema=TABLE_SCHEMA) for p in reused}  # a partition without a source vote
+    for (partition,), frame in (
+        stored.filter(pl.col("partition").is_in(reused)).partition_by("partition", as_dict=True).items()
+    ):
+        tables[partition] = frame.drop("partition")
+    fresh = [p for p in current if p not in reused]
+    for partition in fresh:
+        tables[partition], llm_of[partition] = vote_table(labels.read([partition]))
+    llm_of = {p: llm_of[p] for p in current}
+    combined = combine([tables[p] for p in current])
+    llm = sorted({a for p in current for a in llm_of[p]})
+    stored_frame = pl.concat(
+        [tables[p].select(pl.lit(p).alias("partition"), *TABLE_SCHEMA) for p in current] or [empty]
+    )
+    how = f"{len(fresh)} of {len(current)} partition(s) counted afresh"
+    manifest = {"partitions": dict(sorted(labels.versions.items())), "llm": llm_of}
+    return combined, llm, (stored_frame, manifest), how

@@ -1,0 +1,55 @@
+"""Agreement from per-partition vote tables is `source_agreement` over the vote rows, exactly (not to 4 digits)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from support.candidate_partitions import partitions
+
+from gleaner.labeling import source_agreement
+from gleaner.labeling.agreement_table import combine, table_agreement, vote_table
+
+SCHEMA = {"record_id": pl.String, "annotator": pl.String, "annotator_kind": pl.String, "label": pl.String,
+          "conditional": pl.Boolean}  # fmt: skip
+
+
+def _from_rows(votes: pl.DataFrame) -> dict:
+    return source_agreement(votes.iter_rows(named=True))
+
+
+def test_the_whole_table_gives_the_row_by_row_report() -> None:
+    votes = pl.concat([p.votes for p in partitions().values()])  # a re-scraped record votes in two days
+    assert (
+        votes.group_by("record_id").agg(pl.col("partition_date").n_unique()).filter(pl.col("partition_date") > 1).height
+    )
+    assert table_agreement(*vote_table(votes)) == _from_rows(votes)
+
+
+def test_tables_per_partition_combine_to_the_same_report() -> None:
+    days = list(partitions().values())
+    tables = [vote_table(p.votes) for p in days]
+    llm = sorted({a for _, names in tables for a in names})
+    combined = combine([t for t, _ in tables])
+    assert table_agreement(combined, llm) == _from_rows(pl.concat([p.votes for p in days]))
+
+
+def test_a_later_row_wins_and_conditional_resolved_and_abstaining_rows_do_not_count() -> None:
+    rows = [
+        ("r1", "lf_a", "lf", "pos", None), ("r1", "lf_b", "lf", "pos", None),
+        ("r1", "lf_b", "lf", "neg", None),  # the later row of the same source wins
+        ("r2", "lf_a", "lf", "neg", None), ("r2", "lf_b", "lf", None, None),  # an abstention
+        ("r3", "lf_a", "lf", "pos", None), ("r3", "lf_b", "lf", "pos", None),
+        ("r1", "llm_1", "llm", "pos", False), ("r1", "llm_2", "llm", "neg", True),  # conditional: not a source
+        ("r2", "llm_1", "llm", None, False), ("r2", "llm_3", "llm", None, None),  # llm_3 only abstains
+        ("r1", "resolved", "resolved", "pos", None),
+    ]  # fmt: skip
+    votes = pl.DataFrame(rows, schema=SCHEMA, orient="row")
+    report = table_agreement(*vote_table(votes))
+    assert report == _from_rows(votes)
+    assert report["cohen"]["lf_a ~ lf_b"]["n_shared"] == 2 and report["fleiss_annotators"] == ["llm_1", "llm_3"]
+
+
+@pytest.mark.parametrize("rows", [[], [("r1", "lf_a", "lf", "pos", None)], [("r1", "resolved", "resolved", "x", None)]])
+def test_degenerate_inputs_match_too(rows) -> None:
+    votes = pl.DataFrame(rows, schema=SCHEMA, orient="row")
+    assert table_agreement(*vote_table(votes)) == _from_rows(votes)
