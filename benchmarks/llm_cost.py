@@ -39,7 +39,7 @@ from fakes.anthropic_standin import AnthropicStandIn, ok  # noqa: E402
 
 from gleaner.datasets import DEFAULT_DATASETS_DIR, classification_functions, load_dataset, record_view  # noqa: E402
 from gleaner.demo_site import build_site  # noqa: E402
-from gleaner.labeling import label_partition, records_for_llm, scrub  # noqa: E402
+from gleaner.labeling import apply_functions, label_partition, records_for_llm, rules_settled, scrub  # noqa: E402
 from gleaner.labeling.llm import (  # noqa: E402  # noqa: E402
     LLMLabeler,
     LLMLabelerConfig,
@@ -110,7 +110,8 @@ def seed_recipe(spec, records: list[dict], base_url: str) -> dict:
 def ours(spec, records: list[dict], base_url: str, cache_dir: Path) -> dict:
     functions = classification_functions(spec)
     views = [record_view(spec, r) for r in records]
-    asked = records_for_llm(views, functions, spec.label_policy(), spec.llm.scope)
+    rule_rows = apply_functions(views, functions)
+    asked = records_for_llm(views, rules_settled(rule_rows, spec.label_policy()), spec.llm.scope)
     config = _config(spec, base_url)
     with LLMLabeler(config, ParquetLabelCache(cache_dir)) as labeler:
         results = labeler.label_many([(v.record_id, v.text) for v in asked])
@@ -121,7 +122,7 @@ def ours(spec, records: list[dict], base_url: str, cache_dir: Path) -> dict:
          "conditional": v.index >= config.majority}
         for r in results for v in r.votes
     ]  # fmt: skip
-    result = label_partition(views, functions, rows, None, spec.label_policy())
+    result = label_partition(views, functions, rows, None, spec.label_policy(), rule_rows=rule_rows)
     published = {r["record_id"]: r["label"] for r in result.resolved if r["label"] is not None}
     return {"calls": usage.calls, "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
             "cache_read_tokens": usage.cache_read_tokens, "cache_write_tokens": usage.cache_write_tokens,

@@ -4,11 +4,12 @@ The public surface: the partition step (`label_partition`, `human_labels`, `revi
 (`label_span_partition`, `span_human_labels`, `span_review_queue`); the label policy and per-record
 resolution on calibrated confidence (`Calibrator`, `reliability_png`), learnt from every earlier partition's
 human labels (`labelled_history`) and from the audit slice (`in_audit`) once it is large enough; which records
-the LLM is asked about (`records_for_llm`, a dataset's `llm.scope`); labeling functions and their registry;
-agreement between sources and Snorkel-style LF analysis; annotation velocity (records per annotator-hour from
-Label Studio's `lead_time`). The LLM labeler (`gleaner.labeling.llm`) and Label Studio
-(`gleaner.labeling.label_studio`) are subpackages with their own surfaces, imported where used: the
-Anthropic SDK costs seconds to import and most commands never call it.
+the LLM is asked about (`records_for_llm`, a dataset's `llm.scope`, over what the task's rules settle:
+`rules_settled`, `span_rules_settled`); labeling functions and their registry; agreement between sources and
+Snorkel-style LF analysis; annotation velocity (records per annotator-hour from Label Studio's `lead_time`).
+The LLM labeler (`gleaner.labeling.llm`) and Label Studio (`gleaner.labeling.label_studio`) are subpackages
+with their own surfaces, imported where used: the Anthropic SDK costs seconds to import and most commands
+never call it.
 """
 
 from gleaner.labeling.agreement import agreement_report, cohen_rows
@@ -35,7 +36,7 @@ from gleaner.labeling.partition import (
 from gleaner.labeling.pii import scrub
 from gleaner.labeling.registry import functions_for, registered_functions
 from gleaner.labeling.resolution import LabelPolicy, ResolvedLabel, SourceVote, resolve_record, rule_consensus
-from gleaner.labeling.scope import LLMScope, records_for_llm, unsettled_records
+from gleaner.labeling.scope import LLMScope, records_for_llm, rules_settled
 from gleaner.labeling.source_agreement import source_agreement
 from gleaner.labeling.span_partition import (
     SPAN_HUMAN_SCHEMA,
@@ -46,8 +47,8 @@ from gleaner.labeling.span_partition import (
     label_span_partition,
     source_span_votes,
     span_human_labels,
-    span_records_for_llm,
     span_review_queue,
+    span_rules_settled,
 )
 from gleaner.labeling.velocity import REFERENCE_RECORDS_PER_HOUR, annotation_velocity, velocity_rows
 
@@ -103,8 +104,8 @@ __all__ = [
     "source_agreement",
     "source_span_votes",
     "span_human_labels",
-    "span_records_for_llm",
+    "span_rules_settled",
     "span_review_queue",
-    "unsettled_records",
+    "rules_settled",
     "velocity_rows",
 ]

@@ -133,15 +133,19 @@ def label_partition(
     policy: LabelPolicy,
     log: Callable[[str], None] | None = None,
     history: History | None = None,
+    rule_rows: list[dict] | None = None,
 ) -> PartitionLabels:
-    """Every source's votes (functions applied here; LLM votes and human labels given) and one resolution
+    """Every source's votes (functions applied here unless `rule_rows` holds their `apply_functions` rows
+    already, as when the LLM scope needed them first; LLM votes and human labels given) and one resolution
     per record. ``log`` gets progress lines while the functions run (minutes at 100k records).
 
     `history` (`gleaner.labeling.history`): other partitions' human-labelled records with their machine
     votes. The calibrator is fitted on them too and the model in the loop trains on their human labels;
     none of their rows is written here, only this partition's records are."""
     history = history or History()
-    rows: list[dict] = apply_functions(views, functions, log=log) + llm_rows + human_rows(humans)
+    if rule_rows is None:
+        rule_rows = apply_functions(views, functions, log=log)
+    rows: list[dict] = rule_rows + llm_rows + human_rows(humans)
     past = list(history.rows)  # learnt from, never written: other partitions' records
     gold = human_gold(rows + past)
 

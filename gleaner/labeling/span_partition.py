@@ -21,7 +21,7 @@ Resolution per record, in order of trust:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -31,7 +31,6 @@ import polars as pl
 from gleaner.labeling.functions import RecordView
 from gleaner.labeling.label_studio.spans import parse_span_export
 from gleaner.labeling.partition import human_rows
-from gleaner.labeling.scope import LLMScope
 from gleaner.labeling.spans import (
     Span,
     pairwise_span_agreement,
@@ -203,37 +202,20 @@ def label_span_partition(
     return SpanPartitionLabels(frame, rows, resolved, agreement)
 
 
-def unsettled_span_records(
+def span_rules_settled(
     views: Sequence[RecordView],
     functions: Mapping[str, SpanFunction],
     policy: SpanLabelPolicy,
     label_order: Sequence[str],
-    human_labelled: Collection[str] = (),
-) -> list[RecordView]:
-    """The records neither people (`human_labelled`: record ids) nor the span rules settle, in input order:
-    the rules settle a record when their votes alone would resolve it `auto` (`resolve_spans`, the same test
-    resolution applies), so the LLM is asked only where its vote can change the outcome."""
-    people = set(human_labelled)
-    return [
-        view
+) -> set[str]:
+    """The record ids the span rules settle alone: their votes would resolve the record `auto`
+    (`resolve_spans`, the same test resolution applies), so the LLM is asked only where its vote can change
+    the outcome (`gleaner.labeling.scope.records_for_llm`)."""
+    return {
+        view.record_id
         for view in views
-        if view.record_id not in people
-        and resolve_spans([fn(view) for fn in functions.values()], [], policy, label_order)["status"] != "auto"
-    ]
-
-
-def span_records_for_llm(
-    views: Sequence[RecordView],
-    functions: Mapping[str, SpanFunction],
-    policy: SpanLabelPolicy,
-    label_order: Sequence[str],
-    scope: LLMScope,
-    human_labelled: Collection[str] = (),
-) -> list[RecordView]:
-    """What the LLM is asked about under the dataset's `llm.scope` (`gleaner.labeling.scope`)."""
-    if scope == "all":
-        return list(views)
-    return unsettled_span_records(views, functions, policy, label_order, human_labelled)
+        if resolve_spans([fn(view) for fn in functions.values()], [], policy, label_order)["status"] == "auto"
+    }
 
 
 def span_review_queue(labels: pl.DataFrame, records: pl.DataFrame, text_field: str = "text") -> list[dict]:

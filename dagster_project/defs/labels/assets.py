@@ -23,6 +23,7 @@ from gleaner.datasets import span_functions as declared_span_functions
 from gleaner.labeling import (
     AUDIT,
     annotation_velocity,
+    apply_functions,
     label_partition,
     label_span_partition,
     labelled_history,
@@ -32,9 +33,10 @@ from gleaner.labeling import (
     reliability_png,
     review_frame,
     review_queue,
+    rules_settled,
     span_human_labels,
-    span_records_for_llm,
     span_review_queue,
+    span_rules_settled,
 )
 from gleaner.labeling import human_labels as collect_human_labels
 from gleaner.labeling.label_studio import build_import_tasks, build_span_tasks
@@ -140,10 +142,12 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
             functions, lambda past: llm.cached_vote_rows(past, cache, spec), exclude=[v.record_id for v in views],
             before=(partition["date"], partition["source"]),
         )  # fmt: skip
-        asked = records_for_llm(views, functions, spec.label_policy(), spec.llm.scope, people)
+        rule_rows = apply_functions(views, functions, log=context.log.info)  # once: the scope and resolution
+        settled = rules_settled(rule_rows, spec.label_policy())
+        asked = records_for_llm(views, settled, spec.llm.scope, people)
         llm_rows, llm_metadata = llm.vote_rows(asked, cache, context.log.info, spec)
         result = label_partition(
-            views, functions, llm_rows, humans, spec.label_policy(), log=context.log.info, history=history
+            views, functions, llm_rows, humans, spec.label_policy(), history=history, rule_rows=rule_rows
         )
         warehouse.write(table(spec, "labels"), with_partition(result.frame, partition), partition)
         diagram = f"{table(spec, 'labels')}/source={partition['source']}/date={partition['date']}/reliability.png"
@@ -218,7 +222,8 @@ def span_labels_asset(spec: SpansSpec) -> dg.AssetsDefinition:
         humans = warehouse.read(table(spec, "human_labels"), partition)
         people = [] if humans is None else humans["record_id"].to_list()
         policy = spec.label_policy()
-        asked = span_records_for_llm(views, functions, policy, spec.label_names, spec.llm.scope, people)
+        settled = span_rules_settled(views, functions, policy, spec.label_names)
+        asked = records_for_llm(views, settled, spec.llm.scope, people)
         llm_rows, llm_metadata = llm.vote_rows(asked, str(warehouse.scratch_dir("llm_cache")), context.log.info, spec)
         result = label_span_partition(
             views, functions, llm_rows, humans, policy, spec.label_names, log=context.log.info

@@ -16,7 +16,7 @@ from dagster_project.lib.partitions import partition_key
 from dagster_project.resources.llm import LLMLabelerResource
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.datasets import classification_functions
-from gleaner.labeling import RecordView, scrub, unsettled_records
+from gleaner.labeling import RecordView, apply_functions, rules_settled, scrub
 from gleaner.labeling.agreement import fleiss
 
 DATASET = "review_sentiment"
@@ -160,15 +160,15 @@ def test_unsettled_scope_asks_nothing_about_a_record_the_rules_settle(
     records = [*RECORDS, ("r6", "It came on a Tuesday in a brown box", 5.0)]  # one rule votes: not settled
     warehouse = _warehouse(tmp_path / "warehouse", records)
     views = [RecordView(r, t, s) for r, t, s in records]
-    open_ids = {v.record_id for v in unsettled_records(views, classification_functions(SPEC), SPEC.label_policy())}
-    settled = [t for r, t, _ in records if r not in open_ids]
-    assert settled and open_ids  # the partition holds both kinds
+    settled_ids = rules_settled(apply_functions(views, classification_functions(SPEC)), SPEC.label_policy())
+    settled = [t for r, t, _ in records if r in settled_ids]
+    assert settled and len(settled) < len(records)  # the partition holds both kinds
 
     result, _ = _materialize(warehouse, llm, labels_asset(SPEC))
 
     asked = [r.user_text() for r in api.message_requests()]
     assert asked and not any(scrub(text) in asked for text in settled)
-    assert {r for r, t, _ in records if scrub(t) in asked} == open_ids == {"r6"}
+    assert {r for r, t, _ in records if scrub(t) in asked} == {r for r, _, _ in records} - settled_ids == {"r6"}
     metadata = _metadata(result)
     labelled = metadata["auto"] + metadata["human"]
     assert metadata["llm_calls_per_labeled_record"] == pytest.approx(metadata["llm_calls"] / labelled, abs=1e-4)
