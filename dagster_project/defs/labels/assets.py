@@ -165,6 +165,7 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
                 "lf_analysis": dg.MetadataValue.md(markdown_table(lf_summary(result.lf_votes(), result.gold()))),
                 **agreement_metadata(result.agreement()),
                 **llm_metadata,
+                "llm_asked": len(asked),  # the records llm.scope sent to the model (cached answers included)
                 **_llm_per_labeled(llm_metadata, status["auto"] + status["human"]),
                 **result.calibrator.metadata(),
                 **(result.model.metadata() if result.model else {}),

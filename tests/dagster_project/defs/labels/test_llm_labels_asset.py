@@ -171,6 +171,7 @@ def test_unsettled_scope_asks_nothing_about_a_record_the_rules_settle(
     assert {r for r, t, _ in records if scrub(t) in asked} == {r for r, _, _ in records} - settled_ids == {"r6"}
     metadata = _metadata(result)
     labelled = metadata["auto"] + metadata["human"]
+    assert metadata["llm_asked"] == 1  # r6 alone
     assert metadata["llm_calls_per_labeled_record"] == pytest.approx(metadata["llm_calls"] / labelled, abs=1e-4)
     assert metadata["llm_cost_per_1000_labeled_usd"] > 0 and metadata["llm_cached_token_share"] == 0.0
 
