@@ -92,7 +92,7 @@ def test_a_flagged_label_people_confirmed_is_not_flagged_in_later_runs(
     assert flagged["label_issues"] >= 1
 
     # A person looks at it and gives it the same label.
-    confirmed = pl.DataFrame([(PLANTED, "ann", "1", "2026-11-22T09:00:00Z", "negative")], schema=HUMAN_SCHEMA,
+    confirmed = pl.DataFrame([(PLANTED, "ann", "1", "2026-11-22T09:00:00Z", "negative", 15.0)], schema=HUMAN_SCHEMA,
                              orient="row")  # fmt: skip
     _write(warehouse, "human_labels", confirmed, A)
     for _ in range(2):  # the next run, and the one after

@@ -46,7 +46,7 @@ def _humans(records: pl.DataFrame, n: int, wrong_every: int) -> pl.DataFrame:
     for i, row in enumerate(records.head(n).iter_rows(named=True)):
         rules = "positive" if row["rating"] >= 4 else "negative"
         label = ("negative" if rules == "positive" else "positive") if i % wrong_every == 0 else rules
-        rows.append((row["record_id"], "ann", f"{row['record_id']}-1", "2026-11-22T10:00:00Z", label))
+        rows.append((row["record_id"], "ann", f"{row['record_id']}-1", "2026-11-22T10:00:00Z", label, 15.0))
     return pl.DataFrame(rows, schema=HUMAN_SCHEMA, orient="row")
 
 
