@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -201,6 +202,15 @@ def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     return wall, rss, output
 
 
+STEP_DONE = re.compile(r'Finished execution of step "([^"]+)" in ([0-9.]+)(ms|s|m)')
+
+
+def step_times(output: str) -> dict[str, float]:
+    """Seconds per Dagster step, from the run's event log lines: where a command's time went, from outside."""
+    scale = {"ms": 0.001, "s": 1.0, "m": 60.0}
+    return {m[1].split("__")[-1]: round(float(m[2]) * scale[m[3]], 2) for m in STEP_DONE.finditer(output)}
+
+
 def environment(root: Path) -> dict[str, str]:
     sources = root / "sources.yaml"
     sources.write_text(
@@ -298,10 +308,15 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--parse-sample", type=int, default=300)
+    parser.add_argument("--keep", type=Path, help="work in this (new) folder and keep it: warehouse, run logs")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="gleaner-e2e-") as tmp:
-        root = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if args.keep is not None:
+            args.keep.mkdir(parents=True)
+            root = args.keep.resolve()
+        else:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gleaner-e2e-")))
         env = environment(root)
         subprocess.run([str(BIN / "python"), "-c", "import sys; from dagster_project.instance import "
                         f"ensure_instance_config; ensure_instance_config({str(root / 'dagster')!r})"],
@@ -313,12 +328,16 @@ def main() -> None:
             started = time.perf_counter()
             write_bulk_drop(root / "drops", day, args.pages, args.reviews_per_page, args.page_kb, args.seed)
             generate_s = time.perf_counter() - started
-            wall, rss, _ = run_cli(["ingest", "--source", SOURCE, "--date", day.isoformat()], env)
+            wall, rss, output = run_cli(["ingest", "--source", SOURCE, "--date", day.isoformat()], env)
             ingest_s.append(wall)
             peak = max(peak, rss)
-            wall, rss, _ = run_cli(["publish"], env)
+            (root / f"ingest-{day}.log").write_text(output, encoding="utf-8")
+            print(f"ingest {day}: {step_times(output)}", flush=True)
+            wall, rss, output = run_cli(["publish"], env)
             publish_s.append(wall)
             peak = max(peak, rss)
+            (root / f"publish-{day}.log").write_text(output, encoding="utf-8")
+            print(f"publish {day}: {step_times(output)}", flush=True)
             kernels.append(kernel_times(root / "warehouse", day))
             days.append(day.isoformat())
             print(f"day {day}: drop generated in {generate_s:.1f}s, ingest {ingest_s[-1]:.1f}s, "

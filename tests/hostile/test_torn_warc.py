@@ -151,3 +151,23 @@ def test_ingest_of_a_truncated_drop_exits_0_with_the_torn_part_as_failed_rows(dr
             ("drop", "the marker states 5 pages; 4 were read and 1 byte range(s) could not be"),
         ]
     )
+
+
+def test_a_member_larger_than_one_feed_slice_and_many_small_ones_split_at_their_offsets():
+    """Members are inflated a slice at a time (`_FEED`): a record whose compressed member spans several
+    slices, between small ones, still comes out whole and at its own offset; padding at the end is not a
+    failure. (How fast is measured by benchmarks/end_to_end.py, not here.)"""
+    import os
+
+    from gleaner.drops.warc_records import _FEED
+
+    def record(block: bytes) -> bytes:
+        return b"WARC/1.0\r\nWARC-Type: resource\r\nContent-Length: %d\r\n\r\n%s\r\n\r\n" % (len(block), block)
+
+    blocks = [b"small %d" % i for i in range(50)]
+    blocks.insert(20, os.urandom(3 * _FEED))  # incompressible: the member is three slices long
+    members = [gzip.compress(record(b), mtime=0) for b in blocks]
+    offsets = [sum(len(m) for m in members[:i]) for i in range(len(members))]
+    found = list(split_warc(b"".join(members) + b"\x00" * 100))
+    assert [r.offset for r in found] == offsets and all(isinstance(r, RawRecord) for r in found)
+    assert [r.data for r in found] == [record(b) for b in blocks]
