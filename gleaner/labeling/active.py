@@ -3,9 +3,9 @@ find labels that are likely wrong.
 
 Each run fits word and character n-gram TF-IDF features once on the records already labelled (auto or
 human), and a logistic regression on them (scikit-learn; fixed `random_state`, so a rerun on the same labels
-gives the same numbers; above `SGD_ABOVE` records, SGD on the same loss over word n-grams alone). The cross-validation folds and the
-final model share that one feature matrix (the vocabulary sees every labelled text, the labels only the
-fold's), and:
+gives the same numbers; above `SGD_ABOVE` records, SGD on the same loss over word n-grams alone). The
+cross-validation folds and the final model share that one feature matrix (the vocabulary sees every
+labelled text, the labels only the fold's), and:
 - predicts the pending ones; its uncertainty (`uncertainty`: 1 - its top probability) is the review
   priority, so people see the most informative records first;
 - votes on every record as annotator `model:logreg` (kind `model`): out-of-fold probabilities for the
