@@ -10,11 +10,11 @@ human labels plus the model's predictions for the rest, DataFlirt's loop; in Gle
 publishes alone (it votes, ranks the queue and flags label issues), so the figure says how quickly the
 queue order makes those signals good. Reported: human labels needed to reach `--target` accuracy in
 each order, their ratio `labels_saved_factor` (random / uncertainty), and at the end of the uncertainty
-run the expected calibration error of the model's confidence on the records nobody labelled, raw and
-after the calibration fitted on its out-of-fold votes on the labelled ones (`gleaner.labeling.calibration`:
-Platt scaling below 1,000 labels, isotonic from there). The labelled records here are the uncertainty
-queue's, the biased sample the labels step's audit slice exists to avoid, so `ece_calibrated` is a
-pessimistic figure.
+run the expected calibration error of the model's confidence on the records nobody labelled, raw
+(`ece_raw`) and calibrated (`gleaner.labeling.calibration`: Platt scaling below 1,000 labels, isotonic from
+there) two ways: `ece_calibrated` fitted on the audit slice (`--audit-fraction`, as the labels step fits it),
+`ece_calibrated_on_queue` fitted on the records the uncertainty queue had people label, the biased sample
+the audit slice exists to avoid.
 
     .venv/bin/python benchmarks/active_learning.py [--records 3000] [--target 0.95] [--batch 25] [--seed 7]
 
@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gleaner.labeling import RecordView  # noqa: E402
+from gleaner.labeling import RecordView, in_audit  # noqa: E402
 from gleaner.labeling.active import ModelPass, model_pass  # noqa: E402
 from gleaner.labeling.calibration import expected_calibration_error, fit_source  # noqa: E402
 
@@ -107,17 +107,29 @@ def simulate(
         humans.update({r: gold[r] for r in chosen})
 
 
-def calibration(views, gold, run: ModelPass, humans: set[str]) -> tuple[float, float]:
-    labelled = [v for v in run.votes if v["record_id"] in humans]  # out-of-fold votes
-    fitted = fit_source(
-        "model", [v["confidence"] for v in labelled], [v["label"] == gold[v["record_id"]] for v in labelled]
-    )
-    held_out = [v for v in run.votes if v["record_id"] not in humans]
+def calibration(gold, run: ModelPass, humans: set[str], fraction: float) -> dict[str, float]:
+    """ECE of the model's confidence on held-out records (nobody labelled them, not in the audit slice): raw,
+    calibrated on the audit slice (`in_audit`, `fraction` of records by a hash of their id, labelled by
+    people: here, their gold label), as the labels step does once the slice has enough human labels, and
+    calibrated on the records the uncertainty queue had people label (a biased sample: the slice's reason)."""
+    audit = [v for v in run.votes if in_audit(v["record_id"], fraction)]
+    queue = [v for v in run.votes if v["record_id"] in humans]  # out-of-fold votes
+    held_out = [v for v in run.votes if v["record_id"] not in humans and not in_audit(v["record_id"], fraction)]
     raw = [v["confidence"] for v in held_out]
     correct = [v["label"] == gold[v["record_id"]] for v in held_out]
-    return expected_calibration_error(raw, correct), expected_calibration_error(
-        list(map(fitted.calibrate, raw)), correct
-    )
+
+    def ece_after(sample: list[dict]) -> float:
+        fitted = fit_source(
+            "model", [v["confidence"] for v in sample], [v["label"] == gold[v["record_id"]] for v in sample]
+        )
+        return round(expected_calibration_error(list(map(fitted.calibrate, raw)), correct), 4)
+
+    return {
+        "ece_raw": round(expected_calibration_error(raw, correct), 4),
+        "ece_calibrated": ece_after(audit),
+        "ece_calibrated_on_queue": ece_after(queue),
+        "audit_records": len(audit),
+    }
 
 
 def main() -> None:
@@ -127,6 +139,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=25)
     parser.add_argument("--budget", type=int, default=1500, help="Human labels at most, per order.")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--audit-fraction", type=float, default=0.05, help="review.audit_fraction")
     args = parser.parse_args()
 
     views, gold = generate(args.records, args.seed)
@@ -144,8 +157,7 @@ def main() -> None:
     figures["labels_saved_factor_is_lower_bound"] = random_order is None
     needed, run = runs["uncertainty"]
     humans = {v["record_id"] for v in run.votes} - set(run.priority)  # labelled: out-of-fold votes
-    ece_raw, ece_calibrated = calibration(views, gold, run, humans)
-    figures |= {"ece_raw": round(ece_raw, 4), "ece_calibrated": round(ece_calibrated, 4)}
+    figures |= calibration(gold, run, humans, args.audit_fraction)
     print(json.dumps(figures))
 
 
