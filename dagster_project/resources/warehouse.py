@@ -117,9 +117,10 @@ class WarehouseResource(dg.ConfigurableResource):
         return str(warehouse.partition_dir(self.store, asset, partition))
 
     def read_all_with_versions(
-        self, asset: str, missing: str | None = None
+        self, asset: str, missing: str | None = None, keep: pl.Expr | None = None
     ) -> tuple[pl.DataFrame | None, dict[str, str]]:
-        frame, versions = warehouse.read_all_with_versions(self.store, asset)
+        """Every partition's rows (those `keep` selects, when given) and each partition's data version."""
+        frame, versions = warehouse.read_all_with_versions(self.store, asset, keep)
         return self._present(frame, asset, missing), versions
 
     def partition_data_versions(self, asset: str) -> dict[str, str]:

@@ -150,8 +150,9 @@ def build_candidate_incremental(
 ) -> tuple[Candidate, dict[str, str]]:
     """`build_candidate` reading only the canonical partitions that are new since the state under
     `state_folder` was saved, and counting agreement afresh only for new or changed `labels` partitions
-    (`gleaner.dataset.candidate_state`); the same candidate, byte for byte. `votes` is still every labels
-    row (the resolved labels are joined from it). Saves the updated state and returns how each part was
+    (`gleaner.dataset.candidate_state`); the same candidate, byte for byte. `votes` needs only the rows
+    `gleaner.dataset.quality.candidate_votes` selects (the resolved labels are joined from it, and the
+    calibration fitted on its human-labelled records). Saves the updated state and returns how each part was
     reached, for the run's log."""
     state = load_state(store, state_folder, policy.dedup_threshold)
     dedup = settle_dedup(store, state_folder, state, canonical, policy.dedup_threshold, settle)

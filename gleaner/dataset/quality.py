@@ -10,6 +10,7 @@ how far it is after calibration. The reliability diagram drawn from it is a data
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import polars as pl
@@ -17,6 +18,15 @@ import polars as pl
 from gleaner.labeling import LABEL_ISSUE, Calibrator, fit_calibrator, human_gold, reliability_png
 
 RELIABILITY_PNG = "reliability.png"
+
+
+def candidate_votes(human_labelled: Collection[str]) -> pl.Expr:
+    """The `labels` rows a classification candidate needs: every resolved row (the labels it joins, the label
+    issues it counts) and every row of a record people labelled (the only records `label_quality`'s
+    calibration is fitted on: `fit_calibrator` scores a source only where there is a human label). The
+    other machine votes, most of the table, are left unread: agreement is counted per partition in the
+    candidate state."""
+    return (pl.col("annotator_kind") == "resolved") | pl.col("record_id").is_in(sorted(set(human_labelled)))
 
 
 def label_quality(votes: pl.DataFrame, min_samples: int, audit_fraction: float) -> dict[str, Any]:

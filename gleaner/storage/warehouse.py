@@ -129,15 +129,19 @@ def read_partitions(root: Store | Path, asset: str, partitions: list[str]) -> pl
     return pl.concat(frames, how="diagonal_relaxed") if frames else None
 
 
-def read_all_with_versions(root: Store | Path, asset: str) -> tuple[pl.DataFrame | None, dict[str, str]]:
+def read_all_with_versions(
+    root: Store | Path, asset: str, keep: pl.Expr | None = None
+) -> tuple[pl.DataFrame | None, dict[str, str]]:
     """`read_all` plus each partition's data version (see `partition_data_versions`), from one read of
-    each file: the candidate needs both, and reading the warehouse twice costs twice on S3."""
+    each file: the candidate needs both, and reading the warehouse twice costs twice on S3. With `keep`,
+    only the rows it selects, filtered file by file, so the rows left out never all sit in memory at once."""
     store = as_store(root)
     frames, versions = [], {}
     for key in parquet_keys(store, asset):
         data = store.read_bytes(key)
         versions[_partition_of(asset, key)] = sha256_bytes(data)
-        frames.append(pl.read_parquet(io.BytesIO(data)))
+        frame = pl.read_parquet(io.BytesIO(data))
+        frames.append(frame if keep is None else frame.filter(keep))
     return (pl.concat(frames, how="diagonal_relaxed") if frames else None), versions
 
 

@@ -17,6 +17,7 @@ from support.candidate_partitions import Partition, edited, partitions
 
 from gleaner.dataset import CandidatePolicy, Partitions, build_candidate, build_candidate_incremental
 from gleaner.dataset.candidate_state import DEDUP_FILE, MANIFEST, load_state
+from gleaner.dataset.quality import candidate_votes
 from gleaner.dedup import local_settle
 from gleaner.dedup.global_state import build_state
 from gleaner.storage import LocalStore
@@ -57,7 +58,11 @@ def _scratch(store: LocalStore):
 
 
 def _incremental(store: LocalStore):
+    """As `labeled_dataset` builds it: the vote rows read are only those `candidate_votes` selects."""
     i = _inputs(store)
+    humans = wh.read_matching(store, "review_sentiment/labels", "annotator_kind", ["human"])
+    keep = candidate_votes([] if humans is None else humans["record_id"].to_list())
+    i["votes"] = wh.read_all_with_versions(store, "review_sentiment/labels", keep)[0]
     reader = lambda table: lambda keys: wh.read_partitions(store, f"review_sentiment/{table}", keys)  # noqa: E731
     canonical = Partitions(i["canonical_versions"], reader("canonical_records"))
     labels = Partitions(i["versions"]["labels"], reader("labels"))

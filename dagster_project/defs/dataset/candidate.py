@@ -11,6 +11,7 @@ from dagster_project.lib.specs import DATASET_POOL, stage
 from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.dataset import SPLITS, Partitions, build_candidate_incremental, build_span_candidate, gate_record
+from gleaner.dataset.quality import candidate_votes
 from gleaner.datasets import DatasetSpec, SpansSpec
 
 NOT_INGESTED = "has no materialized partitions yet; run ingest_partition first"
@@ -65,6 +66,12 @@ def _task_metadata(spec: DatasetSpec, frame, candidate) -> dict:
     }
 
 
+def _human_labelled(warehouse: WarehouseResource, labels_table: str) -> list[str]:
+    """The records people labelled, from the `labels` rows they gave (read one partition at a time)."""
+    humans = warehouse.read_matching(labels_table, "annotator_kind", ["human"])
+    return [] if humans is None else humans["record_id"].unique().to_list()
+
+
 def summary_key(spec: DatasetSpec) -> str:
     return f"{table(spec, 'labeled_dataset')}/summary.json"
 
@@ -95,13 +102,15 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         deduped_table, labels_table = table(spec, "deduped_records"), table(spec, "labels")
         canonical_table = table(spec, "canonical_records")
         deduped, deduped_versions = warehouse.read_all_with_versions(deduped_table, missing=NOT_INGESTED)
-        votes, votes_versions = warehouse.read_all_with_versions(labels_table, missing=NOT_INGESTED)
+        spans = isinstance(spec, SpansSpec)
+        keep = None if spans else candidate_votes(_human_labelled(warehouse, labels_table))
+        votes, votes_versions = warehouse.read_all_with_versions(labels_table, missing=NOT_INGESTED, keep=keep)
         versions = {"deduped_records": deduped_versions, "labels": votes_versions}
         removals = warehouse.read_all(table(spec, "near_duplicates"))
         settle = policy.global_settle(context, [warehouse.asset_glob(canonical_table)])
         how: dict[str, str] = {}
         humans = warehouse.read_all(table(spec, "human_labels"))  # for the card's annotation velocity
-        if isinstance(spec, SpansSpec):
+        if spans:  # spans count agreement from every vote row, from scratch
             canonical = warehouse.read_all(canonical_table, missing=NOT_INGESTED)
             candidate = build_span_candidate(
                 deduped, votes, canonical, removals, versions, policy_of_spec, settle, humans=humans
