@@ -19,11 +19,13 @@ from gleaner.dataset.gate import (
     run_gate,
     run_span_gate,
 )
+from gleaner.dataset.quality import candidate_votes
 from gleaner.dataset.release import TRAINING_COLUMNS, GateFailed, Release, gate_record, release, training_frame
 from gleaner.dataset.span_candidate import SpanCandidatePolicy, build_span_candidate
 from gleaner.dataset.splitting import SPLITS, SplitRatios
 
 __all__ = [
+    "candidate_votes",
     "SPLITS",
     "TRAINING_COLUMNS",
     "Candidate",

@@ -10,8 +10,14 @@ from dagster_project.lib.metadata import agreement_metadata, table_metadata
 from dagster_project.lib.specs import DATASET_POOL, stage
 from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
-from gleaner.dataset import SPLITS, Partitions, build_candidate_incremental, build_span_candidate, gate_record
-from gleaner.dataset.quality import candidate_votes
+from gleaner.dataset import (
+    SPLITS,
+    Partitions,
+    build_candidate_incremental,
+    build_span_candidate,
+    candidate_votes,
+    gate_record,
+)
 from gleaner.datasets import DatasetSpec, SpansSpec
 
 NOT_INGESTED = "has no materialized partitions yet; run ingest_partition first"
