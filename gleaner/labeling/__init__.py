@@ -44,6 +44,7 @@ from gleaner.labeling.span_partition import (
     SpanFunction,
     SpanLabelPolicy,
     SpanPartitionLabels,
+    apply_span_functions,
     label_span_partition,
     source_span_votes,
     span_human_labels,
@@ -53,6 +54,7 @@ from gleaner.labeling.span_partition import (
 from gleaner.labeling.velocity import REFERENCE_RECORDS_PER_HOUR, annotation_velocity, velocity_rows
 
 __all__ = [
+    "apply_span_functions",
     "AUDIT",
     "Calibrator",
     "HUMAN_SCHEMA",

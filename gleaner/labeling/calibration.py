@@ -260,7 +260,8 @@ def fit_calibrator(
     on the audit slice's labels when there are enough (`calibration_gold`)."""
     chosen, basis = calibration_gold(gold, audit_fraction, min_samples)
     fitted = {}
-    for source, labels in source_scores(rows).items():
+    sample = (row for row in rows if row["record_id"] in chosen)  # the only records a source is scored on
+    for source, labels in source_scores(sample).items():
         shared = sorted(r for r in labels if r in chosen)
         if shared:
             raw = [labels[r][1] for r in shared]

@@ -176,10 +176,15 @@ def label_span_partition(
     policy: SpanLabelPolicy,
     label_order: Sequence[str],
     log: Callable[[str], None] | None = None,
+    rule_rows: list[dict] | None = None,
 ) -> SpanPartitionLabels:
-    """Every source's span votes (functions applied here; LLM rows from `gleaner.labeling.llm.span_vote_rows`
-    and human labels from `span_human_labels` given) and one resolution per record, in record_id order."""
-    rows = apply_span_functions(views, functions, log) + list(llm_rows) + human_rows(humans, "spans_json")
+    """Every source's span votes (functions applied here unless `rule_rows` holds their
+    `apply_span_functions` rows already, as when the LLM scope needed them first; LLM rows from
+    `gleaner.labeling.llm.span_vote_rows` and human labels from `span_human_labels` given) and one
+    resolution per record, in record_id order."""
+    if rule_rows is None:
+        rule_rows = apply_span_functions(views, functions, log)
+    rows = rule_rows + list(llm_rows) + human_rows(humans, "spans_json")
     machine: dict[str, list[list[Span]]] = defaultdict(list)
     people: dict[str, list[list[Span]]] = defaultdict(list)
     for row in rows:
@@ -202,19 +207,20 @@ def label_span_partition(
     return SpanPartitionLabels(frame, rows, resolved, agreement)
 
 
-def span_rules_settled(
-    views: Sequence[RecordView],
-    functions: Mapping[str, SpanFunction],
-    policy: SpanLabelPolicy,
-    label_order: Sequence[str],
-) -> set[str]:
-    """The record ids the span rules settle alone: their votes would resolve the record `auto`
-    (`resolve_spans`, the same test resolution applies), so the LLM is asked only where its vote can change
-    the outcome (`gleaner.labeling.scope.records_for_llm`)."""
+def span_rules_settled(rule_rows: Sequence[dict], policy: SpanLabelPolicy, label_order: Sequence[str]) -> set[str]:
+    """The record ids the span rules settle alone (`rule_rows`: `apply_span_functions`'s, reused by
+    `label_span_partition`): their votes would resolve the record `auto` (`resolve_spans`, the same test
+    resolution applies), so the LLM is asked only where its vote can change the outcome
+    (`gleaner.labeling.scope.records_for_llm`)."""
+    votes: dict[str, list[list[Span]]] = defaultdict(list)
+    for row in rule_rows:
+        spans = spans_from_json(row["spans_json"])
+        if spans is not None:
+            votes[row["record_id"]].append(spans)
     return {
-        view.record_id
-        for view in views
-        if resolve_spans([fn(view) for fn in functions.values()], [], policy, label_order)["status"] == "auto"
+        record_id
+        for record_id, machine in votes.items()
+        if resolve_spans(machine, [], policy, label_order)["status"] == "auto"
     }
 
 

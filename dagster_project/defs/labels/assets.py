@@ -24,6 +24,7 @@ from gleaner.labeling import (
     AUDIT,
     annotation_velocity,
     apply_functions,
+    apply_span_functions,
     label_partition,
     label_span_partition,
     labelled_history,
@@ -224,12 +225,11 @@ def span_labels_asset(spec: SpansSpec) -> dg.AssetsDefinition:
         humans = warehouse.read(table(spec, "human_labels"), partition)
         people = [] if humans is None else humans["record_id"].to_list()
         policy = spec.label_policy()
-        settled = span_rules_settled(views, functions, policy, spec.label_names)
+        rule_rows = apply_span_functions(views, functions, context.log.info)  # once: the scope and resolution
+        settled = span_rules_settled(rule_rows, policy, spec.label_names)
         asked = records_for_llm(views, settled, spec.llm.scope, people)
         llm_rows, llm_metadata = llm.vote_rows(asked, str(warehouse.scratch_dir("llm_cache")), context.log.info, spec)
-        result = label_span_partition(
-            views, functions, llm_rows, humans, policy, spec.label_names, log=context.log.info
-        )
+        result = label_span_partition(views, functions, llm_rows, humans, policy, spec.label_names, rule_rows=rule_rows)
         warehouse.write(table(spec, "labels"), with_partition(result.frame, partition), partition)
         warehouse.refresh_catalog()
         status, resolved_ids = result.status, [r["record_id"] for r in result.resolved]

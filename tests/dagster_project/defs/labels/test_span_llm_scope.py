@@ -19,7 +19,7 @@ from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.datasets import record_view, span_functions
 from gleaner.labeling import SPAN_HUMAN_SCHEMA, span_review_queue
 from gleaner.labeling.scope import records_for_llm
-from gleaner.labeling.span_partition import SPAN_LABEL_SCHEMA, span_rules_settled
+from gleaner.labeling.span_partition import SPAN_LABEL_SCHEMA, apply_span_functions, span_rules_settled
 
 SPEC = DATASETS["product_entities"]  # llm.scope: unsettled, the default
 KEY = "sk-ant-span-scope-test-0123456789abcdef"
@@ -60,7 +60,7 @@ def test_the_llm_is_asked_only_where_the_span_rules_and_people_leave_a_record_op
 ) -> None:
     views = [record_view(SPEC, {"record_id": r, "title": t}) for r, t in RECORDS.items()]
     policy = SPEC.label_policy()
-    settled = span_rules_settled(views, span_functions(SPEC), policy, SPEC.label_names)
+    settled = span_rules_settled(apply_span_functions(views, span_functions(SPEC)), policy, SPEC.label_names)
     open_ids = [v.record_id for v in records_for_llm(views, settled, "unsettled")]
     assert open_ids == ["p1", "p3"]  # the rules settle p2 (no entity), not p1 or p3
 
