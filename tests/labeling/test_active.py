@@ -121,7 +121,7 @@ def test_above_the_sgd_threshold_the_model_is_still_seeded_and_still_ranks_mixed
     labelled = {row["record_id"]: (row["label"], "auto") for row in llm}
     monkeypatch.setattr(active, "SGD_ABOVE", 10)  # 60 labelled records: the stochastic-gradient fit
     assert type(active._classifier(len(labelled))).__name__ == "SGDClassifier"
-    assert type(active._vectorizer(len(labelled))).__name__ == "TfidfVectorizer"  # word n-grams alone
+    assert type(active._vectorizer(len(labelled))).__name__ == "WordNgramTfidf"  # word n-grams alone
     assert type(active._vectorizer(10)).__name__ == "FeatureUnion"  # words and characters on little data
     first, again = model_pass(views, labelled), model_pass(views, labelled)
     assert first.votes == again.votes and first.priority == again.priority  # same inputs, same probabilities
