@@ -1,6 +1,7 @@
 """Annotation sources and how their votes become one label.
 
-The public surface: the partition step (`label_partition`, `human_labels`, `review_queue`) and its span twin
+The public surface: the labels step of a partition (`label_classification`, `label_spans`: rules, the LLM's
+scope, resolution), the partition step (`label_partition`, `human_labels`, `review_queue`) and its span twin
 (`label_span_partition`, `span_human_labels`, `span_review_queue`); the label policy and per-record
 resolution on calibrated confidence (`Calibrator`, `reliability_png`), learnt from every earlier partition's
 human labels (`labelled_history`) and from the audit slice (`in_audit`) once it is large enough; which records
@@ -51,9 +52,14 @@ from gleaner.labeling.span_partition import (
     span_review_queue,
     span_rules_settled,
 )
+from gleaner.labeling.step import AskLLM, LabelledPartition, label_classification, label_spans
 from gleaner.labeling.velocity import REFERENCE_RECORDS_PER_HOUR, annotation_velocity, velocity_rows
 
 __all__ = [
+    "AskLLM",
+    "LabelledPartition",
+    "label_classification",
+    "label_spans",
     "apply_span_functions",
     "AUDIT",
     "Calibrator",

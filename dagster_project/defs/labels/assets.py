@@ -1,9 +1,10 @@
 """<dataset>/human_labels, <dataset>/labels and <dataset>/review_tasks: every vote kept, one resolved label,
 the uncertain sent to people, for each declared dataset.
 
-The labelling itself is `gleaner.labeling` (`label_partition`, `human_labels`, `review_queue`) driven by the
-dataset's file: its labeling functions and rules, its label set and its review policy. These assets read the
-partition, call it with the resources' sources (the LLM, Label Studio) and report.
+The labelling itself is `gleaner.labeling` (`label_classification`, `label_spans`, `human_labels`,
+`review_queue`) driven by the dataset's file: its labeling functions and rules, its label set and its review
+policy. These assets read the partition, call it with the resources' sources (the LLM, Label Studio) and
+report.
 """
 
 from collections import Counter
@@ -23,21 +24,16 @@ from gleaner.datasets import span_functions as declared_span_functions
 from gleaner.labeling import (
     AUDIT,
     annotation_velocity,
-    apply_functions,
-    apply_span_functions,
-    label_partition,
-    label_span_partition,
+    label_classification,
+    label_spans,
     labelled_history,
     lf_summary,
     read_export,
-    records_for_llm,
     reliability_png,
     review_frame,
     review_queue,
-    rules_settled,
     span_human_labels,
     span_review_queue,
-    span_rules_settled,
 )
 from gleaner.labeling import human_labels as collect_human_labels
 from gleaner.labeling.label_studio import build_import_tasks, build_span_tasks
@@ -138,19 +134,16 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
         views = [record_view(spec, row) for row in records.iter_rows(named=True)]
         cache = str(warehouse.scratch_dir("llm_cache"))
         humans = warehouse.read(table(spec, "human_labels"), partition)
-        people = [] if humans is None else humans["record_id"].to_list()
         history = labelled_history(
             warehouse, table(spec, "human_labels"), table(spec, "deduped_records"), partial(record_view, spec),
             functions, lambda past: llm.cached_vote_rows(past, cache, spec), exclude=[v.record_id for v in views],
             before=(partition["date"], partition["source"]),
         )  # fmt: skip
-        rule_rows = apply_functions(views, functions, log=context.log.info)  # once: the scope and resolution
-        settled = rules_settled(rule_rows, spec.label_policy())
-        asked = records_for_llm(views, settled, spec.llm.scope, people)
-        llm_rows, llm_metadata = llm.vote_rows(asked, cache, context.log.info, spec)
-        result = label_partition(
-            views, functions, llm_rows, humans, spec.label_policy(), history=history, rule_rows=rule_rows
-        )
+        labelled = label_classification(
+            views, functions, spec.label_policy(), spec.llm.scope,
+            lambda asked: llm.vote_rows(asked, cache, context.log.info, spec), humans, history, context.log.info,
+        )  # fmt: skip
+        result, llm_metadata = labelled.labels, labelled.llm_report
         warehouse.write(table(spec, "labels"), with_partition(result.frame, partition), partition)
         diagram = f"{table(spec, 'labels')}/source={partition['source']}/date={partition['date']}/reliability.png"
         diagram = warehouse.write_file(diagram, reliability_png(result.calibrator))
@@ -167,7 +160,7 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
                 "lf_analysis": dg.MetadataValue.md(markdown_table(lf_summary(result.lf_votes(), result.gold()))),
                 **agreement_metadata(result.agreement()),
                 **llm_metadata,
-                "llm_asked": len(asked),  # the records llm.scope sent to the model (cached answers included)
+                "llm_asked": labelled.llm_asked,  # the records llm.scope sent to the model (cached included)
                 **_llm_per_labeled(llm_metadata, status["auto"] + status["human"]),
                 **result.calibrator.metadata(),
                 **(result.model.metadata() if result.model else {}),
@@ -223,13 +216,12 @@ def span_labels_asset(spec: SpansSpec) -> dg.AssetsDefinition:
         records = warehouse.read_required(table(spec, "deduped_records"), partition)
         views = [record_view(spec, row) for row in records.iter_rows(named=True)]
         humans = warehouse.read(table(spec, "human_labels"), partition)
-        people = [] if humans is None else humans["record_id"].to_list()
-        policy = spec.label_policy()
-        rule_rows = apply_span_functions(views, functions, context.log.info)  # once: the scope and resolution
-        settled = span_rules_settled(rule_rows, policy, spec.label_names)
-        asked = records_for_llm(views, settled, spec.llm.scope, people)
-        llm_rows, llm_metadata = llm.vote_rows(asked, str(warehouse.scratch_dir("llm_cache")), context.log.info, spec)
-        result = label_span_partition(views, functions, llm_rows, humans, policy, spec.label_names, rule_rows=rule_rows)
+        cache = str(warehouse.scratch_dir("llm_cache"))
+        labelled = label_spans(
+            views, functions, spec.label_policy(), spec.label_names, spec.llm.scope,
+            lambda asked: llm.vote_rows(asked, cache, context.log.info, spec), humans, context.log.info,
+        )  # fmt: skip
+        result, llm_metadata = labelled.labels, labelled.llm_report
         warehouse.write(table(spec, "labels"), with_partition(result.frame, partition), partition)
         warehouse.refresh_catalog()
         status, resolved_ids = result.status, [r["record_id"] for r in result.resolved]
@@ -241,7 +233,7 @@ def span_labels_asset(spec: SpansSpec) -> dg.AssetsDefinition:
                 **{kind: status[kind] for kind in ("auto", "human", "needs_review")},
                 **{f"spans_{k}": v for k, v in sorted(result.span_counts.items())},
                 "span_agreement": dg.MetadataValue.md(markdown_table(result.agreement)),
-                "llm_asked": len(asked),
+                "llm_asked": labelled.llm_asked,
                 **llm_metadata,
                 **_llm_per_labeled(llm_metadata, status["auto"] + status["human"]),
             },
