@@ -30,6 +30,7 @@ import numpy as np
 
 from gleaner.labeling.functions import RecordView
 from gleaner.labeling.word_ngrams import WordNgramTfidf
+from gleaner.parallel import default_workers
 
 MODEL_ANNOTATOR = "model:logreg"
 MIN_TRAINING = 20
@@ -62,8 +63,8 @@ def _classifier(training: int):
     at 16k. Both are seeded: the same inputs give the same probabilities."""
     from sklearn.linear_model import LogisticRegression, SGDClassifier
 
-    if training > SGD_ABOVE:
-        return SGDClassifier(loss="log_loss", random_state=SEED)
+    if training > SGD_ABOVE:  # one binary fit per class, on threads (the same coefficients: each is seeded)
+        return SGDClassifier(loss="log_loss", random_state=SEED, n_jobs=default_workers())
     return LogisticRegression(C=4.0, max_iter=1000, random_state=SEED)
 
 
