@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from gleaner.labeling.calibration import Calibrator
 from gleaner.labeling.voting import model_majority, plurality
@@ -35,8 +36,7 @@ class LabelPolicy:
     calibrator: Calibrator | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
-class SourceVote:
+class SourceVote(NamedTuple):  # a tuple: resolution builds one per vote, hundreds of thousands per partition
     annotator: str
     kind: str  # "lf" | "llm" | "human"
     label: str | None  # None: abstained or failed
@@ -91,15 +91,17 @@ def resolve_record(votes: list[SourceVote], policy: LabelPolicy = LabelPolicy())
         return ResolvedLabel(human_label, human_count / len(humans), "human", "human majority", human_label)
 
     llm, calibrator, threshold = by_kind["llm"], policy.calibrator, policy.llm_confidence_threshold
-    verdict = model_majority(llm, policy.llm_majority, 0.0 if calibrator else threshold)
-    llm_label, llm_count = verdict.leader, verdict.agreeing
-    llm_conf = _mean_confidence(llm, llm_label)
-    if calibrator is not None and llm_label is not None:
-        llm_conf = calibrator.calibrate("llm", llm_conf)
-        if verdict.status == "auto" and llm_conf < threshold:
-            verdict = replace(verdict, status="needs_review")
-    if verdict.status == "auto":
-        return ResolvedLabel(verdict.label, round(llm_conf, 4), "auto", "llm majority", verdict.label)
+    llm_label, llm_count, llm_conf = None, 0, 0.0  # no LLM vote (most records when rules settle them)
+    if llm:
+        verdict = model_majority(llm, policy.llm_majority, 0.0 if calibrator else threshold)
+        llm_label, llm_count = verdict.leader, verdict.agreeing
+        llm_conf = _mean_confidence(llm, llm_label)
+        if calibrator is not None and llm_label is not None:
+            llm_conf = calibrator.calibrate("llm", llm_conf)
+            if verdict.status == "auto" and llm_conf < threshold:
+                verdict = replace(verdict, status="needs_review")
+        if verdict.status == "auto":
+            return ResolvedLabel(verdict.label, round(llm_conf, 4), "auto", "llm majority", verdict.label)
 
     rules = [v.label for v in by_kind["lf"]]
     rule_label, rule_count = plurality(rules)

@@ -8,7 +8,6 @@ step, so the labeler's verdict and the published label can never disagree about 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -30,13 +29,23 @@ class Ballot(Protocol):
 
 
 def plurality(labels: Iterable[str]) -> tuple[str | None, int]:
-    """The most frequent label and its count; None (with the tied count) when the top is shared."""
-    ranked = Counter(labels).most_common()
-    if not ranked:
+    """The most frequent label and its count; None (with the tied count) when the top is shared.
+
+    Counted with a plain dict rather than `Counter.most_common`: it runs for every record several times
+    (resolution, calibration, agreement), on two to five votes, where the sort cost three times the count."""
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    if not counts:
         return None, 0
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return None, ranked[0][1]
-    return ranked[0]
+    best = max(counts.values())
+    top = None
+    for label, count in counts.items():
+        if count == best:
+            if top is not None:
+                return None, best
+            top = label
+    return top, best
 
 
 @dataclass(frozen=True)
