@@ -94,3 +94,59 @@ def classify_many(identifier, texts: list[str]) -> list[tuple[str, float]]:
         best = int(scores.argmax())
         found.append((identifier.nb_classes[best], float(scores[best])))
     return found
+
+
+@cache
+def _row_bounds(identifier) -> np.ndarray:
+    """The largest magnitude in each feature's row: what one occurrence of the feature can add to any score."""
+    return np.abs(identifier.nb_ptc).max(axis=1).astype(np.float64)
+
+
+def could_reach(identifier, texts: list[str], language: str, bar: float) -> list[bool]:
+    """For each text, whether a language other than `language` might get probability `bar` or more from
+    ``identifier.classify(text)``; False is a proof that none can, so the exact classification can be skipped.
+
+    A page that declares its language only needs a review's own detection where it could override the
+    declaration, which for the reviews of most pages it cannot. Proving that takes every class's score, but
+    not py3langid's exact float32 arithmetic: all texts of the page are scored in one sparse product (no
+    per-text Python, no BLAS threads), and its difference from `classify`'s own float32 sum of the same n
+    terms in another order is at most twice the standard summation bound, (n + 1) * 2**-24 times the sum of
+    the terms' magnitudes (computed alongside). Each probability then moves by at most a factor
+    exp(2 * bound), so a text is only passed over when no class could reach `bar` in `classify`.
+    """
+    if not texts:
+        return []
+    if not identifier._norm_probs or identifier.min_confidence is not None:
+        return [True] * len(texts)
+    from scipy import sparse  # scikit-learn's dependency; imported where first needed
+
+    table = _wide_table(identifier)
+    encoded = [identifier._encode(text) for text in texts]
+    features = _features(identifier, encoded)
+    owner = np.repeat(np.arange(len(texts)), [len(f) for f in features])
+    flat = np.concatenate(features) if features else np.zeros(0, dtype=np.int64)
+    met = flat >= 0
+    ones = np.ones(int(met.sum()), dtype=np.float32)
+    weights = sparse.csr_matrix((ones, (owner[met], flat[met])), shape=(len(texts), len(table)))
+    weights.sum_duplicates()  # one entry per (text, feature) holding its count, as classify's Counter
+    weights.data = np.log1p(weights.data)  # float32, as classify's
+    terms = np.diff(weights.indptr)
+    prior = identifier.nb_pc.astype(np.float64)
+    raw = np.asarray(weights @ table, dtype=np.float64) + prior
+    magnitude = np.asarray(weights @ _row_bounds(identifier)).ravel() + np.abs(prior).max()
+    lengths = np.array([len(data) for data in encoded], dtype=np.float64)
+    scale = 1.0 / np.sqrt(np.maximum(lengths, 1.0))
+    scores = raw * scale[:, None]
+    # both sums (classify's and this one) of at most `terms` + 1 float32 terms, their weights rounded once
+    # more, then classify's scaling and softmax: generous next to the margins, which are usually far wider
+    unit = 2.0**-24
+    error = 2.0 * ((terms + 8) * unit * magnitude * scale + 4 * unit * np.abs(scores).max(axis=1))
+    probabilities = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    for i, j in identifier._alias_pairs:
+        probabilities[:, i] += probabilities[:, j]
+        probabilities[:, j] = 0.0
+    others = np.array([name != language for name in identifier.nb_classes])
+    highest = probabilities[:, others].max(axis=1) * np.exp(2.0 * error) * (1.0 + 1e-4)
+    # a text with no feature gets classify's uniform scores (1/142 each), not the prior's: nothing reaches `bar`
+    return [bool(reach and n) for reach, n in zip(highest >= bar, terms.tolist(), strict=True)]
