@@ -87,6 +87,8 @@ def classify_many(identifier, texts: list[str]) -> list[tuple[str, float]]:
     """[(language, probability)] as ``identifier.classify(text)`` would give for each text (norm_probs)."""
     if not identifier._norm_probs or identifier.min_confidence is not None:
         return [identifier.classify(text) for text in texts]
+    if not texts:  # the usual case on a page that declares its language (see `could_reach`)
+        return []
     encoded = [identifier._encode(text) for text in texts]
     found = []
     for features, data in zip(_features(identifier, encoded), encoded, strict=True):
