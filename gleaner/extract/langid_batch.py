@@ -128,11 +128,12 @@ def could_reach(identifier, texts: list[str], language: str, bar: float) -> list
     owner = np.repeat(np.arange(len(texts)), [len(f) for f in features])
     flat = np.concatenate(features) if features else np.zeros(0, dtype=np.int64)
     met = flat >= 0
-    ones = np.ones(int(met.sum()), dtype=np.float32)
-    weights = sparse.csr_matrix((ones, (owner[met], flat[met])), shape=(len(texts), len(table)))
-    weights.sum_duplicates()  # one entry per (text, feature) holding its count, as classify's Counter
-    weights.data = np.log1p(weights.data)  # float32, as classify's
-    terms = np.diff(weights.indptr)
+    # one entry per (text, feature) holding its count, as classify's Counter; sorted by text, then feature
+    keys, counts = np.unique(owner[met] * len(table) + flat[met], return_counts=True)
+    terms = np.bincount(keys // len(table), minlength=len(texts))
+    indptr = np.concatenate(([0], np.cumsum(terms)))
+    logs = np.log1p(counts.astype(np.float32))  # float32, as classify's
+    weights = sparse.csr_matrix((logs, keys % len(table), indptr), shape=(len(texts), len(table)))
     prior = identifier.nb_pc.astype(np.float64)
     raw = np.asarray(weights @ table, dtype=np.float64) + prior
     magnitude = np.asarray(weights @ _row_bounds(identifier)).ravel() + np.abs(prior).max()

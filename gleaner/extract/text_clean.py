@@ -50,9 +50,11 @@ def clean_text(value: object) -> str:
     if value is None:
         return ""
     text = str(value)
-    if _NOT_CLEAN.search(text) is None and (text.isascii() or unicodedata.is_normalized("NFC", text)):
-        return text
-    return _clean(text)
+    if text.isascii() and text.isprintable():  # one line of ASCII: only these can still change it
+        plain = "&" not in text and "<" not in text and "  " not in text and text[:1] != " " and text[-1:] != " "
+    else:
+        plain = _NOT_CLEAN.search(text) is None and (text.isascii() or unicodedata.is_normalized("NFC", text))
+    return text if plain else _clean(text)
 
 
 def _clean(text: str) -> str:
