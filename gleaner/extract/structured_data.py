@@ -24,6 +24,11 @@ from gleaner.extract.linked_data import Graph, review_candidate
 _LD_JSON = (
     "//script[starts-with(normalize-space(translate(@type, 'APLICTONDJS', 'aplictondjs')), 'application/ld+json')]"
 )
+# the same scripts: with a predicate, libxml2 only takes its quick descendant walk for ``descendant::``
+# (``//x[p]`` is ``descendant::x[p]`` for a predicate that does not ask for positions); compiled once, and
+# without parsel's wrapping, it is a fifth of the time
+_LD_SCRIPTS = etree.XPath("/" + _LD_JSON.replace("//script", "descendant::script", 1))
+_TEXT = etree.XPath("text()", smart_strings=False)
 _REVIEW_HINTS = ("review", "ratingvalue")
 # whether any element has the attribute: ``//*[@itemscope]`` asked through the attribute axis, 3x quicker
 _HAS_ITEMSCOPE = etree.XPath("boolean(//@itemscope)")
@@ -63,8 +68,8 @@ class StructuredData:
 def _json_ld(selector: Selector, found: StructuredData) -> None:
     roots: list[Any] = []
     repairs: list[list[str]] = []
-    for index, script in enumerate(selector.xpath(_LD_JSON)):
-        block = "".join(script.xpath("text()").getall())
+    for index, script in enumerate(_LD_SCRIPTS(selector.root)):
+        block = "".join(_TEXT(script))
         try:
             data, repaired = parse_json_ld(block)
         except JsonLdError as exc:
