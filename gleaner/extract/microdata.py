@@ -10,7 +10,7 @@ by one giving the same answer:
   and the document ids;
 * each property element's owner (its nearest enclosing ``itemscope``, which is what extruct's
   ``.//*[@itemprop]`` minus ``.//*[@itemscope]//*[@itemprop]`` selects by) is found in one pass over the
-  document's ``itemprop`` elements, in document order as the XPath returns them;
+  ``itemprop`` elements inside the outermost items, in document order as the XPath returns them;
 * the text of an element with no children at all (no elements, comments or processing instructions) is
   ``html_text``'s whitespace normalisation of its text, which is what cleaning and ``etree_to_text`` give
   for it, unless it is an element the cleaner would empty (script, style, link, meta).
@@ -44,18 +44,18 @@ class _Microdata(LxmlMicrodataExtractor):
         super().__init__()  # extruct.extract's: nested, not strict, no text content, no HTML nodes
         self._properties: dict[Any, list[Any]] = {}
 
-    def extract_items(self, document, base_url):
+    def extract_items(self, document, base_url, every=None):
+        """extruct's, with the page's items (`every`, when the caller already has them) found once."""
         root = document.getroottree().getroot()
-        items = _ITEMS(document)
-        every = items if document is root else _ITEMS(root)
+        every = _ITEMS(root) if every is None else every
+        items = every if document is root else _ITEMS(document)
         itemids = {node: index + 1 for index, node in enumerate(every)}
         self._properties = {node: [] for node in every}
-        for node in _PROPERTIES(root):
-            owner = node.getparent()
-            while owner is not None and owner.get("itemscope") is None:
-                owner = owner.getparent()
-            if owner is not None:
-                self._properties[owner].append(node)
+        for item in every:
+            if _owner(item) is None:  # an outermost item: its subtree holds every property of the items in it
+                for node in _PROPERTIES(item):
+                    if (owner := _owner(node)) is not None:
+                        self._properties[owner].append(node)
         items_seen: set[Any] = set()
         found = (self._extract_item(it, items_seen=items_seen, base_url=base_url, itemids=itemids) for it in items)
         return [item for item in found if item]
@@ -75,6 +75,18 @@ class _Microdata(LxmlMicrodataExtractor):
         return super()._extract_textContent(node)
 
 
-def microdata(tree, base_url: str) -> list[dict[str, Any]]:
-    """``extruct.extract(tree, base_url, syntaxes=["microdata"], uniform=True)["microdata"]``, faster."""
-    return _umicrodata_microformat(_Microdata().extract_items(tree, base_url=base_url), SCHEMA_CONTEXT)
+def _owner(node):
+    """The nearest enclosing element with ``itemscope`` (the item a property belongs to), if any."""
+    owner = node.getparent()
+    while owner is not None and owner.get("itemscope") is None:
+        owner = owner.getparent()
+    return owner
+
+
+def microdata(tree, base_url: str) -> list[dict[str, Any]] | None:
+    """``extruct.extract(tree, base_url, syntaxes=["microdata"], uniform=True)["microdata"]``, faster; None
+    when no element of the document has ``itemscope`` (where extruct is not worth asking)."""
+    every = _ITEMS(tree.getroottree().getroot())
+    if not every:
+        return None
+    return _umicrodata_microformat(_Microdata().extract_items(tree, base_url, every), SCHEMA_CONTEXT)

@@ -30,8 +30,7 @@ _LD_JSON = (
 _LD_SCRIPTS = etree.XPath("/" + _LD_JSON.replace("//script", "descendant::script", 1))
 _TEXT = etree.XPath("text()", smart_strings=False)
 _REVIEW_HINTS = ("review", "ratingvalue")
-# whether any element has the attribute: ``//*[@itemscope]`` asked through the attribute axis, 3x quicker
-_HAS_ITEMSCOPE = etree.XPath("boolean(//@itemscope)")
+# whether any element has the attribute: ``//*[@typeof]`` asked through the attribute axis, 3x quicker
 _HAS_TYPEOF = etree.XPath("boolean(//@typeof)")
 
 
@@ -103,7 +102,8 @@ def _microdata(tree: Any, url: str, found: StructuredData) -> None:
             StructuredError("microdata", f"microdata unreadable: {type(exc).__name__}: {exc}"[:500], "")
         )
         return
-    found.graphs.append(SyntaxGraph("microdata", Graph.of(data)))
+    if data is not None:  # None: no element has itemscope after all (the word was in text or a script)
+        found.graphs.append(SyntaxGraph("microdata", Graph.of(data)))
 
 
 def parse_structured_data(html: str, url: str, selector: Selector | None = None) -> StructuredData:
@@ -113,7 +113,7 @@ def parse_structured_data(html: str, url: str, selector: Selector | None = None)
     found = StructuredData()
     _json_ld(selector, found)
     lowered = html.lower()  # attribute names cannot hide behind entities: no mention, no such attribute
-    if "itemscope" in lowered and _HAS_ITEMSCOPE(selector.root):
+    if "itemscope" in lowered:  # and an element has it: `microdata` looks
         _microdata(selector.root, url, found)  # the page's one parse, not a second
     if "typeof" in lowered and _HAS_TYPEOF(selector.root):
         _extruct(html.encode("utf-8", errors="surrogatepass"), html, url, "rdfa", found)

@@ -46,7 +46,8 @@ def _extruct(root, url: str = URL):
 
 def _same(html: str, url: str = URL) -> None:
     root = Selector(text=html, type="html").root
-    assert microdata(root, url) == _extruct(Selector(text=html, type="html").root, url)
+    expected = _extruct(Selector(text=html, type="html").root, url)
+    assert microdata(root, url) == (expected if root.xpath("//*[@itemscope]") else None)
 
 
 @pytest.mark.parametrize("html", EDGES)
@@ -89,3 +90,14 @@ def _markup(draw, depth: int = 0) -> str:
 @given(_markup())
 def test_generated_markup(body):
     _same(f"<html><body>{body}</body></html>")
+
+
+def test_no_item_element_is_no_microdata():
+    """The word alone (in text, a script or another attribute) is no microdata: no graph, as before."""
+    from gleaner.extract.structured_data import parse_structured_data
+
+    html = '<html><body><p data-x="itemscope">itemscope</p><script>var itemscope = 1;</script></body></html>'
+    assert microdata(Selector(text=html, type="html").root, URL) is None
+    assert [g.syntax for g in parse_structured_data(html, URL).graphs] == ["json-ld"]
+    with_item = html.replace("<p ", "<p itemscope ")
+    assert [g.syntax for g in parse_structured_data(with_item, URL).graphs] == ["json-ld", "microdata"]
