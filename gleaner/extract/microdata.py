@@ -99,8 +99,10 @@ class _Microdata(LxmlMicrodataExtractor):
 
     def _extract_textContent(self, node):
         if len(node) == 0 and isinstance(node.tag, str) and node.tag not in _CLEANED_AWAY:
-            text = node.text
-            return _WHITESPACE.sub(" ", text.strip()) if text else ""
+            text = node.text.strip() if node.text else ""
+            if text.isascii() and text.isprintable() and "  " not in text:  # single spaces only: nothing to do
+                return text
+            return _WHITESPACE.sub(" ", text)
         return super()._extract_textContent(node)
 
 
