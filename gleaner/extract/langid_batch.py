@@ -47,6 +47,8 @@ def _max_depth(nextmove: np.ndarray, rowbase: np.ndarray) -> int:
 def _features(identifier, encoded: list[bytes]) -> list[np.ndarray]:
     """The feature index at each byte of each text (-1 where none), as py3langid's loop meets them."""
     nextmove, rowbase, output, max_depth = _tables(identifier)
+    if _resets(identifier):
+        return _padded_features(nextmove, rowbase, output, max_depth, encoded)
     lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
     data = np.frombuffer(b"".join(encoded), dtype=np.uint8).astype(np.int64)
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)  # where each byte's text begins
@@ -62,6 +64,34 @@ def _features(identifier, encoded: list[bytes]) -> list[np.ndarray]:
     features = output[states]
     ends = np.cumsum(lengths)
     return [features[end - length : end] for end, length in zip(ends.tolist(), lengths.tolist(), strict=True)]
+
+
+_RESET = 0xFF  # a byte no UTF-8 text holds; in py3langid's model it leads every state back to the start
+
+
+@cache
+def _resets(identifier) -> bool:
+    """Whether `_RESET` takes every state to the start state, which has no feature (see `_padded_features`)."""
+    nextmove, rowbase, output, _ = _tables(identifier)
+    return bool((nextmove[rowbase + _RESET] == 0).all() and output[0] < 0)
+
+
+def _padded_features(nextmove, rowbase, output, max_depth: int, encoded: list[bytes]) -> list[np.ndarray]:
+    """`_features` with each text behind ``max_depth - 1`` reset bytes: a window reaching back past a text's
+    start then walks through resets, which is walking from the start state, so no mask is needed and each
+    of the `max_depth` steps is two gathers over contiguous slices."""
+    pad = max_depth - 1
+    separator = bytes([_RESET]) * pad
+    data = np.frombuffer(separator + separator.join(encoded), dtype=np.uint8).astype(np.int64)
+    states = np.zeros(len(data) - pad, dtype=np.int64)  # the state at each byte after the first pad
+    for back in range(pad, -1, -1):
+        states = nextmove[rowbase[states] + data[pad - back : len(data) - back]]
+    features = output[states]
+    found, start = [], 0
+    for data_bytes in encoded:
+        found.append(features[start : start + len(data_bytes)])
+        start += len(data_bytes) + pad
+    return found
 
 
 def _scores(identifier, features: np.ndarray, length: int) -> np.ndarray:

@@ -91,3 +91,19 @@ def test_could_reach_flags_a_review_in_another_language():
     german, english = REVIEWS[0], REVIEWS[2]
     assert could_reach(identifier, [german, english], "en", 0.949) == [True, False]
     assert could_reach(identifier, [], "en", 0.949) == []
+
+
+def test_padded_walk_is_the_masked_walk(monkeypatch):
+    """The reset-byte padding (py3langid's model allows it) and the masked walk (any model) meet the same
+    features at every byte."""
+    from gleaner.extract import langid_batch
+
+    identifier = _identifier()
+    rng = random.Random(7)
+    texts = MIXED + ["", "x"] + [" ".join(rng.choice(MIXED) for _ in range(rng.randrange(1, 4))) for _ in range(50)]
+    encoded = [identifier._encode(text) for text in texts]
+    assert langid_batch._resets(identifier)
+    padded = langid_batch._features(identifier, encoded)
+    monkeypatch.setattr(langid_batch, "_resets", lambda identifier: False)
+    masked = langid_batch._features(identifier, encoded)
+    assert [f.tolist() for f in padded] == [f.tolist() for f in masked]
