@@ -14,7 +14,7 @@ from functools import cache
 
 from parsel import Selector
 
-from gleaner.extract.langid_batch import classify_many
+from gleaner.extract.langid_batch import classify_many, could_reach
 
 UNDETERMINED = "und"
 CONFIDENT = 0.8  # probability above which a text's own detection is trusted
@@ -85,6 +85,13 @@ def detect_languages(texts: list[str]) -> list[Detection]:
     for i, (language, probability) in zip(readable, guesses, strict=True):
         found[i] = Detection(str(language), round(float(probability), 3))
     return found
+
+
+def could_override(texts: list[str], declared: str) -> list[bool]:
+    """For each text, whether its detection might override the page's `declared` language in
+    `choose_language` (another language at p >= OVERRIDE once rounded); where not, detecting it changes
+    nothing, and the proof (`could_reach`) costs a fraction of the detection."""
+    return could_reach(_identifier(), texts, declared, OVERRIDE - 0.001)
 
 
 def choose_language(

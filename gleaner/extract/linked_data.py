@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from gleaner.extract.language import language_tag
@@ -22,6 +23,7 @@ _ITEM_KEYS = (*PRODUCT_KEYS, "isbn", "@id", "url", "name")
 _REVIEW_PROPS = ("review", "reviews")
 
 
+@lru_cache(maxsize=4096)  # a page's keys are a few names over and over
 def local_name(key: str) -> str:
     """The full IRI, the prefixed and the bare spelling of a schema.org property are one property."""
     if key.startswith("@"):
@@ -41,16 +43,21 @@ def compact(value: Any) -> Any:
     out: dict[str, Any] = {}
     for key, item in value.items():
         name = local_name(str(key))
-        if name in ("@type", "type"):
+        if name in ("@type", "type"):  # so every node's "@type" is a list of names (`_typed` relies on it)
             items = item if isinstance(item, list) else [item]
             out["@type"] = [local_name(str(t)) for t in items if t is not None]
         else:
-            out[name] = compact(item)
+            out[name] = compact(item) if isinstance(item, list | dict) else item
     return out
 
 
 def types_of(node: dict[str, Any]) -> set[str]:
     return set(node.get("@type") or [])
+
+
+def _typed(node: dict[str, Any]) -> bool:
+    """`types_of(node)` is not empty (a compacted node's "@type" is always a list), without making the set."""
+    return bool(node.get("@type"))
 
 
 def first(value: Any) -> Any:
@@ -64,7 +71,7 @@ def is_blank(identifier: Any) -> bool:
 
 
 def _is_reference(node: dict[str, Any]) -> bool:
-    return set(node) == {"@id"}
+    return len(node) == 1 and "@id" in node
 
 
 @dataclass
@@ -92,19 +99,20 @@ class Graph:
             return
         if not isinstance(value, dict) or "@value" in value:
             return
+        typed = _typed(value)
         if not _is_reference(value):
             self.nodes.append(value)
             self.origins[id(value)] = origin
-            if parent is not None and types_of(value):
+            if parent is not None and typed:
                 self.parents.setdefault(id(value), parent)
             identifier = value.get("@id")
             if isinstance(identifier, str) and identifier:
                 known = self.by_id.get(identifier)
                 if known is None or len(value) > len(known):
                     self.by_id[identifier] = value
-        owner = value if types_of(value) else parent
+        owner = value if typed else parent
         for key, item in value.items():
-            if key not in ("@context", "@type", "@id"):
+            if key not in ("@context", "@type", "@id") and isinstance(item, list | dict):  # scalars hold no node
                 self._collect(item, owner, origin)
 
     def resolve(self, value: Any) -> Any:
@@ -119,6 +127,8 @@ class Graph:
         for node in self.nodes:
             for prop in _REVIEW_PROPS:
                 items = node.get(prop)
+                if items is None:
+                    continue
                 for item in items if isinstance(items, list) else [items]:
                     target = self.resolve(item)
                     if isinstance(target, dict):
@@ -126,7 +136,8 @@ class Graph:
         seen: set[int] = set()
         for node in self.nodes:  # full nodes only: two reviews a site gave one @id stay two reviews
             # a value of a `review` property is a Review even when the site left out its @type
-            is_review = types_of(node) & REVIEW_TYPES or (not types_of(node) and id(node) in owners)
+            types = node.get("@type")
+            is_review = (not REVIEW_TYPES.isdisjoint(types)) if types else id(node) in owners
             if id(node) in seen or not is_review:
                 continue
             seen.add(id(node))

@@ -19,6 +19,7 @@ from gleaner.extract.language import (
     UNDETERMINED,
     Detection,
     choose_language,
+    could_override,
     declared_language,
     detect_languages,
 )
@@ -152,7 +153,8 @@ class _PageContext:
     language detected in each candidate's text (and in all of them together when the page declares none).
 
     Detection runs, in one pass over the page, only where `choose_language` can use it: not for a review
-    that carries its own language, nor, on a page that declares one, for a review too short to override it.
+    that carries its own language, nor, on a page that declares one, for a review too short to override it
+    or one that provably no language but the declared one could win with p >= OVERRIDE (`could_override`).
     """
 
     def __init__(
@@ -164,6 +166,9 @@ class _PageContext:
             for i, (raw, text) in enumerate(zip(candidates, texts, strict=True))
             if not raw.get("language") and (declared is None or word_count(text) >= OVERRIDE_WORDS)
         ]
+        if declared is not None and wanted:  # only where the detection could override the declaration
+            could = could_override([texts[i] for i in wanted], declared)
+            wanted = [i for i, needed in zip(wanted, could, strict=True) if needed]
         joined = " ".join(t for t in texts if t) if declared is None else ""
         found = detect_languages([texts[i] for i in wanted] + ([joined] if joined else []))
         self.detected = found.pop() if joined else None

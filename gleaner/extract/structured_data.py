@@ -1,7 +1,8 @@
 """schema.org data from a page's JSON-LD, microdata and RDFa, whatever the site: its reviews, its products.
 
 Microdata and RDFa go through `extruct`, and only on pages whose markup has ``itemscope`` / ``typeof``;
-microdata is read from the page's own parse (RDFa needs extruct's XML-flavoured one). JSON-LD blocks are
+microdata is read from the page's own parse (RDFa needs extruct's XML-flavoured one), by extruct's extractor
+with its costliest steps replaced by equivalent ones (`gleaner.extract.microdata`). JSON-LD blocks are
 read here, one by one, with the lenient parser in `jsonld_repair` rather than extruct's: extruct drops every
 block of a page when one is invalid, while a broken block here is reported alone (with its text) and a
 repairable one still counts, its repairs noted on the records it yields. A syntax whose parser fails on
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from gleaner.extract.jsonld_repair import JsonLdError, parse_json_ld
@@ -22,7 +24,14 @@ from gleaner.extract.linked_data import Graph, review_candidate
 _LD_JSON = (
     "//script[starts-with(normalize-space(translate(@type, 'APLICTONDJS', 'aplictondjs')), 'application/ld+json')]"
 )
+# the same scripts: with a predicate, libxml2 only takes its quick descendant walk for ``descendant::``
+# (``//x[p]`` is ``descendant::x[p]`` for a predicate that does not ask for positions); compiled once, and
+# without parsel's wrapping, it is a fifth of the time
+_LD_SCRIPTS = etree.XPath("/" + _LD_JSON.replace("//script", "descendant::script", 1))
+_TEXT = etree.XPath("text()", smart_strings=False)
 _REVIEW_HINTS = ("review", "ratingvalue")
+# whether any element has the attribute: ``//*[@typeof]`` asked through the attribute axis, 3x quicker
+_HAS_TYPEOF = etree.XPath("boolean(//@typeof)")
 
 
 @dataclass(frozen=True)
@@ -58,8 +67,8 @@ class StructuredData:
 def _json_ld(selector: Selector, found: StructuredData) -> None:
     roots: list[Any] = []
     repairs: list[list[str]] = []
-    for index, script in enumerate(selector.xpath(_LD_JSON)):
-        block = "".join(script.xpath("text()").getall())
+    for index, script in enumerate(_LD_SCRIPTS(selector.root)):
+        block = "".join(_TEXT(script))
         try:
             data, repaired = parse_json_ld(block)
         except JsonLdError as exc:
@@ -82,6 +91,21 @@ def _extruct(source: str | Any, html: str, url: str, syntax: str, found: Structu
     found.graphs.append(SyntaxGraph(syntax, Graph.of(data.get(syntax, []))))
 
 
+def _microdata(tree: Any, url: str, found: StructuredData) -> None:
+    """extruct's microdata from the page's own parse, by `gleaner.extract.microdata` (same items, faster)."""
+    from gleaner.extract.microdata import microdata  # imports extruct: only for a page with microdata
+
+    try:
+        data = microdata(tree, url)
+    except Exception as exc:  # what extruct raises on hostile markup, reported as `_extruct` reports it
+        found.errors.append(
+            StructuredError("microdata", f"microdata unreadable: {type(exc).__name__}: {exc}"[:500], "")
+        )
+        return
+    if data is not None:  # None: no element has itemscope after all (the word was in text or a script)
+        found.graphs.append(SyntaxGraph("microdata", Graph.of(data)))
+
+
 def parse_structured_data(html: str, url: str, selector: Selector | None = None) -> StructuredData:
     """Each syntax the page uses as one graph (JSON-LD always, microdata and RDFa when present), plus what
     could not be read."""
@@ -89,9 +113,9 @@ def parse_structured_data(html: str, url: str, selector: Selector | None = None)
     found = StructuredData()
     _json_ld(selector, found)
     lowered = html.lower()  # attribute names cannot hide behind entities: no mention, no such attribute
-    if "itemscope" in lowered and selector.xpath("//*[@itemscope]"):
-        _extruct(selector.root, html, url, "microdata", found)  # the page's one parse, not a second
-    if "typeof" in lowered and selector.xpath("//*[@typeof]"):
+    if "itemscope" in lowered:  # and an element has it: `microdata` looks
+        _microdata(selector.root, url, found)  # the page's one parse, not a second
+    if "typeof" in lowered and _HAS_TYPEOF(selector.root):
         _extruct(html.encode("utf-8", errors="surrogatepass"), html, url, "rdfa", found)
     return found
 

@@ -33,11 +33,31 @@ def _strip_tags(text: str) -> str:
         return _TAG.sub(" ", text)
 
 
+# Anything `_clean` could change: an entity or tag opener, a character it replaces or drops, whitespace other
+# than single spaces and newlines, a space beside a newline, a blank line too many, whitespace at either end.
+_NOT_CLEAN = re.compile(
+    r"[&<\x00-\x09\x0b-\x1f\x7f\u00a0\u00ad\u200b-\u200d\u2060\ufeff]|[^\S \n]|  | \n|\n |\n\n\n|\A[ \n]|[ \n]\Z"
+)
+_CJK_ANY = re.compile(rf"[{_CJK}{_CJK_PUNCTUATION}]")
+
+
 def clean_text(value: object) -> str:
-    """Unescape entities (at most twice: double-escaped feeds are common), drop tags, tidy whitespace."""
+    """Unescape entities (at most twice: double-escaped feeds are common), drop tags, tidy whitespace.
+
+    Most values (ids, names, dates, plain reviews) are clean already: one search proves it and they come
+    back as they are, which is what the full cleaning would return for them (tests/extract/test_text_clean.py).
+    """
     if value is None:
         return ""
     text = str(value)
+    if text.isascii() and text.isprintable():  # one line of ASCII: only these can still change it
+        plain = "&" not in text and "<" not in text and "  " not in text and text[:1] != " " and text[-1:] != " "
+    else:
+        plain = _NOT_CLEAN.search(text) is None and (text.isascii() or unicodedata.is_normalized("NFC", text))
+    return text if plain else _clean(text)
+
+
+def _clean(text: str) -> str:
     for _ in range(2):
         if not _ENTITY.search(text):
             break
@@ -53,4 +73,6 @@ def clean_text(value: object) -> str:
 
 def word_count(text: str) -> int:
     """Whitespace words, except that each Chinese/Japanese character counts as one (they use no spaces)."""
+    if text.isascii() or _CJK_ANY.search(text) is None:  # then the words are exactly the whitespace-split ones
+        return len(text.split())
     return len(_WORD.findall(text))
