@@ -62,10 +62,10 @@ def _resolved_labels(votes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _split_and_balance(labelled: pl.DataFrame, policy: CandidatePolicy) -> list[dict]:
-    """Rows with `split` (by cluster) and `oversampled`, balanced per split, in split order; within a split
-    in `balance_split`'s order. Column operations (`split_column`, `balance_split_frame`): only the hashes
-    are per-row Python, and the rows become dicts once, at the end, for the gate."""
+def _split_and_balance(labelled: pl.DataFrame, policy: CandidatePolicy) -> pl.DataFrame:
+    """Rows with `split` (by cluster) and `oversampled`, balanced per split, sorted by split, record_id and
+    oversampled (the candidate's order). Column operations (`split_column`, `balance_split_frame`): only the
+    hashes are per-row Python."""
     with_split = labelled.with_columns(split=split_column(labelled, "cluster_id", "label", policy.ratios))
     frames = [
         balance_split_frame(
@@ -78,7 +78,8 @@ def _split_and_balance(labelled: pl.DataFrame, policy: CandidatePolicy) -> list[
         )
         for split in SPLITS
     ]
-    return pl.concat(frames).to_dicts()
+    schema = labelled.schema | {"split": pl.String, "oversampled": pl.Boolean}
+    return pl.concat(frames).select(list(schema)).cast(schema).sort(["split", "record_id", "oversampled"])
 
 
 def input_partitions(input_versions: dict[str, dict[str, str]]) -> dict[str, dict[str, str | None]]:
@@ -187,20 +188,17 @@ def _assemble(
     joined = settled.survivors.join(_resolved_labels(votes), on=["record_id", "source", "partition_date"], how="left")
     pending = joined.filter(pl.col("label").is_null())
     labelled = joined.filter(pl.col("label").is_not_null())
-    balanced = _split_and_balance(labelled, policy)
-    oversampled = sum(r["oversampled"] for r in balanced)
+    frame = _split_and_balance(labelled, policy)
+    oversampled = int(frame["oversampled"].sum())
     agreement = cohen_rows(report)
-    verdicts = run_gate(balanced, agreement, policy.gate)
-
-    schema = labelled.schema | {"split": pl.String, "oversampled": pl.Boolean}
-    frame = pl.DataFrame(balanced, schema=schema, orient="row").sort(["split", "record_id", "oversampled"])
+    verdicts = run_gate(frame, agreement, policy.gate)  # the frame's columns, never a dict per row
     summary = {
         "agreement": agreement,
         "agreement_overall": {k: v for k, v in report.items() if k != "cohen"},
         "input_partitions": input_partitions(input_versions),
         "pending_review": pending.height,
         "dedup": dedup_summary(canonical_rows, removals, settled.removed),
-        "balanced_away": labelled.height - (len(balanced) - oversampled),
+        "balanced_away": labelled.height - (frame.height - oversampled),
         "oversampled": oversampled,
         "annotation_velocity": velocity_summary(humans),
         "label_quality": label_quality(votes, policy.calibration_min_samples, policy.audit_fraction),

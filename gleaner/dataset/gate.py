@@ -11,12 +11,29 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import polars as pl
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from gleaner.dataset.balancing import imbalance_ratio
 from gleaner.dataset.splitting import SPLITS
 from gleaner.dedup.kernel import dedup
 from gleaner.schemas import ProductReview
+
+Rows = list[dict] | pl.DataFrame  # a candidate's rows, as dicts or as the frame `labeled_dataset` writes
+
+
+def _column(rows: Rows, name: str) -> list:
+    """One field of every row, in row order (None where a row lacks it): from a frame without a dict per row."""
+    if isinstance(rows, pl.DataFrame):
+        return rows[name].to_list() if name in rows.columns else [None] * rows.height
+    return [row.get(name) for row in rows]
+
+
+def _dicts(rows: Rows, names: Collection[str]) -> list[dict]:
+    """The rows as dicts of the `names` they hold (a frame's other columns are never turned into Python)."""
+    if isinstance(rows, pl.DataFrame):
+        return rows.select([c for c in rows.columns if c in names]).to_dicts()
+    return rows
 
 
 @dataclass(frozen=True)
@@ -83,8 +100,9 @@ def _invalid_rows(model: type[BaseModel], rows: list[dict]) -> dict[int, str]:
     return {}
 
 
-def check_schema(rows: list[dict], model: type[BaseModel] = ProductReview) -> CheckVerdict:
+def check_schema(rows: Rows, model: type[BaseModel] = ProductReview) -> CheckVerdict:
     """Every row's fields of `model` (the dataset's declared record) validate against it."""
+    rows = _dicts(rows, {*model.model_fields, "record_id"})
     bad = [f"{rows[index].get('record_id')}: {reason}" for index, reason in _invalid_rows(model, rows).items()]
     return CheckVerdict(
         "schema",
@@ -94,15 +112,16 @@ def check_schema(rows: list[dict], model: type[BaseModel] = ProductReview) -> Ch
     )
 
 
-def check_label_set(rows: list[dict], labels: Collection[str], task: str = "classification") -> CheckVerdict:
+def check_label_set(rows: Rows, labels: Collection[str], task: str = "classification") -> CheckVerdict:
     """Every row's `label` (classification) or every label in its `spans` (spans) is a declared label."""
     declared = set(labels)
     bad = []
-    for row in rows:
-        found = [s["label"] for s in row.get("spans") or []] if task == "spans" else [row.get("label")]
+    answers = _column(rows, "spans" if task == "spans" else "label")
+    for record_id, answer in zip(_column(rows, "record_id"), answers, strict=True):
+        found = [s["label"] for s in answer or []] if task == "spans" else [answer]
         outside = sorted({str(label) for label in found if label not in declared})
         if outside:
-            bad.append(f"{row.get('record_id')}: {', '.join(outside)}")
+            bad.append(f"{record_id}: {', '.join(outside)}")
     return CheckVerdict(
         "label_set",
         not bad,
@@ -185,10 +204,11 @@ def check_span_agreement(agreement: list[dict], policy: SpanGatePolicy) -> Check
     )
 
 
-def check_class_balance(rows: list[dict], policy: GatePolicy) -> CheckVerdict:
+def check_class_balance(rows: Rows, policy: GatePolicy) -> CheckVerdict:
     ratios = {}
+    pairs = list(zip(_column(rows, "split"), _column(rows, "label"), strict=True))
     for split in SPLITS:
-        labels = [r["label"] for r in rows if r["split"] == split]
+        labels = [label for in_split, label in pairs if in_split == split]
         if labels:
             ratios[split] = round(imbalance_ratio(labels), 4)
     passed = bool(ratios) and all(r <= policy.max_class_ratio for r in ratios.values())
@@ -200,18 +220,20 @@ def check_class_balance(rows: list[dict], policy: GatePolicy) -> CheckVerdict:
     )
 
 
-def check_no_split_leak(rows: list[dict], policy: GatePolicy | None = None) -> CheckVerdict:
+def check_no_split_leak(rows: Rows, policy: GatePolicy | None = None, text: str = "text") -> CheckVerdict:
     """A duplicate cluster, an identical text or a near-duplicate text in two splits would leak test data
-    into training. Near duplicates are looked for afresh over the candidate's own texts (the same MinHash +
-    verified Jaccard as dedup), not taken from ``cluster_id``: the check must not trust the step it checks."""
+    into training. Near duplicates are looked for afresh over the candidate's own texts (`text`: the field
+    labelled; the same MinHash + verified Jaccard as dedup), not taken from ``cluster_id``: the check must not
+    trust the step it checks."""
     leaks = []
+    splits = _column(rows, "split")
     for key in ("cluster_id", "content_hash"):
         splits_of: dict[str, set[str]] = {}
-        for row in rows:
-            splits_of.setdefault(row[key], set()).add(row["split"])
+        for value, split in zip(_column(rows, key), splits, strict=True):
+            splits_of.setdefault(value, set()).add(split)
         leaks.extend(f"{key} {k}" for k, s in splits_of.items() if len(s) > 1)
     threshold = (policy or GatePolicy()).near_duplicate_threshold
-    leaks.extend(_near_duplicate_leaks(rows, threshold))
+    leaks.extend(_near_duplicate_leaks(_column(rows, "record_id"), _column(rows, text), splits, threshold))
     return CheckVerdict(
         "no_split_leak",
         not leaks,
@@ -220,13 +242,13 @@ def check_no_split_leak(rows: list[dict], policy: GatePolicy | None = None) -> C
     )
 
 
-def _near_duplicate_leaks(rows: list[dict], threshold: float) -> list[str]:
-    unique = {r["record_id"]: r for r in rows}  # an oversampled row repeats its record; it is no leak
-    if len(unique) < 2:
+def _near_duplicate_leaks(record_ids: list, texts: list, splits: list, threshold: float) -> list[str]:
+    unique = {r: (t, s) for r, t, s in zip(record_ids, texts, splits, strict=True)}  # an oversampled row
+    if len(unique) < 2:  # repeats its record; it is no leak
         return []
     ids = sorted(unique)
-    result = dedup(ids, [unique[i].get("text") or "" for i in ids], threshold=threshold)
-    split_of = {i: unique[i]["split"] for i in ids}
+    result = dedup(ids, [unique[i][0] or "" for i in ids], threshold=threshold)
+    split_of = {i: unique[i][1] for i in ids}
     return [
         f"near duplicates {row['removed_id']} ({split_of[row['removed_id']]}) ~ {row['kept_id']} "
         f"({split_of[row['kept_id']]}), Jaccard {row['jaccard']:.3f}"
@@ -235,8 +257,8 @@ def _near_duplicate_leaks(rows: list[dict], threshold: float) -> list[str]:
     ]
 
 
-def check_no_empty_split(rows: list[dict]) -> CheckVerdict:
-    counts = Counter(r["split"] for r in rows)
+def check_no_empty_split(rows: Rows) -> CheckVerdict:
+    counts = Counter(_column(rows, "split"))
     empty = [s for s in SPLITS if counts[s] == 0]
     return CheckVerdict(
         "no_empty_split",
@@ -246,7 +268,7 @@ def check_no_empty_split(rows: list[dict]) -> CheckVerdict:
     )
 
 
-def run_gate(rows: list[dict], agreement: list[dict], policy: GatePolicy) -> list[CheckVerdict]:
+def run_gate(rows: Rows, agreement: list[dict], policy: GatePolicy) -> list[CheckVerdict]:
     label_set = [check_label_set(rows, policy.labels)] if policy.labels else []
     return [
         check_schema(rows, policy.record_model),
@@ -258,14 +280,13 @@ def run_gate(rows: list[dict], agreement: list[dict], policy: GatePolicy) -> lis
     ]
 
 
-def run_span_gate(rows: list[dict], agreement: list[dict], policy: SpanGatePolicy) -> list[CheckVerdict]:
+def run_span_gate(rows: Rows, agreement: list[dict], policy: SpanGatePolicy) -> list[CheckVerdict]:
     """A span candidate's checks: no class balance (a record has many labels or none); the leak check
     compares the labeled field."""
-    texts = [{**r, "text": r.get(policy.input_field)} for r in rows]
     return [
         check_schema(rows, policy.record_model),
         check_label_set(rows, policy.labels, task="spans"),
         check_span_agreement(agreement, policy),
-        check_no_split_leak(texts, policy.pairs_policy()),
+        check_no_split_leak(rows, policy.pairs_policy(), text=policy.input_field),
         check_no_empty_split(rows),
     ]

@@ -115,10 +115,9 @@ def gate_verdicts(
     fresh = candidate_version is not None and isinstance(recorded, dict)
     if fresh and recorded.get("key") == _gate_key(candidate_version, gate):
         return [CheckVerdict(**v) for v in recorded["verdicts"]]
-    rows = candidate.to_dicts()
     if isinstance(gate, SpanGatePolicy):
-        return run_span_gate(rows, summary["agreement"], gate)
-    return run_gate(rows, summary["agreement"], gate)
+        return run_span_gate(candidate, summary["agreement"], gate)
+    return run_gate(candidate, summary["agreement"], gate)
 
 
 def release(

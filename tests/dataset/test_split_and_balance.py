@@ -32,6 +32,13 @@ def _per_row(labelled: pl.DataFrame, policy: CandidatePolicy) -> list[dict]:
     ]
 
 
+def _as_candidate(labelled: pl.DataFrame, rows: list[dict]) -> pl.DataFrame:
+    """The rows as the candidate frame was built from them: the labelled columns plus split and oversampled,
+    sorted by split, record_id and oversampled."""
+    schema = labelled.schema | {"split": pl.String, "oversampled": pl.Boolean}
+    return pl.DataFrame(rows, schema=schema, orient="row").sort(["split", "record_id", "oversampled"])
+
+
 def _labelled(n: int, seed: int, labels: list[str]) -> pl.DataFrame:
     """Skewed labels, ~15% of records in another record's cluster (sometimes with another label), a few
     record ids repeated (a review kept in two partitions), in no particular order."""
@@ -76,14 +83,14 @@ def test_columns_give_the_rows_the_per_row_version_gave(strategy, n, labels, max
     policy = CandidatePolicy(max_class_ratio=max_ratio, balance_strategy=strategy, ratios=SplitRatios(0.7, 0.2, 0.1))
     for seed in (1, 2):
         labelled = _labelled(n, seed, labels)
-        expected = _per_row(labelled, policy)
+        expected = _as_candidate(labelled, _per_row(labelled, policy))
         got = _split_and_balance(labelled, policy)
-        assert got == expected
-        assert [list(row) for row in got[:1]] == [list(row) for row in expected[:1]]  # same columns, same order
+        assert got.equals(expected)
+        assert got.schema == expected.schema  # same columns, same order, same types
         if n >= 400 and len(set(labels)) > 1:
-            assert len({r["split"] for r in got}) == 3
-            assert any(r["oversampled"] for r in got) == (strategy == "oversample")
-            assert strategy == "oversample" or len(got) < n  # undersampling did drop rows
+            assert got["split"].n_unique() == 3
+            assert got["oversampled"].any() == (strategy == "oversample")
+            assert strategy == "oversample" or got.height < n  # undersampling did drop rows
 
 
 def test_a_cluster_with_a_null_id_is_split_as_the_row_version_splits_it():
@@ -91,4 +98,4 @@ def test_a_cluster_with_a_null_id_is_split_as_the_row_version_splits_it():
         cluster_id=pl.when(pl.int_range(pl.len()) % 17 == 0).then(None).otherwise(pl.col("cluster_id"))
     )
     policy = CandidatePolicy()
-    assert _split_and_balance(labelled, policy) == _per_row(labelled, policy)
+    assert _split_and_balance(labelled, policy).equals(_as_candidate(labelled, _per_row(labelled, policy)))

@@ -1,0 +1,54 @@
+"""The gate gives a frame the verdicts it gives the same rows as dicts (`labeled_dataset` hands it the frame,
+so a candidate's rows never become a dict each)."""
+
+from __future__ import annotations
+
+import polars as pl
+from pydantic import BaseModel, Field
+
+from gleaner.dataset.gate import GatePolicy, SpanGatePolicy, run_gate, run_span_gate
+
+
+class Review(BaseModel):
+    record_id: str
+    text: str = Field(min_length=3)
+    rating: float | None = Field(default=None, ge=1, le=5)
+
+
+def _rows() -> list[dict]:
+    texts = ["the kettle boils water fast and quietly every single morning", "broken lid", "ok", "fine product"]
+    rows = []
+    for n in range(40):
+        rows.append({
+            "record_id": f"r{n:02d}",
+            "text": texts[n % 4] if n % 4 else f"{texts[0]} {n}",  # near duplicates of one text across splits
+            "rating": [1.0, 5.0, 9.0, None][n % 4],  # 9.0 breaks the schema
+            "label": ["positive", "negative", "neutral", "surprise"][n % 4] if n % 7 else "positive",
+            "split": ["train", "validation", "test"][n % 3] if n < 39 else "train",
+            "cluster_id": f"c{n % 10}",  # clusters straddle splits
+            "content_hash": f"h{n % 4}",
+            "oversampled": n % 13 == 0,
+            "spans": [{"start": 0, "end": 3, "label": "PRODUCT" if n % 5 else "BRAND"}],
+        })  # fmt: skip
+    return rows
+
+
+def _same(dicts, frame) -> None:
+    assert [(v.name, v.passed, v.details) for v in dicts] == [(v.name, v.passed, v.details) for v in frame]
+
+
+def test_classification_gate_on_a_frame_equals_the_gate_on_dicts() -> None:
+    rows = _rows()
+    policy = GatePolicy(record_model=Review, labels=("positive", "negative", "neutral"))
+    agreement = [{"left": "lf_lexicon", "right": "lf_rating", "n_shared": 40, "kappa": 0.9}]
+    verdicts = run_gate(rows, agreement, policy)
+    assert not all(v.passed for v in verdicts)  # every check has something to find
+    _same(verdicts, run_gate(pl.DataFrame(rows), agreement, policy))
+
+
+def test_span_gate_on_a_frame_equals_the_gate_on_dicts() -> None:
+    rows = _rows()
+    policy = SpanGatePolicy(record_model=Review, labels=("PRODUCT",), input_field="text")
+    verdicts = run_span_gate(rows, [], policy)
+    assert not verdicts[1].passed  # BRAND is not declared
+    _same(verdicts, run_span_gate(pl.DataFrame(rows), [], policy))
