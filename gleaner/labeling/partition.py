@@ -16,13 +16,13 @@ from typing import Any
 import polars as pl
 
 from gleaner.labeling.active import MODEL_ANNOTATOR, ModelPass, model_pass, uncertainty
+from gleaner.labeling.agreement_table import table_agreement, vote_table
 from gleaner.labeling.audit import AUDIT, in_audit
 from gleaner.labeling.calibration import Calibrator, fit_calibrator
 from gleaner.labeling.functions import LabelingFunction, RecordView, apply_functions
 from gleaner.labeling.history import History
 from gleaner.labeling.label_studio.export import parse_export
 from gleaner.labeling.resolution import LabelPolicy, SourceVote, resolve_record
-from gleaner.labeling.source_agreement import source_agreement
 from gleaner.labeling.voting import plurality
 from gleaner.schemas import LABELS
 
@@ -106,7 +106,14 @@ class PartitionLabels:
         return by_function
 
     def agreement(self) -> dict[str, Any]:
-        return source_agreement(self.votes, min_shared=3)
+        """`source_agreement` over the votes, from their vote table (pair counts and column operations, as
+        the candidate counts it): the same report without a Python pass per vote."""
+        columns = ("record_id", "annotator", "annotator_kind", "label", "conditional")
+        votes = pl.DataFrame(
+            {c: [row.get(c) for row in self.votes] for c in columns},
+            schema={**dict.fromkeys(columns[:-1], pl.String), "conditional": pl.Boolean},
+        )
+        return table_agreement(*vote_table(votes), min_shared=3)
 
 
 def human_rows(humans: pl.DataFrame | None, answer: str = "label") -> list[dict]:
