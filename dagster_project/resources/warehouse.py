@@ -97,9 +97,12 @@ class WarehouseResource(dg.ConfigurableResource):
         """Every partition's rows; with `missing`, no rows at all is a failure saying `<asset> <missing>`."""
         return self._present(warehouse.read_all(self.store, asset), asset, missing)
 
-    def read_matching(self, asset: str, column: str, values: Collection[str]) -> pl.DataFrame | None:
-        """Every partition's rows whose `column` is one of `values` (`gleaner.labeling.history.Tables`)."""
-        return warehouse.read_matching(self.store, asset, column, values)
+    def read_matching(
+        self, asset: str, column: str, values: Collection[str], columns: list[str] | None = None
+    ) -> pl.DataFrame | None:
+        """Every partition's rows whose `column` is one of `values` (`gleaner.labeling.history.Tables`), in
+        `columns` when given."""
+        return warehouse.read_matching(self.store, asset, column, values, columns)
 
     @staticmethod
     def _present(frame: pl.DataFrame | None, asset: str, missing: str | None) -> pl.DataFrame | None:

@@ -112,11 +112,14 @@ def read_all(root: Store | Path, asset: str) -> pl.DataFrame | None:
     return pl.concat(frames, how="diagonal_relaxed") if frames else None
 
 
-def read_matching(root: Store | Path, asset: str, column: str, values: Collection[str]) -> pl.DataFrame | None:
+def read_matching(
+    root: Store | Path, asset: str, column: str, values: Collection[str], columns: list[str] | None = None
+) -> pl.DataFrame | None:
     """`read_all` keeping only rows whose `column` is one of `values`, one partition at a time, so the rows
-    wanted from every partition never cost every partition in memory at once."""
+    wanted from every partition never cost every partition in memory at once; with `columns`, only those
+    columns are decoded (`column` among them)."""
     store, wanted = as_store(root), sorted(set(values))
-    frames = [store.read_parquet(k).filter(pl.col(column).is_in(wanted)) for k in parquet_keys(store, asset)]
+    frames = [store.read_parquet(k, columns).filter(pl.col(column).is_in(wanted)) for k in parquet_keys(store, asset)]
     frames = [f for f in frames if not f.is_empty()]
     return pl.concat(frames, how="diagonal_relaxed") if frames else None
 

@@ -60,7 +60,9 @@ def _scratch(store: LocalStore):
 def _incremental(store: LocalStore):
     """As `labeled_dataset` builds it: the vote rows read are only those `candidate_votes` selects."""
     i = _inputs(store)
-    humans = wh.read_matching(store, "review_sentiment/labels", "annotator_kind", ["human"])
+    humans = wh.read_matching(
+        store, "review_sentiment/labels", "annotator_kind", ["human"], ["record_id", "annotator_kind"]
+    )
     keep = candidate_votes([] if humans is None else humans["record_id"].to_list())
     i["votes"] = wh.read_all_with_versions(store, "review_sentiment/labels", keep)[0]
     reader = lambda table: lambda keys: wh.read_partitions(store, f"review_sentiment/{table}", keys)  # noqa: E731

@@ -73,8 +73,9 @@ def _task_metadata(spec: DatasetSpec, frame, candidate) -> dict:
 
 
 def _human_labelled(warehouse: WarehouseResource, labels_table: str) -> list[str]:
-    """The records people labelled, from the `labels` rows they gave (read one partition at a time)."""
-    humans = warehouse.read_matching(labels_table, "annotator_kind", ["human"])
+    """The records people labelled, from the `labels` rows they gave (two columns of each partition, one at a
+    time: the rows themselves are read once, by `read_all_with_versions`)."""
+    humans = warehouse.read_matching(labels_table, "annotator_kind", ["human"], ["record_id", "annotator_kind"])
     return [] if humans is None else humans["record_id"].unique().to_list()
 
 
