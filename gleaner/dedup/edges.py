@@ -22,6 +22,8 @@ from gleaner.dedup.unionfind import components
 
 # Records in candidate pairs whose shingles are held at once while verifying (about 50 MB at 100 words).
 VERIFY_CHUNK = 1 << 16
+# Comparisons of an oversized bucket's pivot walk computed in one call at most (a few MB of shingles).
+PIVOT_BLOCK_PAIRS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -44,17 +46,34 @@ def _pivot_edges(
     is every edge when the bucket's clusters are cliques; otherwise a member joined to a pivot is not
     compared with the members after it, which by the triangle inequality of Jaccard distance are within
     2 * threshold - 1 of the pivot (0.6 at 0.8), near misses themselves.
+
+    The walk is sequential, but its comparisons are computed ahead a block at a time: the next few members
+    left, each against every member left, in one ``jaccard`` call (a call per pivot cost more in numpy's
+    per-call overhead than in comparing, in buckets of templated pages where nearly every member becomes a
+    pivot). A precomputed member that leaves with an earlier pivot is skipped, so the edges are exactly
+    the walk's; the block grows while every member in it became a pivot and shrinks when most did not.
     """
     lefts, rights, similarities = [], [], []
     remaining = bucket
+    ahead = 4
     while len(remaining) > 1:
-        pivot, rest = remaining[0], remaining[1:]
-        similarity = sets.jaccard(np.full(len(rest), row[pivot]), row[rest])
-        matched = similarity >= threshold
-        lefts.append(np.full(int(matched.sum()), pivot))
-        rights.append(rest[matched])
-        similarities.append(similarity[matched])
-        remaining = rest[~matched]
+        heads = min(ahead, len(remaining), max(1, PIVOT_BLOCK_PAIRS // len(remaining)))
+        block = sets.jaccard(np.repeat(row[remaining[:heads]], len(remaining)), np.tile(row[remaining], heads))
+        block = block.reshape(heads, len(remaining))
+        alive = np.ones(len(remaining), dtype=bool)
+        pivots = 0
+        for h in range(heads):
+            if not alive[h]:  # left with an earlier pivot
+                continue
+            alive[h] = False  # every member before it has left: it is the earliest one left
+            matched = alive & (block[h] >= threshold)
+            lefts.append(np.full(int(matched.sum()), remaining[h]))
+            rights.append(remaining[matched])
+            similarities.append(block[h][matched])
+            alive &= ~matched
+            pivots += 1
+        remaining = remaining[alive]
+        ahead = min(2 * ahead, 256) if pivots == heads else max(1, ahead // 2)
     empty = [np.zeros(0, np.int64)]
     return np.concatenate(empty + lefts), np.concatenate(empty + rights), np.concatenate([np.zeros(0)] + similarities)
 
