@@ -65,8 +65,12 @@ class SparkDedup:
                 },
             )
             stats = invocation.get_custom_messages()[-1]
-            kept = pl.read_parquet(f"{output}/*.parquet")
-        if kept.height != stats["kept"]:
-            raise RuntimeError(f"Spark reported {stats['kept']} kept records but wrote {kept.height}")
+            settled = pl.read_parquet(f"{output}/*.parquet")
+        kept = settled.filter("kept")["record_id"]
+        if kept.len() != stats["kept"] or settled.height != stats["records"]:
+            raise RuntimeError(
+                f"Spark reported {stats['records']} records, {stats['kept']} kept, "
+                f"but wrote {settled.height}, {kept.len()} kept"
+            )
         context.log.info(f"global dedup pass on Spark: {stats}")
-        return kept["record_id"].to_list(), dict(zip(kept["record_id"], kept["cluster_id"], strict=True))
+        return kept.to_list(), dict(zip(settled["record_id"], settled["cluster_id"], strict=True))

@@ -4,7 +4,7 @@ Two parts, each stored in the warehouse under the dataset's prefix (`<dataset>/c
 the same `Store` as everything else, so a local folder and S3 behave alike:
 
 * `dedup.state`: the global dedup pass as state (`gleaner.dedup.global_state`: every first sighting with
-  its band hashes, band group, kept flag and cluster), built from the `canonical_records` partitions the
+  its band hashes, kept flag and cluster), built from the `canonical_records` partitions the
   manifest names with their data versions; the texts in append-only segments `texts-<n>.state` (0 from
   scratch, one more per addition), read back only for the records an addition re-runs. A build whose
   partitions are the recorded ones plus new ones reads only the new partitions and updates the state; if

@@ -22,8 +22,9 @@ import polars as pl
 from gleaner.dedup.kernel import dedup
 
 # How the kept set is settled: (first sightings sorted by record_id: record_id, text, scraped_at; threshold)
-# -> (kept record ids, sorted; record_id -> cluster_id for each). `local_settle` runs the kernel here;
-# `gleaner.dedup.spark_pass` gives the same answer on Spark (`global_dedup_engine` in the policy picks).
+# -> (kept record ids, sorted; record_id -> cluster_id for every record, kept or not: the persisted state,
+# `gleaner.dedup.global_state`, closes what an addition re-runs over clusters). `local_settle` runs the
+# kernel here; `gleaner.dedup.spark_pass` gives the same answer on Spark (`global_dedup_engine` picks).
 Settle = Callable[[pl.DataFrame, float], tuple[list[str], dict[str, str]]]
 
 

@@ -1,12 +1,15 @@
 """The global dedup pass kept as state, so that adding partitions costs the new records, not all of them.
 
 ``gleaner.dedup.global_pass`` settles the kept set and clusters over every first sighting at once. That
-result is a function of the records alone, and it decomposes: two records can only interact (be an exact
-group, a candidate pair, members of one oversized LSH bucket, hence an edge or a survival decision) when
-they share a band hash. So the records fall into *band groups*, the connected components of "shares any of
-the sixteen band hashes", and the kernel's answer on a union of whole band groups is the same as its answer
-on everything, restricted to them: exact groups are inside a band group (equal normalized texts have equal
-bands), every bucket of a band group's records is whole, and survival order is one total order (time, id).
+result is a function of the records alone, and it decomposes over *clusters*, the connected components of
+the kernel's verified edges (exact copies included): survival is decided greedily along edges in one total
+order (time, id), and a cluster is named by its earliest record. So the kernel re-run on a set of records
+gives the global answer for them when (1) the set is a union of whole clusters of the global edge graph
+and (2) the kernel finds the same edges among them as a pass over everything does. Pair edges depend on
+the pair alone; the one thing that depends on other records is an LSH bucket with more than
+``lsh.MAX_BUCKET`` members, verified against one pivot at a time in survival order
+(``gleaner.dedup.edges``), whose edges follow from the bucket's whole membership. (2) holds when every such
+bucket meeting the set lies wholly inside it.
 
 The state is one row per first sighting, sorted by ``record_id``:
 
@@ -16,10 +19,8 @@ The state is one row per first sighting, sorted by ``record_id``:
     which text segment holds its text
 ``band_0`` .. ``band_15``
     its LSH band hashes (int64, as in the warehouse index)
-``band_group``
-    the smallest ``record_id`` of its band group
 ``kept``, ``cluster_id``
-    the global pass's answer for it
+    the global pass's answer for it (every record has a cluster, kept or removed)
 ``partitions``
     every ``date|source`` partition holding the record id, sorted (where a reinstated record's partitions
     are named)
@@ -31,12 +32,18 @@ the records an addition re-runs (and for a re-scrape seen at the same time as it
 the smaller text decides which sighting is first).
 
 Adding records (``add_records``): a new record id, or a known one seen earlier than its first sighting
-(then its old version leaves), is sketched; the affected set is the new versions plus every band group
-that holds a leaving version or shares a band hash with a new one. That set is closed under sharing a band
-hash (an untouched group shares none with the new records, and none with the rest, being a component), so
-the kernel re-run on it alone gives exactly what a pass over everything gives, survivor choice included: a
-new record that outranks a kept one takes its place inside the re-run. Everything outside keeps its rows.
-The result equals ``build_state`` on all records, row for row (tests/dataset/test_incremental_candidate.py).
+(then its old version leaves), is *entering*. Only buckets holding an entering or a leaving version change
+(a pair or a pivot walk elsewhere sees the same members, in the same order), so an edge the new pass finds
+that the old one did not, or the reverse, lies in such a bucket. The re-run takes the entering versions
+plus the stored clusters of every record in those buckets, then, to a fixed point, every record of an
+oversized bucket (counted over all rows, old and new: an over-count only widens the set) meeting what it
+holds, with its cluster. That set satisfies (1) and (2): any edge of the new pass from a record in it
+either lies in a changed bucket (whose records are all in), or is an old edge, inside a stored cluster
+(which is whole), or is a pivot edge of an oversized bucket (which is whole). Everything outside keeps its
+rows, since its clusters and their edges are untouched. The result equals ``build_state`` on all records,
+row for row (tests/dedup/test_global_state.py, tests/dataset/test_incremental_candidate.py).
+Closing over band groups instead (components of "shares a band hash") is also correct but far wider:
+chance band collisions chain a quarter of a large corpus into one group.
 Only additions go this way: a partition that changed or disappeared can take records out, and the caller
 rebuilds from scratch (``gleaner.dataset.candidate_state``).
 """
@@ -50,11 +57,12 @@ import numpy as np
 import polars as pl
 
 from gleaner.dedup.global_pass import Settle, first_sightings, local_settle
+from gleaner.dedup.jaccard import ShingleSets
 from gleaner.dedup.kernel import dedup
-from gleaner.dedup.lsh import BAND_COLUMNS
+from gleaner.dedup.lsh import BAND_COLUMNS, MAX_BUCKET
 from gleaner.dedup.minhash import BANDS
-from gleaner.dedup.sketch import Sketches, sketch
-from gleaner.dedup.unionfind import components
+from gleaner.dedup.shingles import shingle_batch
+from gleaner.dedup.sketch import Sketches, map_batches, sketch
 
 # (rows of the state with record_id and text_segment) -> (record_id, text) of those rows
 TextsOf = Callable[[pl.DataFrame], pl.DataFrame]
@@ -64,7 +72,6 @@ STATE_COLUMNS = [
     "scraped_at",
     "text_segment",
     *BAND_COLUMNS,
-    "band_group",
     "kept",
     "cluster_id",
     "partitions",
@@ -93,35 +100,19 @@ def _band_columns(bands: np.ndarray) -> dict[str, np.ndarray]:
     return {name: hashes[:, b] for b, name in enumerate(BAND_COLUMNS)}
 
 
-def _band_groups(ids: pl.Series, bands: np.ndarray) -> pl.Series:
-    """Each record's band group, named by its smallest record_id (``ids`` need not be sorted)."""
-    lefts, rights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for b in range(bands.shape[1]):
-        order = np.argsort(bands[:, b], kind="stable")
-        same = bands[order[1:], b] == bands[order[:-1], b]
-        lefts.append(order[:-1][same])
-        rights.append(order[1:][same])
-    label = components(len(ids), np.concatenate(lefts), np.concatenate(rights))
-    named = pl.DataFrame({"record_id": ids, "label": label})
-    return named.join(
-        named.group_by("label").agg(pl.col("record_id").min().alias("band_group")), on="label", how="left"
-    )["band_group"]
-
-
 def _settled(records: pl.DataFrame, bands: np.ndarray, kept_ids: list, cluster_of: dict, segment: int) -> pl.DataFrame:
     """``records`` (record_id, scraped_at, text, partitions) as state rows, their texts in ``segment``."""
     kept = pl.Series(kept_ids, dtype=pl.String)
+    named = pl.Series(list(cluster_of), dtype=pl.String).implode()
+    missing = records.height - int(records["record_id"].is_in(named).sum())
+    if missing:  # an engine that names only kept records' clusters cannot be added to later
+        raise ValueError(f"the dedup pass named no cluster for {missing} record(s)")
     return (
         records.with_columns(
             pl.DataFrame(_band_columns(bands)),
             text_segment=pl.lit(segment, pl.Int64),
-            band_group=_band_groups(records["record_id"], bands),
             kept=pl.col("record_id").is_in(kept.implode()),
-        )
-        .with_columns(  # only a kept record's cluster matters (and is what every engine returns)
-            cluster_id=pl.when("kept").then(
-                pl.col("record_id").replace_strict(cluster_of, default=None, return_dtype=pl.String)
-            )
+            cluster_id=pl.col("record_id").replace_strict(cluster_of, return_dtype=pl.String),
         )
         .select(STATE_COLUMNS)
         .sort("record_id")
@@ -190,9 +181,9 @@ def add_records(
     if entering.is_empty():  # re-scrapes only: nothing the pass decides has changed
         return state, no_texts
     new_sketches = sketch(entering["text"])
-    touched = _touched_groups(state, entering["record_id"], new_sketches.bands)
     leaving = pl.col("record_id").is_in(entering["record_id"].implode())
-    in_touched = pl.col("band_group").is_in(touched.implode())
+    clusters = _affected_clusters(state, entering, new_sketches, threshold, texts_of)
+    in_touched = pl.col("cluster_id").is_in(clusters.implode())
     staying = state.filter(in_touched & ~leaving)
     staying = staying.join(texts_of(staying), on="record_id", how="left")
     affected = pl.concat([entering, staying.select(entering.columns)], how="vertical_relaxed")
@@ -233,13 +224,90 @@ def _with_partitions(rows: pl.DataFrame, merged: pl.DataFrame) -> pl.DataFrame:
     return joined.with_columns(pl.coalesce("merged", "partitions").alias("partitions")).select(rows.columns)
 
 
-def _touched_groups(state: pl.DataFrame, entering: pl.Series, bands: np.ndarray) -> pl.Series:
-    """The band groups of the leaving versions and of every state row sharing a band hash with an entering one."""
-    hit = pl.col("record_id").is_in(entering.implode())
-    columns = _band_columns(bands)
+def _affected_clusters(
+    state: pl.DataFrame, entering: pl.DataFrame, sketches: Sketches, threshold: float, texts_of: TextsOf
+) -> pl.Series:
+    """The stored clusters an addition re-runs (module docstring): the leaving versions' clusters, those of
+    records at or above ``threshold`` against an entering version they share a bucket with, and those of
+    every record of an oversized bucket meeting the entering versions or what is already in, to a fixed
+    point."""
+    entering_bands = {name: pl.Series(values) for name, values in _band_columns(sketches.bands).items()}
+    oversized = _oversized(state, entering_bands, entering_bands)
+    leaving = pl.col("record_id").is_in(entering["record_id"].implode())
+    near = _verified_neighbours(
+        state.filter(~leaving), entering, sketches, entering_bands, oversized, threshold, texts_of
+    )
+    clusters = pl.concat([state.filter(leaving)["cluster_id"], near["cluster_id"]]).unique().sort()
+    while True:
+        members = state.filter(pl.col("cluster_id").is_in(clusters.implode()))
+        reached = {name: pl.concat([entering_bands[name], members[name]]) for name in BAND_COLUMNS}
+        hit = _oversized(state, entering_bands, reached)
+        meets = [pl.col(name).is_in(hashes.implode()) for name, hashes in hit.items() if not hashes.is_empty()]
+        if not meets:
+            return clusters
+        more = pl.concat([clusters, state.filter(pl.any_horizontal(meets))["cluster_id"]]).unique().sort()
+        if more.len() == clusters.len():
+            return clusters
+        clusters = more
+
+
+def _verified_neighbours(
+    state: pl.DataFrame,
+    entering: pl.DataFrame,
+    sketches: Sketches,
+    entering_bands: dict[str, pl.Series],
+    oversized: dict[str, pl.Series],
+    threshold: float,
+    texts_of: TextsOf,
+) -> pl.DataFrame:
+    """The rows of ``state`` sharing a bucket that is not oversized with an entering version (rows of
+    ``entering``, ``sketches`` theirs) and at or above ``threshold`` against it, by exact Jaccard of the
+    shingle sets, as the kernel verifies (an exact copy is at 1.0): the only pairs whose edges the
+    addition can add outside oversized buckets. Only these candidates' texts are read and shingled."""
+    rows = state.select("record_id", "text_segment", *BAND_COLUMNS).with_row_index("row")
+    pairs = []
     for name in BAND_COLUMNS:
-        hit = hit | pl.col(name).is_in(pl.Series(columns[name]).implode())
-    return state.filter(hit)["band_group"].unique().sort()
+        new = pl.DataFrame({"new": np.arange(len(entering), dtype=np.int64), "hash": entering_bands[name]})
+        new = new.filter(~pl.col("hash").is_in(oversized[name].implode()))
+        old = rows.select("row", hash=pl.col(name)).filter(pl.col("hash").is_in(new["hash"].implode()))
+        pairs.append(new.join(old, on="hash").select("new", "row"))
+    pairs = pl.concat(pairs).unique().sort("row", "new")
+    if pairs.is_empty():
+        return state.clear()
+    candidates = rows.filter(pl.col("row").is_in(pairs["row"].unique().implode())).select(
+        "row", "record_id", "text_segment"
+    )
+    texts = candidates.join(texts_of(candidates), on="record_id", how="left")["text"]
+    news = np.unique(pairs["new"].to_numpy())
+    if sketches.shingles is not None:
+        new_parts = [(b.shingles, b.offsets) for b in sketches.shingles.take_parts(news)]
+    else:
+        new_parts = _shingle_parts(entering["text"].gather(news))
+    sets = ShingleSets(new_parts + _shingle_parts(texts))
+    left = np.searchsorted(news, pairs["new"].to_numpy())
+    right = len(news) + np.searchsorted(candidates["row"].to_numpy(), pairs["row"].to_numpy())
+    near = pairs.filter(pl.Series(sets.jaccard(left, right) >= threshold))
+    return state[near["row"].unique().sort().to_numpy()]
+
+
+def _shingle_parts(texts: pl.Series) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(b.shingles, b.offsets) for b in map_batches(texts, shingle_batch)]
+
+
+def _oversized(
+    state: pl.DataFrame, entering: dict[str, pl.Series], among: dict[str, pl.Series]
+) -> dict[str, pl.Series]:
+    """Per band, the hashes of ``among`` held by more than ``MAX_BUCKET`` rows of the state and the entering
+    versions together (every row, not only exact-group representatives as the kernel counts: a superset)."""
+    out = {}
+    for name in BAND_COLUMNS:
+        wanted = among[name].unique().implode()
+        both = pl.concat(
+            [state[name].filter(state[name].is_in(wanted)), entering[name].filter(entering[name].is_in(wanted))]
+        )
+        counts = both.value_counts(name="n")
+        out[name] = counts.filter(pl.col("n") > MAX_BUCKET)[name].sort()
+    return out
 
 
 def state_bytes(frame: pl.DataFrame) -> bytes:

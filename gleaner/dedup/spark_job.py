@@ -2,7 +2,7 @@
 
 Dagster's side (`dagster_project/resources/spark.py`) starts it and passes, as Pipes extras, the
 canonical_records Parquet to read (paths or globs: local, or s3:// where the cluster reads S3), the
-folder to write the kept (record_id, cluster_id) rows to, and the Jaccard threshold. It reports its counts
+folder to write every record's (record_id, cluster_id, kept) row to, and the Jaccard threshold. It reports its counts
 back as a Pipes custom message and its progress as Pipes logs; the rows go through storage, never through
 the message channel. The same file runs:
 

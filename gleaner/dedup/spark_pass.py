@@ -1,6 +1,6 @@
 """The global dedup pass on Spark, for when every partition's records no longer fit one node.
 
-It returns what ``gleaner.dedup.global_pass`` settles locally (the kept record ids and each one's cluster
+It returns what ``gleaner.dedup.global_pass`` settles locally (the kept record ids and every record's cluster
 id), and the same ones. Rather than re-implementing the hashes, the survival walk and the cluster labels
 in Spark, it runs our own kernels where the work is:
 
@@ -44,8 +44,12 @@ SKETCH_SCHEMA = T.StructType(
         T.StructField("bands", T.ArrayType(T.LongType(), False), False),
     ]
 )
-KEPT_SCHEMA = T.StructType(
-    [T.StructField("record_id", T.StringType(), False), T.StructField("cluster_id", T.StringType(), False)]
+SETTLED_SCHEMA = T.StructType(
+    [
+        T.StructField("record_id", T.StringType(), False),
+        T.StructField("cluster_id", T.StringType(), False),
+        T.StructField("kept", T.BooleanType(), False),
+    ]
 )
 
 
@@ -113,22 +117,24 @@ def component_of(groups: Iterable[list[str]]) -> dict[str, int]:
 
 
 def settle_component(threshold: float):
-    """The executor-side step: ``dedup`` over one component's records, its kept ids with their clusters."""
+    """The executor-side step: ``dedup`` over one component's records, each with its cluster and whether
+    it is kept."""
 
-    def settle(item: tuple[int, Iterable[tuple[str, str | None, int | None]]]) -> Iterator[tuple[str, str]]:
+    def settle(item: tuple[int, Iterable[tuple[str, str | None, int | None]]]) -> Iterator[tuple[str, str, bool]]:
         records = sorted(item[1])
         ids = [r[0] for r in records]
         times = pl.Series("time", [r[2] for r in records], dtype=pl.Int64)
         result = dedup(ids, [r[1] for r in records], times, threshold=threshold)
-        for record_id in result.kept_ids:
-            yield record_id, result.cluster_of[record_id]
+        kept = set(result.kept_ids)
+        for record_id in ids:
+            yield record_id, result.cluster_of[record_id], record_id in kept
 
     return settle
 
 
 def spark_global_pass(spark: SparkSession, paths: list[str], threshold: float, output: str) -> SparkPassStats:
-    """Settle the records under ``paths`` (canonical_records Parquet) and write (record_id, cluster_id) of
-    every kept record to ``output`` (a Parquet folder), ordered by record_id."""
+    """Settle the records under ``paths`` (canonical_records Parquet) and write (record_id, cluster_id, kept)
+    of every first sighting to ``output`` (a Parquet folder), ordered by record_id."""
     universe = first_sightings(spark, paths).cache()
     groups = candidate_groups(sketches(universe))
     component = component_of(row["ids"] for row in groups.toLocalIterator())
@@ -141,13 +147,14 @@ def spark_global_pass(spark: SparkSession, paths: list[str], threshold: float, o
         involved.rdd.map(lambda r: (r["component"], (r["record_id"], r["text"], r["time"])))
         .groupByKey()
         .flatMap(settle_component(threshold))
-        .toDF(KEPT_SCHEMA)
+        .toDF(SETTLED_SCHEMA)
     )
     isolated = universe.join(assigned, "record_id", "left_anti")
-    isolated = isolated.select("record_id", F.col("record_id").alias("cluster_id"))
-    kept = isolated.unionByName(settled).orderBy("record_id").cache()
-    kept.coalesce(1).write.mode("overwrite").parquet(output)
-    stats = SparkPassStats(universe.count(), len(component), len(set(component.values())), kept.count())
+    isolated = isolated.select("record_id", F.col("record_id").alias("cluster_id"), F.lit(True).alias("kept"))
+    every = isolated.unionByName(settled).orderBy("record_id").cache()
+    every.coalesce(1).write.mode("overwrite").parquet(output)
+    kept = every.filter(F.col("kept")).count()
+    stats = SparkPassStats(universe.count(), len(component), len(set(component.values())), kept)
     universe.unpersist()
-    kept.unpersist()
+    every.unpersist()
     return stats

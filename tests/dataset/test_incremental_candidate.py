@@ -205,9 +205,14 @@ def test_another_threshold_does_not_use_the_state(days, tmp_path: Path) -> None:
 
 
 def test_another_engine_settles_the_same_state(days) -> None:
-    """An engine that settles by itself (Spark: kept ids and their clusters only) gives the same state."""
+    """An engine that settles by itself (Spark) gives the same state; one that names only the kept
+    records' clusters is refused, since an addition closes over every record's cluster."""
 
     def engine(universe: pl.DataFrame, threshold: float) -> tuple[list[str], dict[str, str]]:
+        kept, clusters = local_settle(universe, threshold)
+        return kept, dict(reversed(clusters.items()))
+
+    def kept_only(universe: pl.DataFrame, threshold: float) -> tuple[list[str], dict[str, str]]:
         kept, clusters = local_settle(universe, threshold)
         return kept, {k: clusters[k] for k in kept}
 
@@ -215,3 +220,5 @@ def test_another_engine_settles_the_same_state(days) -> None:
     assert build_state(canonical, POLICY.dedup_threshold, engine)[0].equals(
         build_state(canonical, POLICY.dedup_threshold)[0]
     )
+    with pytest.raises(ValueError, match=r"named no cluster for \d+ record"):
+        build_state(canonical, POLICY.dedup_threshold, kept_only)
