@@ -9,32 +9,61 @@ which is what Snorkel's `lf_empirical_accuracies` does when every record has gol
 
 from __future__ import annotations
 
+import polars as pl
+
 
 def lf_summary(
     lf_votes: dict[str, dict[str, str | None]], gold: dict[str, str] | None = None
 ) -> list[dict[str, object]]:
     """`lf_votes` maps function -> {record -> label or None}; all functions saw the same records."""
-    gold = gold or {}
+    votes = pl.DataFrame(
+        [(record, name, label) for name, by_record in lf_votes.items() for record, label in by_record.items()],
+        schema={"record_id": pl.String, "annotator": pl.String, "label": pl.String},
+        orient="row",
+    )
+    return lf_summary_table(votes, gold)
+
+
+def lf_summary_table(votes: pl.DataFrame, gold: dict[str, str] | None = None) -> list[dict[str, object]]:
+    """The same summary from vote rows (`record_id`, `annotator` the function, `label`, null when it
+    abstained; one row per record and function), as a partition's labels hold them: counted per record
+    in columns rather than a set lookup per vote and function (a Python pass of a second per 100k records)."""
+    voted = votes.filter(pl.col("label").is_not_null())
+    counted = voted.with_columns(
+        others=pl.len().over("record_id") - 1,  # other functions that voted on the record
+        agreeing=pl.len().over("record_id", "label") - 1,  # ... and voted the same
+    )
+    truth = pl.DataFrame(
+        {"record_id": list(gold or {}), "gold": list((gold or {}).values())},
+        schema={"record_id": pl.String, "gold": pl.String},
+    )
+    per_function = (
+        counted.join(truth, on="record_id", how="left")
+        .group_by("annotator")
+        .agg(
+            labelled=pl.len(),
+            overlaps=(pl.col("others") > 0).sum(),
+            conflicts=(pl.col("others") > pl.col("agreeing")).sum(),
+            judged=pl.col("gold").is_not_null().sum(),
+            correct=(pl.col("label") == pl.col("gold")).sum(),
+            polarity=pl.col("label").unique().sort(),
+        )
+    )
+    seen = votes.group_by("annotator").agg(n=pl.len())
     rows = []
-    for name, votes in sorted(lf_votes.items()):
-        items = list(votes)
-        labelled = [i for i in items if votes[i] is not None]
-        others = [v for o, v in lf_votes.items() if o != name]
-        overlaps = [i for i in labelled if any(v.get(i) is not None for v in others)]
-        conflicts = [i for i in labelled if any(v.get(i) not in (None, votes[i]) for v in others)]
-        judged = [i for i in labelled if i in gold]
-        correct = sum(votes[i] == gold[i] for i in judged)
-        n = len(items) or 1
+    for r in seen.join(per_function, on="annotator", how="left").sort("annotator").iter_rows(named=True):
+        n = r["n"] or 1
+        labelled, judged, correct = r["labelled"] or 0, r["judged"] or 0, r["correct"] or 0
         rows.append(
             {
-                "function": name,
-                "polarity": sorted({votes[i] for i in labelled}),
-                "coverage": round(len(labelled) / n, 4),
-                "overlaps": round(len(overlaps) / n, 4),
-                "conflicts": round(len(conflicts) / n, 4),
+                "function": r["annotator"],
+                "polarity": r["polarity"] or [],
+                "coverage": round(labelled / n, 4),
+                "overlaps": round((r["overlaps"] or 0) / n, 4),
+                "conflicts": round((r["conflicts"] or 0) / n, 4),
                 "correct": correct,
-                "incorrect": len(judged) - correct,
-                "empirical_accuracy": round(correct / len(judged), 4) if judged else None,
+                "incorrect": judged - correct,
+                "empirical_accuracy": round(correct / judged, 4) if judged else None,
             }
         )
     return rows

@@ -17,6 +17,7 @@ import polars as pl
 
 from gleaner.labeling.active import MODEL_ANNOTATOR, ModelPass, model_pass, uncertainty
 from gleaner.labeling.agreement_table import table_agreement, vote_table
+from gleaner.labeling.analysis import lf_summary_table
 from gleaner.labeling.audit import AUDIT, in_audit
 from gleaner.labeling.calibration import Calibrator, fit_calibrator
 from gleaner.labeling.functions import LabelingFunction, RecordView, apply_functions
@@ -98,12 +99,9 @@ class PartitionLabels:
         """Labels people settled: the reference for labeling-function accuracy."""
         return {r["record_id"]: r["label"] for r in self.resolved if r["status"] == "human" and r["label"] is not None}
 
-    def lf_votes(self) -> dict[str, dict[str, str | None]]:
-        by_function: dict[str, dict[str, str | None]] = defaultdict(dict)
-        for row in self.votes:
-            if row["annotator_kind"] == "lf":
-                by_function[row["annotator"]][row["record_id"]] = row["label"]
-        return by_function
+    def lf_summary(self) -> list[dict[str, object]]:
+        """Each labeling function's coverage, overlaps, conflicts and accuracy where people labelled."""
+        return lf_summary_table(self.frame.filter(annotator_kind="lf"), self.gold())
 
     def agreement(self) -> dict[str, Any]:
         """`source_agreement` over the votes, from their vote table (pair counts and column operations, as

@@ -188,3 +188,38 @@ def test_label_studio_export_round_trip_and_problems():
     built = build_import_tasks([{"record_id": "r2", "text": "x", "guess": "negative", "confidence": 0.5}], "m1")
     assert built[0]["predictions"][0]["result"][0]["value"]["choices"] == ["negative"]
     assert '<Choice value="positive"/>' in labeling_config()
+
+
+def _lf_summary_one_vote_at_a_time(lf_votes, gold=None):
+    """The summary as first written (a set lookup per vote and function): the reference."""
+    gold = gold or {}
+    rows = []
+    for name, votes in sorted(lf_votes.items()):
+        items = list(votes)
+        labelled = [i for i in items if votes[i] is not None]
+        others = [v for o, v in lf_votes.items() if o != name]
+        overlaps = [i for i in labelled if any(v.get(i) is not None for v in others)]
+        conflicts = [i for i in labelled if any(v.get(i) not in (None, votes[i]) for v in others)]
+        judged = [i for i in labelled if i in gold]
+        correct = sum(votes[i] == gold[i] for i in judged)
+        n = len(items) or 1
+        rows.append({"function": name, "polarity": sorted({votes[i] for i in labelled}),
+                     "coverage": round(len(labelled) / n, 4), "overlaps": round(len(overlaps) / n, 4),
+                     "conflicts": round(len(conflicts) / n, 4), "correct": correct, "incorrect": len(judged) - correct,
+                     "empirical_accuracy": round(correct / len(judged), 4) if judged else None})  # fmt: skip
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_lf_summary_counted_in_columns_equals_the_summary_vote_by_vote(seed):
+    import random
+
+    rng = random.Random(seed)
+    records = [f"r{i}" for i in range(rng.randint(0, 300))]
+    labels = ["negative", "neutral", "positive"]
+    functions = {f"lf_{k}": {r: rng.choice([None, None, *labels[: rng.randint(1, 3)]]) for r in records}
+                 for k in range(rng.randint(1, 5))}  # fmt: skip
+    functions["lf_silent"] = dict.fromkeys(records)  # abstains everywhere
+    gold = {r: rng.choice(labels) for r in records if rng.random() < 0.3}
+    for g in (None, gold):
+        assert lf_summary(functions, g) == _lf_summary_one_vote_at_a_time(functions, g)

@@ -55,3 +55,17 @@ def test_scope_all_asks_about_every_record() -> None:
 
     label_classification(VIEWS, _functions(Counter()), LabelPolicy(), "all", ask, humans=None)
     assert asked == ["r1", "r2", "r3", "r4"]
+
+
+def test_the_partitions_lf_summary_counts_only_the_rules_votes() -> None:
+    def ask(records: list[RecordView]) -> tuple[list[dict], dict]:  # LLM votes must not count as functions
+        return [{"record_id": r.record_id, "annotator": "llm_1", "annotator_kind": "llm", "label": "positive",
+                 "confidence": 0.99} for r in records], {}  # fmt: skip
+
+    result = label_classification(VIEWS, _functions(Counter()), LabelPolicy(), "all", ask, humans=None)
+    summary = {row["function"]: row for row in result.labels.lf_summary()}
+    assert sorted(summary) == ["lf_rating", "lf_word"]
+    assert (summary["lf_rating"]["coverage"], summary["lf_word"]["coverage"]) == (0.75, 0.75)
+    assert summary["lf_rating"]["overlaps"] == 0.75  # r1, r2, r3: both rules voted
+    assert summary["lf_word"]["conflicts"] == 0.25  # r3: great but one star
+    assert summary["lf_rating"]["polarity"] == ["negative", "positive"]

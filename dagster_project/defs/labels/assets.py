@@ -27,7 +27,6 @@ from gleaner.labeling import (
     label_classification,
     label_spans,
     labelled_history,
-    lf_summary,
     read_export,
     reliability_png,
     review_frame,
@@ -157,7 +156,7 @@ def labels_asset(spec: ClassificationSpec) -> dg.AssetsDefinition:
                 "records": len(views),
                 **{kind: status[kind] for kind in ("auto", "human", "needs_review")},
                 **{f"label_{k}": v for k, v in sorted(result.distribution.items())},
-                "lf_analysis": dg.MetadataValue.md(markdown_table(lf_summary(result.lf_votes(), result.gold()))),
+                "lf_analysis": dg.MetadataValue.md(markdown_table(result.lf_summary())),
                 **agreement_metadata(result.agreement()),
                 **llm_metadata,
                 "llm_asked": labelled.llm_asked,  # the records llm.scope sent to the model (cached included)
