@@ -13,9 +13,9 @@ releases the GIL, so ``gleaner.dedup.sketch``'s threads run it on every core.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from gleaner.dedup.jit import njit
 from gleaner.dedup.shingles import fmix64
 
 NUM_PERM = 128
@@ -52,7 +52,7 @@ def signatures(shingle_hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return out.T
 
 
-@numba.njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True)
 def _signature_kernel(
     shingle_hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray
 ) -> None:

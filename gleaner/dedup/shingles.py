@@ -27,9 +27,10 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import polars as pl
+
+from gleaner.dedup.jit import njit
 
 SHINGLE_WORDS = 5
 
@@ -151,7 +152,7 @@ def _encode(texts: Sequence[str | None]) -> tuple[bytes, np.ndarray]:
     return b" ".join([b"", *parts, b""]), np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _fmix64_scalar(value: np.uint64) -> np.uint64:
     value ^= value >> _FMIX64[0]
     value *= _FMIX64[1]
@@ -160,7 +161,7 @@ def _fmix64_scalar(value: np.uint64) -> np.uint64:
     return value ^ (value >> _FMIX64[0])
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _word_hash(raw: np.ndarray, start: int, end: int) -> tuple[np.uint64, int]:
     """``word_hash`` of the word starting at ``raw[start]`` and where it ends (a whitespace byte or ``end``).
 
@@ -196,7 +197,7 @@ def _word_hash(raw: np.ndarray, start: int, end: int) -> tuple[np.uint64, int]:
     return _fmix64_scalar((np.uint64(i - start) * _PHI) ^ first) ^ rest, i
 
 
-@numba.njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True)
 def _shingle_kernel(raw: np.ndarray, lengths: np.ndarray, capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Text keys, shingle hashes and offsets of the texts laid out as ``_encode`` does."""
     n = len(lengths)

@@ -13,8 +13,9 @@ instead of a Python call per edge.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from gleaner.dedup.jit import njit
 
 
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -61,7 +62,7 @@ def keep_earliest(n: int, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarr
     return partner, edge
 
 
-@numba.njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True)
 def _keep_earliest(
     earlier: np.ndarray, later: np.ndarray, index: np.ndarray, partner: np.ndarray, edge: np.ndarray
 ) -> None:
