@@ -22,8 +22,9 @@ from gleaner.dedup.unionfind import components
 
 # Records in candidate pairs whose shingles are held at once while verifying (about 50 MB at 100 words).
 VERIFY_CHUNK = 1 << 16
-# Comparisons of an oversized bucket's pivot walk computed in one call at most (a few MB of shingles).
-PIVOT_BLOCK_PAIRS = 1 << 16
+# An oversized bucket up to this many members has every pair's shared shingles counted at once (a square
+# of int32 counts: 64 MB at the limit); a larger one, one pivot at a time.
+PIVOT_MATRIX_DOCS = 4096
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,46 @@ class Edges:
     right: np.ndarray
     jaccard: np.ndarray  # exact, of the shingle sets
     estimate: np.ndarray  # MinHash's, the fraction of agreeing signature rows
+
+
+class _DistinctLists:
+    """The distinct shingles of some documents of a ``ShingleSets``, sorted within each document, flat, so
+    that a document's Jaccard against all the others is counted in one pass rather than by sorting each
+    pair's two lists together (``ShingleSets.jaccard``)."""
+
+    def __init__(self, sets: ShingleSets, docs: np.ndarray) -> None:
+        values, offsets = sets.lists(docs)
+        owner = np.repeat(np.arange(len(docs)), np.diff(offsets))
+        order = np.lexsort((values, owner))
+        values, owner = values[order], owner[order]
+        first = np.ones(len(values), dtype=bool)
+        first[1:] = (values[1:] != values[:-1]) | (owner[1:] != owner[:-1])
+        self.values, self.owner = values[first], owner[first]
+        self.sizes = np.bincount(self.owner, minlength=len(docs))
+        self.starts = np.concatenate([[0], np.cumsum(self.sizes)])
+        self._common: np.ndarray | None = None
+        if len(docs) <= PIVOT_MATRIX_DOCS:  # every pair's shared count at once: a sparse product
+            from scipy.sparse import csr_matrix
+
+            _, column = np.unique(self.values, return_inverse=True)
+            incidence = csr_matrix(
+                (np.ones(len(column), dtype=np.int32), (self.owner, column)),
+                shape=(len(docs), int(column.max(initial=-1)) + 1),
+            )
+            self._common = (incidence @ incidence.T).toarray()
+
+    def jaccard_with(self, doc: int) -> np.ndarray:
+        """|A & B| / |A | B| of document ``doc`` against every document (1.0 where both are empty): the same
+        integers divided as in ``ShingleSets.jaccard``, so the same figures to the last bit."""
+        if self._common is not None:
+            common = self._common[doc]
+        else:
+            mine = self.values[self.starts[doc] : self.starts[doc + 1]]
+            found = np.minimum(np.searchsorted(mine, self.values), max(len(mine) - 1, 0))
+            hit = mine[found] == self.values if len(mine) else np.zeros(len(self.values), dtype=bool)
+            common = np.bincount(self.owner[hit], minlength=len(self.sizes))
+        union = self.sizes[doc] + self.sizes - common
+        return np.where(union > 0, common / np.maximum(union, 1), 1.0)
 
 
 def _pivot_edges(
@@ -47,33 +88,24 @@ def _pivot_edges(
     compared with the members after it, which by the triangle inequality of Jaccard distance are within
     2 * threshold - 1 of the pivot (0.6 at 0.8), near misses themselves.
 
-    The walk is sequential, but its comparisons are computed ahead a block at a time: the next few members
-    left, each against every member left, in one ``jaccard`` call (a call per pivot cost more in numpy's
-    per-call overhead than in comparing, in buckets of templated pages where nearly every member becomes a
-    pivot). A precomputed member that leaves with an earlier pivot is skipped, so the edges are exactly
-    the walk's; the block grows while every member in it became a pivot and shrinks when most did not.
+    In buckets of templated pages nearly every member becomes a pivot, so the comparisons are counted for
+    the whole bucket at once (``_DistinctLists``), not by a sort per pair; the walk reads them.
     """
     lefts, rights, similarities = [], [], []
-    remaining = bucket
-    ahead = 4
-    while len(remaining) > 1:
-        heads = min(ahead, len(remaining), max(1, PIVOT_BLOCK_PAIRS // len(remaining)))
-        block = sets.jaccard(np.repeat(row[remaining[:heads]], len(remaining)), np.tile(row[remaining], heads))
-        block = block.reshape(heads, len(remaining))
-        alive = np.ones(len(remaining), dtype=bool)
-        pivots = 0
-        for h in range(heads):
-            if not alive[h]:  # left with an earlier pivot
-                continue
-            alive[h] = False  # every member before it has left: it is the earliest one left
-            matched = alive & (block[h] >= threshold)
-            lefts.append(np.full(int(matched.sum()), remaining[h]))
-            rights.append(remaining[matched])
-            similarities.append(block[h][matched])
-            alive &= ~matched
-            pivots += 1
-        remaining = remaining[alive]
-        ahead = min(2 * ahead, 256) if pivots == heads else max(1, ahead // 2)
+    members = _DistinctLists(sets, row[bucket])
+    alive = np.ones(len(bucket), dtype=bool)
+    for pivot in range(len(bucket)):
+        if not alive[pivot]:  # left with an earlier pivot
+            continue
+        alive[pivot] = False  # every member before it has left: it is the earliest one left
+        if not alive.any():
+            break
+        similarity = members.jaccard_with(pivot)
+        matched = alive & (similarity >= threshold)
+        lefts.append(np.full(int(matched.sum()), bucket[pivot]))
+        rights.append(bucket[matched])
+        similarities.append(similarity[matched])
+        alive &= ~matched
     empty = [np.zeros(0, np.int64)]
     return np.concatenate(empty + lefts), np.concatenate(empty + rights), np.concatenate([np.zeros(0)] + similarities)
 

@@ -1,4 +1,5 @@
-"""The oversized-bucket pivot walk computed a block ahead gives exactly the edges of the walk one pivot at a time."""
+"""The oversized-bucket pivot walk on counted shared shingles gives exactly the edges of the walk comparing
+each pivot pair by pair (``ShingleSets.jaccard``), as first written."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from gleaner.dedup.jaccard import ShingleSets
 
 
 def _walk_one_pivot_at_a_time(bucket, sets, row, threshold):
-    """The walk as specified (the code before the block-ahead version), the reference."""
+    """The walk as specified (the code before the counted version), the reference."""
     lefts, rights, similarities = [], [], []
     remaining = bucket
     while len(remaining) > 1:
@@ -40,9 +41,16 @@ def _family_sets(rng: np.random.Generator, members: int, families: int, edit: fl
     return ShingleSets([(np.concatenate(lists), offsets)])
 
 
+@pytest.fixture(params=["all pairs counted at once", "one pivot at a time"])
+def counting(request, monkeypatch) -> None:
+    """Both ways of counting a bucket's shared shingles (by its size, ``PIVOT_MATRIX_DOCS``)."""
+    if request.param == "one pivot at a time":
+        monkeypatch.setattr(edges, "PIVOT_MATRIX_DOCS", 0)
+
+
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("threshold", [0.5, 0.8])
-def test_the_block_ahead_walk_finds_the_same_edges_in_the_same_order(seed: int, threshold: float) -> None:
+def test_the_counted_walk_finds_the_same_edges_in_the_same_order(seed: int, threshold: float, counting) -> None:
     rng = np.random.default_rng(seed)
     members = int(rng.integers(65, 400))
     sets = _family_sets(rng, members, families=int(rng.integers(1, 40)), edit=[0.1, 0.4, 0.9][seed % 3])
@@ -57,11 +65,29 @@ def test_the_block_ahead_walk_finds_the_same_edges_in_the_same_order(seed: int, 
         assert np.array_equal(a, b)
 
 
-def test_a_small_block_budget_still_walks_the_whole_bucket(monkeypatch) -> None:
-    monkeypatch.setattr(edges, "PIVOT_BLOCK_PAIRS", 100)  # fewer pairs than members: one head per block
+def test_empty_documents_exact_copies_and_repeated_shingles_walk_the_same(counting) -> None:
+    """Edge cases of the per-pivot count: documents without shingles (1.0 between two of them), exact
+    copies (1.0), and lists holding a shingle twice (sets count it once)."""
     rng = np.random.default_rng(7)
-    sets = _family_sets(rng, 300, families=20, edit=0.4)
-    row = np.arange(300)
-    expected = _walk_one_pivot_at_a_time(row, sets, row, 0.7)
-    for a, b in zip(_pivot_edges(row, sets, row, 0.7), expected, strict=True):
-        assert np.array_equal(a, b)
+    base = rng.integers(0, 2**63, size=80, dtype=np.uint64)
+    lists = []
+    for k in range(200):
+        kind = k % 5
+        if kind == 0:
+            lists.append(np.zeros(0, np.uint64))
+        elif kind == 1:
+            lists.append(base.copy())
+        elif kind == 2:
+            lists.append(np.concatenate([base[:40], base[:40]]))  # every shingle twice: the set is half of base
+        else:
+            member = base.copy()
+            swap = rng.random(len(member)) < 0.15
+            member[swap] = rng.integers(0, 2**63, size=int(swap.sum()), dtype=np.uint64)
+            lists.append(member)
+    offsets = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
+    sets = ShingleSets([(np.concatenate(lists), offsets)])
+    row = np.arange(len(lists))
+    for threshold in (0.5, 0.8, 1.0):
+        expected = _walk_one_pivot_at_a_time(row, sets, row, threshold)
+        for a, b in zip(_pivot_edges(row, sets, row, threshold), expected, strict=True):
+            assert np.array_equal(a, b)
