@@ -51,6 +51,7 @@ class _Vader(SentimentIntensityAnalyzer):
     word they look at, although they read at most three words before it and two after: a 60-word review
     paid about 20 full copies, most of the lexicon function's time. These read only the words they need,
     with the same indices (negative ones included) and the same branches, so every score is identical;
+    and a word outside the lexicon, most of them, scores 0 without a call to `sentiment_valence`;
     tests/labeling/test_product_reviews.py compares them with the stock analyzer's on hundreds of texts.
     `polarity_scores` skips the character-by-character emoji rewrite when the text holds no emoji."""
 
@@ -59,20 +60,21 @@ class _Vader(SentimentIntensityAnalyzer):
         sentitext = SentiText(text)
         sentiments = []
         words_and_emoticons = sentitext.words_and_emoticons
-        for i, item in enumerate(words_and_emoticons):
-            # words that only modify others (boosters, "kind of") carry no valence of their own
-            if item.lower() in BOOSTER_DICT:
-                sentiments.append(0)
-                continue
+        lowered = [item.lower() for item in words_and_emoticons]
+        last = len(lowered) - 1
+        for i, low in enumerate(lowered):
+            # words that only modify others (boosters, "kind of") carry no valence of their own, nor does a
+            # word outside the lexicon (`sentiment_valence` would append the 0 it is given, after a call)
             if (
-                i < len(words_and_emoticons) - 1
-                and item.lower() == "kind"
-                and words_and_emoticons[i + 1].lower() == "of"
+                low in BOOSTER_DICT
+                or (low == "kind" and i < last and lowered[i + 1] == "of")
+                or low not in self.lexicon
             ):
                 sentiments.append(0)
                 continue
-            sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
-        sentiments = self._but_check(words_and_emoticons, sentiments)
+            sentiments = self.sentiment_valence(0, sentitext, words_and_emoticons[i], i, sentiments)
+        if "but" in lowered:  # otherwise the stock check lower-cases every word again to change nothing
+            sentiments = self._but_check(words_and_emoticons, sentiments)
         return self.score_valence(sentiments, text)
 
     @staticmethod
