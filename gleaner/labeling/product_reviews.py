@@ -8,6 +8,7 @@ that settle a review almost by themselves.
 from __future__ import annotations
 
 import re
+import string
 from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import (
@@ -44,6 +45,18 @@ def _negated(word: str) -> bool:
     return word in _NEGATE or "n't" in word
 
 
+_PUNCTUATION = frozenset(string.punctuation)
+
+
+class _SentiText(SentiText):
+    """VADER's tokens: a word with no punctuation at either end is kept as it is without the strip, which
+    could only give it back unchanged (`_strip_punc_if_word` returns the token or its stripped self)."""
+
+    def _words_and_emoticons(self):  # noqa: ANN202 - VADER's signature
+        strip = self._strip_punc_if_word
+        return [w if w[0] not in _PUNCTUATION and w[-1] not in _PUNCTUATION else strip(w) for w in self.text.split()]
+
+
 class _Vader(SentimentIntensityAnalyzer):
     """VADER with the same scores, without its quadratic cost.
 
@@ -53,11 +66,13 @@ class _Vader(SentimentIntensityAnalyzer):
     with the same indices (negative ones included) and the same branches, so every score is identical;
     and a word outside the lexicon, most of them, scores 0 without a call to `sentiment_valence`;
     tests/labeling/test_product_reviews.py compares them with the stock analyzer's on hundreds of texts.
-    `polarity_scores` skips the character-by-character emoji rewrite when the text holds no emoji."""
+    `polarity_scores` skips the character-by-character emoji rewrite when the text holds no emoji (any
+    ASCII text)."""
 
     def polarity_scores(self, text):  # noqa: ANN001, ANN201 - VADER's signature
-        text = (text if self.emojis.keys().isdisjoint(text) else _describe_emojis(text, self.emojis)).strip()
-        sentitext = SentiText(text)
+        plain = text.isascii() or self.emojis.keys().isdisjoint(text)  # every emoji is outside ASCII
+        text = (text if plain else _describe_emojis(text, self.emojis)).strip()
+        sentitext = _SentiText(text)
         sentiments = []
         words_and_emoticons = sentitext.words_and_emoticons
         lowered = [item.lower() for item in words_and_emoticons]
