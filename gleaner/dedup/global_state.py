@@ -61,8 +61,7 @@ from gleaner.dedup.jaccard import ShingleSets
 from gleaner.dedup.kernel import dedup
 from gleaner.dedup.lsh import BAND_COLUMNS, MAX_BUCKET
 from gleaner.dedup.minhash import BANDS
-from gleaner.dedup.shingles import shingle_batch
-from gleaner.dedup.sketch import Sketches, map_batches, sketch
+from gleaner.dedup.sketch import Sketches, shingle_lists, sketch
 
 # (rows of the state with record_id and text_segment) -> (record_id, text) of those rows
 TextsOf = Callable[[pl.DataFrame], pl.DataFrame]
@@ -279,19 +278,12 @@ def _verified_neighbours(
     )
     texts = candidates.join(texts_of(candidates), on="record_id", how="left")["text"]
     news = np.unique(pairs["new"].to_numpy())
-    if sketches.shingles is not None:
-        new_parts = [(b.shingles, b.offsets) for b in sketches.shingles.take_parts(news)]
-    else:
-        new_parts = _shingle_parts(entering["text"].gather(news))
-    sets = ShingleSets(new_parts + _shingle_parts(texts))
+    old_parts = shingle_lists(None, texts, np.arange(len(texts)))
+    sets = ShingleSets(shingle_lists(sketches.shingles, entering["text"], news) + old_parts)
     left = np.searchsorted(news, pairs["new"].to_numpy())
     right = len(news) + np.searchsorted(candidates["row"].to_numpy(), pairs["row"].to_numpy())
     near = pairs.filter(pl.Series(sets.jaccard(left, right) >= threshold))
     return state[near["row"].unique().sort().to_numpy()]
-
-
-def _shingle_parts(texts: pl.Series) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [(b.shingles, b.offsets) for b in map_batches(texts, shingle_batch)]
 
 
 def _oversized(

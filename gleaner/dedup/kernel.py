@@ -46,8 +46,8 @@ import polars as pl
 from gleaner.dedup.arrays import maybe_repeated, release_freed_memory
 from gleaner.dedup.edges import near_edges
 from gleaner.dedup.lsh import band_table, find_prior_candidates, write_band_index
-from gleaner.dedup.shingles import content_hash, normalize_text, shingle_batch
-from gleaner.dedup.sketch import ShingleStore, Sketches, batch_bounds, map_ranges, sketch
+from gleaner.dedup.shingles import content_hash, normalize_text
+from gleaner.dedup.sketch import ShingleStore, Sketches, shingle_lists, sketch
 from gleaner.dedup.unionfind import components, keep_earliest
 
 __all__ = [
@@ -113,10 +113,6 @@ def _as_list(values: Sequence | pl.Series) -> list:
     return values.to_list() if isinstance(values, pl.Series) else list(values)
 
 
-def _take_texts(texts: Texts, rows: np.ndarray) -> Texts:
-    return texts.gather(rows) if isinstance(texts, pl.Series) else [texts[i] for i in rows.tolist()]
-
-
 def _priority(id_rank: np.ndarray, times: pl.Series | None) -> np.ndarray:
     """Records in survival order: earliest time first (missing times last), then smallest id."""
     if times is None:
@@ -165,17 +161,7 @@ class _Records:
     def candidates(self, rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Shingle hashes and offsets of ``rows`` (ascending), in consecutive parts: kept from pass one when
         the sketches kept them, hashed again (on the thread pool) when not."""
-        if self.store is not None:
-            return [(b.shingles, b.offsets) for b in self.store.take_parts(rows)]
-        texts = _take_texts(self.texts, rows)
-
-        def work(start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
-            batch = shingle_batch(texts[start:end])
-            return batch.shingles, batch.offsets
-
-        parts = map_ranges(batch_bounds(texts), work)
-        release_freed_memory()
-        return parts
+        return shingle_lists(self.store, self.texts, rows)
 
 
 def _records(

@@ -124,6 +124,24 @@ def take(batch: ShingledBatch, rows: np.ndarray) -> ShingledBatch:
     return ShingledBatch(batch.text_keys[rows], batch.shingles[positions], offsets)
 
 
+def shingle_lists(
+    store: ShingleStore | None, texts: TextInput, rows: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Shingle hashes and offsets of texts ``rows`` (ascending), in consecutive parts: from ``store`` when
+    ``sketch`` kept the shingles, else hashed again from ``texts`` (on the thread pool, without MinHash)."""
+    if store is not None:
+        return [(b.shingles, b.offsets) for b in store.take_parts(rows)]
+    chosen = texts.gather(rows) if isinstance(texts, pl.Series) else [texts[i] for i in rows.tolist()]
+    parts = map_batches(chosen, _shingles_and_offsets)
+    release_freed_memory()
+    return parts
+
+
+def _shingles_and_offsets(texts: TextInput) -> tuple[np.ndarray, np.ndarray]:
+    batch = shingle_batch(texts)
+    return batch.shingles, batch.offsets
+
+
 def sketch(texts: TextInput, keep_shingles: bool | None = None) -> Sketches:
     """Text keys and band hashes of every text (a list of str or None, or a polars String column).
 

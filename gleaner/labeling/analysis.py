@@ -49,21 +49,24 @@ def lf_summary_table(votes: pl.DataFrame, gold: dict[str, str] | None = None) ->
             polarity=pl.col("label").unique().sort(),
         )
     )
-    seen = votes.group_by("annotator").agg(n=pl.len())
-    rows = []
-    for r in seen.join(per_function, on="annotator", how="left").sort("annotator").iter_rows(named=True):
-        n = r["n"] or 1
-        labelled, judged, correct = r["labelled"] or 0, r["judged"] or 0, r["correct"] or 0
-        rows.append(
-            {
-                "function": r["annotator"],
-                "polarity": r["polarity"] or [],
-                "coverage": round(labelled / n, 4),
-                "overlaps": round((r["overlaps"] or 0) / n, 4),
-                "conflicts": round((r["conflicts"] or 0) / n, 4),
-                "correct": correct,
-                "incorrect": judged - correct,
-                "empirical_accuracy": round(correct / judged, 4) if judged else None,
-            }
-        )
-    return rows
+    counts = ["labelled", "overlaps", "conflicts", "judged", "correct"]
+    summary = (
+        votes.group_by("annotator")
+        .agg(n=pl.len())
+        .join(per_function, on="annotator", how="left")
+        .with_columns(pl.col(counts).fill_null(0), pl.col("polarity").fill_null([]))
+        .sort("annotator")
+    )
+    return [
+        {
+            "function": r["annotator"],
+            "polarity": r["polarity"],
+            "coverage": round(r["labelled"] / r["n"], 4),
+            "overlaps": round(r["overlaps"] / r["n"], 4),
+            "conflicts": round(r["conflicts"] / r["n"], 4),
+            "correct": r["correct"],
+            "incorrect": r["judged"] - r["correct"],
+            "empirical_accuracy": round(r["correct"] / r["judged"], 4) if r["judged"] else None,
+        }
+        for r in summary.iter_rows(named=True)
+    ]
