@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from gleaner.extract.page import ExtractionSpec, PageExtraction, extract_page
+from gleaner.extract.page import ExtractionSpec, PageExtraction, extract_pages
 from gleaner.pages import FetchedPage
 from gleaner.parallel import chunked, default_workers, ordered_chunks
 from gleaner.schemas import ProductPage, ProductReview
@@ -112,26 +112,28 @@ def _kind(record: ProductReview | ProductPage) -> str:
 
 
 PageExtractor = Callable[[FetchedPage], PageExtraction]
+PagesExtractor = Callable[[list[FetchedPage]], list[PageExtraction]]
 
 
-def _extract_chunk(pages: list[FetchedPage], extract: PageExtractor) -> list[PageExtraction]:
+def _each_page(pages: list[FetchedPage], extract: PageExtractor) -> list[PageExtraction]:
     return [extract(page) for page in pages]
 
 
 def _extracted(
-    pages: Iterable[FetchedPage], extract: PageExtractor, workers: int
+    pages: Iterable[FetchedPage], extract: PagesExtractor, workers: int
 ) -> Iterator[tuple[FetchedPage, PageExtraction]]:
-    """(page, result) in the order the pages came: in this process for a few pages or one worker, else in
-    chunks over `workers` processes, with at most two chunks per worker in flight (memory stays bounded).
-    `extract` goes to the workers, so it is a module-level function or a partial of one."""
+    """(page, result) in the order the pages came, `extract` run on chunks of `CHUNK_PAGES`: in this process
+    for a few pages or one worker, else over `workers` processes, with at most two chunks per worker in
+    flight (memory stays bounded). `extract` goes to the workers, so it is a module-level function or a
+    partial of one."""
     pages = iter(pages)
     first = list(islice(pages, PARALLEL_MIN_PAGES))
+    chunks = chunked(chain(first, pages), CHUNK_PAGES)
     if workers <= 1 or len(first) < PARALLEL_MIN_PAGES:
-        for page in chain(first, pages):
-            yield page, extract(page)
+        for chunk in chunks:
+            yield from zip(chunk, extract(chunk), strict=True)
         return
-    work = partial(_extract_chunk, extract=extract)
-    for done, results in ordered_chunks(work, chunked(chain(first, pages), CHUNK_PAGES), workers):
+    for done, results in ordered_chunks(extract, chunks, workers):
         yield from zip(done, results, strict=True)
 
 
@@ -141,13 +143,13 @@ def extract_batch(
     extract: PageExtractor | None = None,
     workers: int | None = None,
 ) -> BatchExtraction:
-    """Run `extract_page` with `spec` (or another page extractor, `extract`) over pages (sort them first for
-    reproducible output) and gather the results.
+    """Run `extract_pages` with `spec` (or another page extractor, `extract`, page by page) over pages (sort
+    them first for reproducible output) and gather the results.
 
     Pages are spread over `workers` processes (default: the cores this process may use); the result is the
     same, to the byte, as in one process, since pages are gathered in the order they came."""
     batch = BatchExtraction()
-    read = extract or partial(extract_page, spec=spec or ExtractionSpec())
+    read = partial(_each_page, extract=extract) if extract else partial(extract_pages, spec=spec or ExtractionSpec())
     for page, result in _extracted(pages, read, default_workers() if workers is None else workers):
         batch.pages_in += 1
         batch.outcomes[result.outcome] += 1

@@ -8,6 +8,7 @@ failure row it must produce (and no others), and notes its records must carry.
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gleaner.extract.page import ExtractionSpec, extract_page
+from gleaner.extract.page import ExtractionSpec, PageExtraction, extract_page, extract_pages
 from gleaner.extract.selectors import ReviewSelectors
 from gleaner.pages import FetchedPage
 
@@ -744,6 +745,49 @@ def test_corpus_case(case: Case):
     notes = " | ".join(r["extraction_notes"] or "" for r in got)
     for wanted in case.notes:
         assert wanted in notes
+
+
+def _said(result: PageExtraction) -> dict[str, Any]:
+    records = [r.model_dump() for r in result.records]
+    return {"outcome": result.outcome, "reason": result.reason, "records": records, "failures": result.failures,
+            "notes": result.notes}  # fmt: skip
+
+
+def _mixed_language_pages() -> list[FetchedPage]:
+    """Pages whose reviews' languages agree with, differ from, or stand in for the page's declaration: each
+    review gets its own detection, the undeclared page one for its reviews together."""
+    texts = [GERMAN, FRENCH, SPANISH, ENGLISH, "Gut.", "Fine."]
+    pages = []
+    for n, declared in enumerate([None, "en", "de", "fr", None, "es"]):
+        reviews = [review(texts[(n + k) % len(texts)], sku=None) for k in range(4)]
+        html = doc(ld(product(*reviews, sku=f"K-{n}")), lang=declared)
+        pages.append(FetchedPage.of("shop", f"{URL}-{n}", 200, html, None, WHEN))
+    return pages
+
+
+def test_pages_extracted_together_as_each_alone():
+    """`extract_pages` detects the languages of a batch of pages in one pass (what every worker runs): each
+    page must come out as `extract_page` gives it alone, whatever else is in the batch and in what order."""
+    mixed = _mixed_language_pages()
+    by_spec: dict[Any, list[FetchedPage]] = {"schema_org_reviews": list(mixed)}
+    for case in CASES:
+        page = FetchedPage.of("shop", case.url, case.status, case.html, case.error, WHEN)
+        by_spec.setdefault(case.spec, []).append(page)
+    shuffled = random.Random(5)
+    for spec, pages in by_spec.items():
+        alone = {id(page): _said(extract_page(page, spec)) for page in pages}
+        for _ in range(3):
+            batch = shuffled.sample(pages, len(pages))
+            assert [_said(r) for r in extract_pages(batch, spec)] == [alone[id(page)] for page in batch]
+    languages = [[r.language for r in extract_page(page, "schema_org_reviews").records] for page in mixed]
+    assert languages == [  # each review its own detection, where it can override (a mix-up would show)
+        ["de", "fr", "es", "en"],
+        ["fr", "es", "en", "en"],
+        ["es", "en", "de", "de"],
+        ["en", "fr", "fr", "de"],
+        ["und", "und", "de", "fr"],
+        ["es", "de", "fr", "es"],
+    ]
 
 
 def test_corpus_is_large_and_its_ids_distinct():
