@@ -48,26 +48,27 @@ class WordNgramTfidf:
         self.vocabulary: pl.DataFrame | None = None
         self.weights = TfidfTransformer(sublinear_tf=True)
 
-    def _counts(self, texts: Sequence[str]):
+    def _counts(self, terms: pl.DataFrame, documents: int):
         import scipy.sparse as sp
 
         assert self.vocabulary is not None
-        cells = _terms(texts).join(self.vocabulary, on="term", how="inner")
+        cells = terms.join(self.vocabulary, on="term", how="inner")
         ones = np.ones(cells.height, dtype=np.int64)
-        shape = (len(texts), self.vocabulary.height)
+        shape = (documents, self.vocabulary.height)
         counts = sp.csr_matrix((ones, (cells["doc"].to_numpy(), cells["column"].to_numpy())), shape=shape)
         counts.sum_duplicates()
         return counts
 
     def fit_transform(self, texts: Sequence[str]):
-        terms = _terms(texts)["term"].unique().sort()
-        if terms.is_empty():
+        terms = _terms(texts)  # once: the vocabulary and the counts both read it
+        vocabulary = terms["term"].unique().sort()
+        if vocabulary.is_empty():
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-        self.vocabulary = pl.DataFrame({"term": terms}).with_row_index("column")
-        return self.weights.fit_transform(self._counts(texts))
+        self.vocabulary = pl.DataFrame({"term": vocabulary}).with_row_index("column")
+        return self.weights.fit_transform(self._counts(terms, len(texts)))
 
     def transform(self, texts: Sequence[str]):
-        return self.weights.transform(self._counts(texts))
+        return self.weights.transform(self._counts(_terms(texts), len(texts)))
 
     def get_feature_names_out(self) -> np.ndarray:
         assert self.vocabulary is not None
