@@ -14,7 +14,7 @@ import polars as pl
 from gleaner.dedup.lsh import find_prior_candidates
 from gleaner.dedup.partition import KEPT_SCHEMA
 from gleaner.storage.backends import Store
-from gleaner.storage.warehouse import asset_glob, has_data, partition_dir, query
+from gleaner.storage.warehouse import asset_glob, has_data, partition_dir, query, select_frame
 
 KEPT_ASSET = "deduped_records"
 INDEX_ASSET = "dedup_index"
@@ -35,12 +35,14 @@ class WarehouseKeptRecords:
             return pl.DataFrame(schema=KEPT_SCHEMA)
         own = str(partition_dir(self.root, self.kept_table, self.partition)) + "/"
         with query(self.root) as con:
-            found = con.execute(
+            found = select_frame(
+                con,
                 "SELECT record_id, text, scraped_at FROM read_parquet(?, filename = true) "
                 "WHERE record_id IN (SELECT unnest(?)) AND NOT starts_with(filename, ?)",
                 [asset_glob(self.root, self.kept_table), ids, own],
-            ).fetchall()
-        return pl.DataFrame(found, schema=KEPT_SCHEMA, orient="row")
+                KEPT_SCHEMA,
+            )
+        return found.sort(list(KEPT_SCHEMA))  # one order whatever order the files were read in
 
     def prior_candidates(self, bands: pl.DataFrame) -> list[str]:
         if not has_data(self.root, self.index_table):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -168,6 +169,19 @@ def query(root: Store | Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+def select_frame(
+    con: duckdb.DuckDBPyConnection, sql: str, parameters: list, schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """The rows of a DuckDB ``SELECT`` as a polars frame with `schema`, handed over as a Parquet file that
+    DuckDB writes and polars reads, not as one Python tuple per row: for the tens of thousands of rows with
+    text that dedup asks the warehouse for, a third to a half of `fetchall`'s time (DuckDB's own `.pl()`
+    needs pyarrow, which nothing else here does). Rows come in no particular order."""
+    with tempfile.TemporaryDirectory(prefix="gleaner-select-") as folder:
+        path = (Path(folder) / "rows.parquet").as_posix().replace("'", "''")
+        con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet, COMPRESSION uncompressed)", parameters)
+        return pl.read_parquet(path).select(list(schema)).cast(schema)
 
 
 def default_catalog_path(root: Store | Path) -> Path:

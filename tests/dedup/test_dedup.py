@@ -570,3 +570,35 @@ def test_the_dedup_command_writes_both_files_and_refuses_repeated_ids_with_a_cle
     assert main(["dedup", str(source), str(tmp_path / "again"), "--id-col", "id", "--text-col", "text"]) == 2
     assert "id column 'id' repeats 1 value(s), e.g. ['a']" in capsys.readouterr().err
     assert not (tmp_path / "again" / "kept.parquet").exists()
+
+
+def test_warehouse_kept_elsewhere_reads_other_partitions_rows_whole(tmp_path):
+    """What other partitions kept, by id, as `KEPT_SCHEMA` rows: the partition's own files never count, an
+    id kept twice elsewhere is two rows, null text and UTC times come through, and no match is an empty frame."""
+    from datetime import UTC, datetime
+
+    from gleaner.dedup.partition import KEPT_SCHEMA
+    from gleaner.dedup.warehouse_index import WarehouseKeptRecords
+    from gleaner.storage.warehouse import write_frame
+
+    def kept(day: str, rows: list[tuple[str, str | None, int]]) -> dict[str, str]:
+        partition = {"source": "shop", "date": day}
+        frame = pl.DataFrame(
+            [(r, t, datetime(2026, 11, h, 6, tzinfo=UTC)) for r, t, h in rows], schema=KEPT_SCHEMA, orient="row"
+        )
+        write_frame(tmp_path, "reviews/deduped_records", frame, partition)
+        return partition
+
+    here = kept("2026-11-03", [("a", "mine", 3), ("b", "mine too", 3)])
+    kept("2026-11-01", [("a", "first sighting", 1), ("c", None, 1)])
+    kept("2026-11-02", [("a", "second sighting", 2), ("d", "other", 2)])
+    index = WarehouseKeptRecords(tmp_path, here, "reviews")
+    found = index.kept_elsewhere(["a", "b", "c", "zz"])
+    assert found.schema == pl.Schema(KEPT_SCHEMA)
+    assert found.rows() == [
+        ("a", "first sighting", datetime(2026, 11, 1, 6, tzinfo=UTC)),
+        ("a", "second sighting", datetime(2026, 11, 2, 6, tzinfo=UTC)),
+        ("c", None, datetime(2026, 11, 1, 6, tzinfo=UTC)),
+    ]
+    nothing = index.kept_elsewhere(["zz"])
+    assert nothing.is_empty() and nothing.schema == pl.Schema(KEPT_SCHEMA)
