@@ -228,10 +228,7 @@ def check_no_split_leak(rows: Rows, policy: GatePolicy | None = None, text: str 
     leaks = []
     splits = _column(rows, "split")
     for key in ("cluster_id", "content_hash"):
-        splits_of: dict[str, set[str]] = {}
-        for value, split in zip(_column(rows, key), splits, strict=True):
-            splits_of.setdefault(value, set()).add(split)
-        leaks.extend(f"{key} {k}" for k, s in splits_of.items() if len(s) > 1)
+        leaks.extend(f"{key} {k}" for k in _in_two_splits(rows, key, splits))
     threshold = (policy or GatePolicy()).near_duplicate_threshold
     leaks.extend(_near_duplicate_leaks(_column(rows, "record_id"), _column(rows, text), splits, threshold))
     return CheckVerdict(
@@ -240,6 +237,18 @@ def check_no_split_leak(rows: Rows, policy: GatePolicy | None = None, text: str 
         f"no duplicate cluster, identical text or near-duplicate text (Jaccard >= {threshold}) in two splits",
         {"leaks": len(leaks), "examples": leaks[:5]},
     )
+
+
+def _in_two_splits(rows: Rows, key: str, splits: list) -> list:
+    """The values of `key` that rows in more than one split hold, in the order they first appear: on a
+    frame, one group-by over its columns (about 0.8 s of Python dicts and sets at 200,000 rows before)."""
+    if isinstance(rows, pl.DataFrame) and key in rows.columns and "split" in rows.columns:
+        spread = rows.group_by(key, maintain_order=True).agg(pl.col("split").n_unique().alias("_splits"))
+        return spread.filter(pl.col("_splits") > 1)[key].to_list()
+    splits_of: dict[object, set[str]] = {}
+    for value, split in zip(_column(rows, key), splits, strict=True):
+        splits_of.setdefault(value, set()).add(split)
+    return [value for value, found in splits_of.items() if len(found) > 1]
 
 
 def _near_duplicate_leaks(record_ids: list, texts: list, splits: list, threshold: float) -> list[str]:

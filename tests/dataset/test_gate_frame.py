@@ -52,3 +52,25 @@ def test_span_gate_on_a_frame_equals_the_gate_on_dicts() -> None:
     verdicts = run_span_gate(rows, [], policy)
     assert not verdicts[1].passed  # BRAND is not declared
     _same(verdicts, run_span_gate(pl.DataFrame(rows), [], policy))
+
+
+def test_split_leak_scan_on_a_frame_equals_the_scan_on_dicts() -> None:
+    """Clusters and texts in one, two and three splits, and missing ones: the frame's group-by names the
+    same leaks, in the same order, as the dicts' scan."""
+    from gleaner.dataset.gate import check_no_split_leak
+
+    splits = ["train", "validation", "test"]
+    rows = [
+        {
+            "record_id": f"r{n:02d}",
+            "text": f"review number {n} says {'good ' * (n % 5)}things about kettle model {n * 7}",
+            "split": splits[n % 3] if n % 4 else "train",
+            "cluster_id": None if n % 11 == 0 else f"c{n % 6}",  # some in two splits, some in three
+            "content_hash": f"h{n // 2}",  # pairs: in one split or two
+        }
+        for n in range(48)
+    ]
+    on_dicts = check_no_split_leak(rows)
+    on_frame = check_no_split_leak(pl.DataFrame(rows))
+    assert on_dicts.details == on_frame.details and on_dicts.passed == on_frame.passed
+    assert not on_frame.passed and on_frame.details["leaks"] > 5
