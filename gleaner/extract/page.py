@@ -199,9 +199,8 @@ def _page_languages(reads: list[_PageRead]) -> list[tuple[list[Detection], Detec
             by_language.setdefault(read.declared, []).extend((page, i) for i in indexes)
     for declared, asked in by_language.items():  # only where the detection could override the declaration
         could = could_override([reads[page].texts[i] for page, i in asked], declared)
-        passed = {key for key, needed in zip(asked, could, strict=True) if not needed}
-        for page in {page for page, _ in asked}:
-            wanted[page] = [i for i in wanted[page] if (page, i) not in passed]
+        for page, i in (key for key, needed in zip(asked, could, strict=True) if not needed):
+            wanted[page].remove(i)
     texts = [reads[page].texts[i] for page, indexes in enumerate(wanted) for i in indexes]
     joined = {
         page: " ".join(t for t in read.texts if t)
@@ -369,10 +368,12 @@ def extract_pages(pages: list[FetchedPage], spec: ExtractionSpec | SourceConfig 
     """`extract_page` of each page, the pages' language detection done together (a third of its time);
     what a batch of pages is extracted with. Never raises for anything a page can contain."""
     spec = ExtractionSpec.of(spec)
-    read = [_read_page(page, spec) for page in pages]
-    reads = [r for r in read if isinstance(r, _PageRead)]
+    read_or_done = [_read_page(page, spec) for page in pages]
+    reads = [r for r in read_or_done if isinstance(r, _PageRead)]
     languages = iter(_page_languages(reads))
-    return [r if isinstance(r, PageExtraction) else _records(_PageContext(r, *next(languages)), r) for r in read]
+    return [
+        r if isinstance(r, PageExtraction) else _records(_PageContext(r, *next(languages)), r) for r in read_or_done
+    ]
 
 
 def extract_page(page: FetchedPage, spec: ExtractionSpec | SourceConfig | str) -> PageExtraction:
