@@ -17,7 +17,7 @@ LABELS = ("negative", "positive")
 
 def stable_record_id(source: str, natural_key: str) -> str:
     """Same review scraped again, from any page variant, maps to the same id."""
-    return hashlib.sha256(f"{source}\x1f{natural_key}".encode()).hexdigest()[:20]
+    return hashlib.sha256(f"{source}\x1f{natural_key}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 def _require_timezone(cls: type, value: datetime) -> datetime:

@@ -23,11 +23,13 @@ BAD_URLS = {
 CHARSETS = ["base64", "rot13", "punycode", "no-such-charset", "utf-7", "hex"]
 
 
-def _jsonld_page(review_id: str, body: str, author: str) -> str:
+def _jsonld_page(review_id: str, body: str, author: str, with_id: bool = True) -> str:
     review = {
         "@type": "Review", "@id": review_id, "reviewBody": body, "author": {"@type": "Person", "name": author},
         "reviewRating": {"@type": "Rating", "ratingValue": 4, "bestRating": 5},
     }  # fmt: skip
+    if not with_id:  # the record's key is then a hash of product, author, date and text
+        del review["@id"]
     data = {"@context": "https://schema.org", "@type": "Product", "name": "kettle", "productID": f"k-{review_id}",
             "review": [review]}  # fmt: skip
     return f'<html><head><script type="application/ld+json">{json.dumps(data)}</script></head><body></body></html>'
@@ -73,9 +75,13 @@ def test_gleaner_extract_keeps_going_past_bad_urls_charsets_and_surrogates(tmp_p
     ]
     surrogate_text = _jsonld_page("sur-1", "x", "cy").replace('"x"', '"broken \\ud800 text"').encode()
     surrogate_author = _jsonld_page("sur-2", "a kettle with an odd author", "x").replace('"x"', '"d\\udc00"').encode()
+    surrogate_unkeyed = _jsonld_page("sur-3", "x", "cy", with_id=False).replace('"x"', '"no id \\ud801 here"')
+    surrogate_id = _jsonld_page("sur-4", "a kettle whose review id is odd", "ek").replace('"sur-4"', '"sur-\\udc01"')
     records += [
         ("http://shop.example/s1", "text/html", surrogate_text),
         ("http://shop.example/s2", "text/html", surrogate_author),
+        ("http://shop.example/s3", "text/html", surrogate_unkeyed.encode()),
+        ("http://shop.example/s4", "text/html", surrogate_id.encode()),
     ]
     records.append(GOOD)
     _warc(warc, records)
@@ -90,6 +96,8 @@ def test_gleaner_extract_keeps_going_past_bad_urls_charsets_and_surrogates(tmp_p
         + [
             ("validate", "text contains an unpaired surrogate (invalid Unicode): 'broken \\\\ud800 text'"),
             ("validate", "author contains an unpaired surrogate (invalid Unicode): 'd\\\\udc00'"),
+            ("validate", "text contains an unpaired surrogate (invalid Unicode): 'no id \\\\ud801 here'"),
+            ("validate", "review_id contains an unpaired surrogate (invalid Unicode): 'sur-\\\\udc01'"),
         ]
     )
     for cs in CHARSETS:  # decoded as utf-8, and the page says why
