@@ -16,7 +16,7 @@ import polars as pl
 
 from gleaner.dataset.balancing import balance_split_frame
 from gleaner.dataset.candidate_state import Partitions, agreement_tables, load_state, save_state, settle_dedup
-from gleaner.dataset.gate import CheckVerdict, GatePolicy, run_gate
+from gleaner.dataset.gate import CheckVerdict, GatePolicy, KnownValid, check_schema_knowing, run_gate
 from gleaner.dataset.quality import label_quality
 from gleaner.dataset.splitting import SPLITS, SplitRatios, split_column
 from gleaner.dedup import GlobalDedup, Settle, apply_kept, global_dedup, local_settle
@@ -49,6 +49,12 @@ class Candidate:
     @property
     def pending_review(self) -> int:
         return self.summary["pending_review"]
+
+
+@dataclass(frozen=True)
+class SchemaChecked:
+    known: KnownValid | None  # every valid row of this candidate, for the next build
+    how: str
 
 
 def _resolved_labels(votes: pl.DataFrame) -> pl.DataFrame:
@@ -132,8 +138,8 @@ def build_candidate(
     report = table_agreement(*vote_table(votes))
     reinstated = reinstated_partitions(canonical, settled.reinstated_ids)
     return _assemble(
-        deduped, votes, settled, report, canonical.height, reinstated, removals, input_versions, policy, humans
-    )
+        deduped, votes, settled, report, canonical.height, reinstated, removals, input_versions, policy, humans, None
+    )[0]
 
 
 def build_candidate_incremental(
@@ -166,9 +172,11 @@ def build_candidate_incremental(
     partitions = sorted(set(reinstated["partitions"].explode().drop_nulls().to_list()))
     report = table_agreement(table, llm)
     rows = sum(dedup.manifest["rows"].values())
-    candidate = _assemble(deduped, votes, settled, report, rows, partitions, removals, input_versions, policy, humans)
-    save_state(store, state_folder, dedup, agreement_part)
-    return candidate, {"dedup": dedup.how, "agreement": agreement_how}
+    candidate, schema = _assemble(
+        deduped, votes, settled, report, rows, partitions, removals, input_versions, policy, humans, state.schema
+    )
+    save_state(store, state_folder, dedup, agreement_part, schema.known)
+    return candidate, {"dedup": dedup.how, "agreement": agreement_how, "schema": schema.how}
 
 
 def _assemble(
@@ -182,16 +190,19 @@ def _assemble(
     input_versions: dict[str, dict[str, str]],
     policy: CandidatePolicy,
     humans: pl.DataFrame | None,
-) -> Candidate:
+    known: KnownValid | None,
+) -> tuple[Candidate, SchemaChecked]:
     """The candidate from the global pass's survivors and the agreement report: labels joined, splits,
-    balancing, the gate, the summary."""
+    balancing, the gate, the summary; and what the schema check validated (only the rows `known`, from
+    the last build, does not vouch for)."""
     joined = settled.survivors.join(_resolved_labels(votes), on=["record_id", "source", "partition_date"], how="left")
     pending = joined.filter(pl.col("label").is_null())
     labelled = joined.filter(pl.col("label").is_not_null())
     frame = _split_and_balance(labelled, policy)
     oversampled = int(frame["oversampled"].sum())
     agreement = cohen_rows(report)
-    verdicts = run_gate(frame, agreement, policy.gate)  # the frame's columns, never a dict per row
+    schema, valid, validated = check_schema_knowing(frame, policy.gate.record_model, known)
+    verdicts = run_gate(frame, agreement, policy.gate, schema)  # the frame's columns, never a dict per row
     summary = {
         "agreement": agreement,
         "agreement_overall": {k: v for k, v in report.items() if k != "cohen"},
@@ -203,4 +214,5 @@ def _assemble(
         "annotation_velocity": velocity_summary(humans),
         "label_quality": label_quality(votes, policy.calibration_min_samples, policy.audit_fraction),
     }
-    return Candidate(frame, verdicts, summary, report, settled.reinstated_ids, reinstated, settled.removed)
+    candidate = Candidate(frame, verdicts, summary, report, settled.reinstated_ids, reinstated, settled.removed)
+    return candidate, SchemaChecked(valid, f"{validated} of {frame.height} row(s) validated (the rest known valid)")

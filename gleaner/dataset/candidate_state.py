@@ -14,6 +14,9 @@ the same `Store` as everything else, so a local folder and S3 behave alike:
 * `agreement.state`: each `labels` partition's vote table (`gleaner.labeling.agreement_table`, with a
   `partition` column), plus its unconditional LLM annotators in the manifest. Tables are per partition, so
   any change is exact without a fallback: a changed partition's table is rebuilt, a removed one dropped.
+* `schema.state`: the fingerprints of the last candidate's rows that passed the gate's schema check
+  (`gleaner.dataset.gate.KnownValid`), with what they hold under in the manifest, so the next build
+  validates only rows that are new or changed since.
 
 `state.json`, the manifest, is written last and names the sha256 of every file with what they were built
 from. A state is used only when the manifest parses, its code version and threshold match and each file
@@ -35,6 +38,7 @@ from typing import Any
 import polars as pl
 
 from gleaner.code_version import source_fingerprint
+from gleaner.dataset.gate import FINGERPRINT_SCHEMA, KnownValid
 from gleaner.dedup import Settle, local_settle
 from gleaner.dedup.global_state import TextsOf, add_records, build_state, read_state, read_texts, state_bytes
 from gleaner.labeling.agreement_table import TABLE_SCHEMA, combine, vote_table
@@ -44,6 +48,7 @@ FORMAT = 1
 MANIFEST = "state.json"
 DEDUP_FILE = "dedup.state"
 AGREEMENT_FILE = "agreement.state"
+SCHEMA_FILE = "schema.state"
 
 
 def texts_file(segment: int | str) -> str:
@@ -68,6 +73,7 @@ class StoredState:
     manifest: dict[str, Any] = field(default_factory=dict)
     dedup: pl.DataFrame | None = None
     agreement: pl.DataFrame | None = None
+    schema: KnownValid | None = None
     problems: list[str] = field(default_factory=list)  # why a part was not usable
 
 
@@ -95,6 +101,13 @@ def _agreement_frame(data: bytes) -> pl.DataFrame:
     return frame
 
 
+def _fingerprints(data: bytes) -> pl.DataFrame:
+    frame = pl.read_parquet(io.BytesIO(data))
+    if frame.schema != pl.Schema(FINGERPRINT_SCHEMA):
+        raise ValueError(f"columns {frame.schema}")
+    return frame
+
+
 def load_state(store: Store, folder: str, threshold: float) -> StoredState:
     """The usable parts of the state under `folder`; unusable ones are None, with the reason."""
     try:
@@ -116,6 +129,10 @@ def load_state(store: Store, folder: str, threshold: float) -> StoredState:
         state.problems.append("dedup threshold changed")
     state.agreement, problem = _part(store, folder, AGREEMENT_FILE, agreement_meta.get("sha256"), _agreement_frame)
     state.problems += [problem] if problem else []
+    if (schema_meta := manifest.get("schema")) is not None:  # absent: the last build could not fingerprint
+        fingerprints, problem = _part(store, folder, SCHEMA_FILE, schema_meta.get("sha256"), _fingerprints)
+        state.schema = None if fingerprints is None else KnownValid(str(schema_meta.get("key")), fingerprints)
+        state.problems += [problem] if problem else []
     return state
 
 
@@ -127,8 +144,10 @@ class DedupUpdate:
     how: str
 
 
-def save_state(store: Store, folder: str, dedup: DedupUpdate, agreement: tuple[pl.DataFrame, dict]) -> None:
-    """The new text segment, both state files, then the manifest naming their hashes (module docstring)."""
+def save_state(
+    store: Store, folder: str, dedup: DedupUpdate, agreement: tuple[pl.DataFrame, dict], schema: KnownValid | None
+) -> None:
+    """The new text segment, the state files, then the manifest naming their hashes (module docstring)."""
     segments = dict(dedup.manifest["segments"])
     if dedup.texts is not None:
         number, texts = dedup.texts
@@ -146,6 +165,10 @@ def save_state(store: Store, folder: str, dedup: DedupUpdate, agreement: tuple[p
         "dedup": {**dedup.manifest, "segments": dict(sorted(segments.items())), "sha256": _sha256(dedup_data)},
         "agreement": {**agreement_meta, "sha256": _sha256(agreement_data)},
     }
+    if schema is not None:
+        schema_data = state_bytes(schema.fingerprints)
+        store.write_bytes(f"{folder}/{SCHEMA_FILE}", schema_data)
+        manifest["schema"] = {"key": schema.key, "sha256": _sha256(schema_data)}
     store.write_bytes(f"{folder}/{MANIFEST}", json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
 
 

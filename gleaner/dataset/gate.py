@@ -6,6 +6,8 @@ and again at publish time, whoever triggers the publish.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -14,6 +16,7 @@ from functools import lru_cache
 import polars as pl
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from gleaner.code_version import source_fingerprint
 from gleaner.dataset.balancing import imbalance_ratio
 from gleaner.dataset.splitting import SPLITS
 from gleaner.dedup.kernel import dedup
@@ -100,16 +103,75 @@ def _invalid_rows(model: type[BaseModel], rows: list[dict]) -> dict[int, str]:
     return {}
 
 
+@dataclass(frozen=True)
+class KnownValid:
+    """Rows found valid against a record model by an earlier build: a 128-bit fingerprint of each row's
+    model fields, good only under `key` (`schema_key`). Validation is a function of the model and the row,
+    so a row whose fingerprint is here needs no second validation; the candidate state keeps these
+    between builds, and a publish validates only the rows it has not seen."""
+
+    key: str
+    fingerprints: pl.DataFrame  # FINGERPRINT_SCHEMA, sorted, one row per distinct valid row
+
+
+FINGERPRINT_SCHEMA = {"h0": pl.UInt64, "h1": pl.UInt64}
+
+
+def schema_key(model: type[BaseModel], frame: pl.DataFrame) -> str | None:
+    """What fingerprints of `frame`'s rows for `model` are valid under: the model, the library's code, the
+    columns validated with their types, and the polars version (whose row hash it is). None, never cached,
+    when a class of the model lives outside this package: its code could change without the key seeing it."""
+    classes = [c for c in model.__mro__ if issubclass(c, BaseModel) and c is not BaseModel]
+    columns = [c for c in frame.columns if c in model.model_fields]
+    if not columns or not all(c.__module__.split(".")[0] == "gleaner" for c in classes):
+        return None
+    basis = {
+        "model": f"{model.__module__}:{model.__qualname__}",
+        "code": source_fingerprint(),
+        "columns": [[c, str(frame.schema[c])] for c in columns],
+        "polars": pl.__version__,
+    }
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
+
+
+def row_fingerprints(frame: pl.DataFrame, model: type[BaseModel]) -> pl.DataFrame:
+    """Each row's `model` fields hashed twice with different seeds (128 bits: no two rows of a dataset's
+    lifetime are expected to share one), in row order."""
+    fields = frame.select([c for c in frame.columns if c in model.model_fields])
+    return pl.DataFrame({"h0": fields.hash_rows(seed=0), "h1": fields.hash_rows(seed=1)})
+
+
 def check_schema(rows: Rows, model: type[BaseModel] = ProductReview) -> CheckVerdict:
     """Every row's fields of `model` (the dataset's declared record) validate against it."""
-    rows = _dicts(rows, {*model.model_fields, "record_id"})
-    bad = [f"{rows[index].get('record_id')}: {reason}" for index, reason in _invalid_rows(model, rows).items()]
-    return CheckVerdict(
+    return check_schema_knowing(rows, model, None)[0]
+
+
+def check_schema_knowing(
+    rows: Rows, model: type[BaseModel], known: KnownValid | None
+) -> tuple[CheckVerdict, KnownValid | None, int]:
+    """`check_schema`, validating only the rows `known` does not already vouch for; also the fingerprints
+    of every valid row (None when the rows cannot be fingerprinted) and how many rows were validated now.
+    The verdict is the one a validation of every row gives: a known row is a valid one."""
+    key = schema_key(model, rows) if isinstance(rows, pl.DataFrame) else None
+    prints = row_fingerprints(rows, model).with_row_index("_at") if key is not None else None
+    positions = None  # every row
+    if prints is not None and known is not None and known.key == key:
+        positions = prints.join(known.fingerprints, on=["h0", "h1"], how="anti").sort("_at")["_at"]
+    checked = rows if positions is None else rows[positions]
+    dicts = _dicts(checked, {*model.model_fields, "record_id"})
+    invalid = _invalid_rows(model, dicts)
+    bad = [f"{dicts[index].get('record_id')}: {reason}" for index, reason in invalid.items()]
+    verdict = CheckVerdict(
         "schema",
         not bad,
         f"every row validates against the {model.__name__} model",
         {"invalid_rows": len(bad), "examples": bad[:5]},
     )
+    if prints is None:
+        return verdict, None, len(dicts)
+    at = list(invalid) if positions is None else positions.gather(list(invalid)).to_list()
+    valid = prints.filter(~pl.col("_at").is_in(at)).select("h0", "h1").unique().sort("h0", "h1")
+    return verdict, KnownValid(key, valid), len(dicts)
 
 
 def check_label_set(rows: Rows, labels: Collection[str], task: str = "classification") -> CheckVerdict:
@@ -277,10 +339,13 @@ def check_no_empty_split(rows: Rows) -> CheckVerdict:
     )
 
 
-def run_gate(rows: Rows, agreement: list[dict], policy: GatePolicy) -> list[CheckVerdict]:
+def run_gate(
+    rows: Rows, agreement: list[dict], policy: GatePolicy, schema: CheckVerdict | None = None
+) -> list[CheckVerdict]:
+    """Every check; `schema`: the schema verdict when the caller has it (`check_schema_knowing`)."""
     label_set = [check_label_set(rows, policy.labels)] if policy.labels else []
     return [
-        check_schema(rows, policy.record_model),
+        schema or check_schema(rows, policy.record_model),
         *label_set,
         check_kappa(agreement, policy),
         check_class_balance(rows, policy),

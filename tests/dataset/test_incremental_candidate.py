@@ -8,6 +8,7 @@ removed partition, and a missing or garbled state, must fall back and still matc
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from support.candidate_partitions import Partition, edited, partitions
 
 from gleaner.dataset import CandidatePolicy, Partitions, build_candidate, build_candidate_incremental
-from gleaner.dataset.candidate_state import DEDUP_FILE, MANIFEST, load_state
+from gleaner.dataset.candidate_state import DEDUP_FILE, MANIFEST, SCHEMA_FILE, load_state
 from gleaner.dataset.quality import candidate_votes
 from gleaner.dedup import local_settle
 from gleaner.dedup.global_state import build_state
@@ -95,6 +96,8 @@ def test_adding_days_in_any_order_gives_the_from_scratch_candidate(order: str, d
         candidate, how = _incremental(store)
         assert how["dedup"].startswith("from scratch" if n == 0 else "incremental: 1 new partition")
         assert how["agreement"] == f"1 of {n + 1} partition(s) counted afresh"
+        validated = int(how["schema"].split()[0])  # the schema check saw only rows new since the last build
+        assert (validated == candidate.frame.height) if n == 0 else (0 < validated < candidate.frame.height)
         _same(candidate, _scratch(store))
     # the persisted state itself is the one a pass over everything builds, row for row
     state = load_state(store, STATE, POLICY.dedup_threshold).dedup
@@ -134,7 +137,11 @@ def test_a_partition_already_known_and_unchanged_reads_nothing_new(days, tmp_pat
         _write(store, days[day])
         first, _ = _incremental(store)
     again, how = _incremental(store)
-    assert how == {"dedup": "unchanged", "agreement": "0 of 2 partition(s) counted afresh"}
+    assert how == {
+        "dedup": "unchanged",
+        "agreement": "0 of 2 partition(s) counted afresh",
+        "schema": f"0 of {again.frame.height} row(s) validated (the rest known valid)",
+    }
     _same(again, first)
 
 
@@ -165,7 +172,7 @@ def test_new_votes_in_an_old_partition_recount_only_that_partition(days, tmp_pat
     )
     wh.write_frame(store, "review_sentiment/labels", pl.concat([a.votes, human]), a.key)
     candidate, how = _incremental(store)
-    assert how == {"dedup": "unchanged", "agreement": "1 of 2 partition(s) counted afresh"}
+    assert (how["dedup"], how["agreement"]) == ("unchanged", "1 of 2 partition(s) counted afresh")
     assert "ann2 ~ lf_rating" in candidate.agreement_report["cohen"]
     _same(candidate, _scratch(store))
 
@@ -194,6 +201,33 @@ def test_a_missing_or_garbled_state_means_from_scratch(damage: str, days, tmp_pa
     _same(candidate, _scratch(store))
     _, how = _incremental(store)  # the rebuilt state is saved and used
     assert how["dedup"] == "unchanged"
+
+
+@pytest.mark.parametrize("damage", ["deleted", "garbled", "other columns"])
+def test_a_missing_or_garbled_schema_state_means_validating_every_row(damage: str, days, tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    for day in "AB":
+        _write(store, days[day])
+        _incremental(store)
+    target = tmp_path / STATE / SCHEMA_FILE
+    if damage == "deleted":
+        target.unlink()
+    elif damage == "garbled":
+        data = bytearray(target.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        target.write_bytes(bytes(data))
+    else:  # hashes to what the manifest says, but is not a table of fingerprints
+        target.write_bytes(wh.parquet_bytes(pl.DataFrame({"h0": ["x"]})))
+        manifest = json.loads((tmp_path / STATE / MANIFEST).read_text())
+        manifest["schema"]["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+        (tmp_path / STATE / MANIFEST).write_text(json.dumps(manifest))
+    assert load_state(store, STATE, POLICY.dedup_threshold).schema is None
+    _write(store, days["C"])
+    candidate, how = _incremental(store)
+    assert how["schema"].startswith(f"{candidate.frame.height} of {candidate.frame.height} row(s)")
+    _same(candidate, _scratch(store))
+    _, how = _incremental(store)  # the fingerprints are saved again and used
+    assert how["schema"].startswith("0 of ")
 
 
 def test_another_threshold_does_not_use_the_state(days, tmp_path: Path) -> None:

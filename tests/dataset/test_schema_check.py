@@ -4,9 +4,10 @@ validation per row gave (the old implementation is kept here as the reference)."
 import random
 from datetime import UTC, datetime
 
+import polars as pl
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from gleaner.dataset.gate import check_schema
+from gleaner.dataset.gate import KnownValid, check_schema, check_schema_knowing, schema_key
 from gleaner.schemas import ProductPage, ProductReview
 
 
@@ -101,3 +102,62 @@ def _all_reasons(rows: list[dict], model: type[BaseModel]) -> list[str]:
     from gleaner.dataset.gate import _invalid_rows
 
     return [f"{rows[index].get('record_id')}: {reason}" for index, reason in _invalid_rows(model, rows).items()]
+
+
+def _review_frame(first: int, n: int) -> pl.DataFrame:
+    """Reviews as the candidate holds them (typed columns, label and split besides); every seventh has a
+    rating off the scale and every eleventh a record id too short."""
+    rows = [
+        {
+            **_review(random.Random(0), 0),
+            "record_id": f"rec{k:08d}" if k % 11 else "short",
+            "review_id": f"r{k}",
+            "text": f"Review number {k} works well.",
+            "rating": 9.0 if k % 7 == 0 else 4.0,
+        }
+        for k in range(first, first + n)
+    ]
+    return pl.DataFrame(rows).select(
+        "record_id", "review_id", "product_id", "source", "page_url", "scraped_at", "text", "rating",
+        "rating_scale", "word_count", "label", "split",
+    )  # fmt: skip
+
+
+def test_rows_known_valid_are_not_validated_again_and_the_verdict_is_unchanged():
+    day1 = _review_frame(0, 300)
+    full = check_schema(day1, ProductReview)
+    verdict, known, validated = check_schema_knowing(day1, ProductReview, None)
+    assert not full.passed and verdict == full and validated == 300
+    invalid = full.details["invalid_rows"]
+    assert known.fingerprints.height == 300 - invalid  # only valid rows are vouched for
+
+    again, known_again, validated = check_schema_knowing(day1, ProductReview, known)
+    assert again == full and validated == invalid  # an invalid row is never known: found again, same reason
+    assert known_again.fingerprints.equals(known.fingerprints)
+
+    # the next build: a day of new rows, one old row now off the scale, one old row's text changed
+    old = day1.with_columns(
+        rating=pl.when(pl.col("record_id") == "rec00000001").then(9.5).otherwise(pl.col("rating")),
+        text=pl.when(pl.col("record_id") == "rec00000002").then(pl.lit(" ")).otherwise(pl.col("text")),
+    )
+    grown = pl.concat([old, _review_frame(300, 100)])
+    verdict, _, validated = check_schema_knowing(grown, ProductReview, known)
+    assert verdict == check_schema(grown, ProductReview)
+    assert {"rec00000001", "rec00000002"} <= {e.split(":")[0] for e in verdict.details["examples"]}
+    assert validated == invalid + 2 + 100
+
+    # fingerprints are worth nothing under another key: another model, code, column type or polars
+    assert check_schema_knowing(day1, ProductReview, KnownValid("another", known.fingerprints))[2] == 300
+    retyped = day1.with_columns(pl.col("word_count").cast(pl.Int32))
+    assert schema_key(ProductReview, retyped) != known.key
+    assert check_schema_knowing(retyped, ProductReview, known)[2] == 300
+
+
+def test_a_model_from_outside_the_package_is_always_validated_in_full():
+    frame = pl.DataFrame(
+        {"record_id": ["sized00001", "sized00002", "short"], "sizes": [[1], [2, 3], []], "low": [0.0, 4.0, 0.0],
+         "high": [1.0, 2.0, 1.0]}
+    )  # fmt: skip
+    verdict, known, validated = check_schema_knowing(frame, Sized, None)
+    assert known is None and validated == frame.height and verdict == check_schema(frame, Sized)
+    assert schema_key(Sized, frame) is None
