@@ -9,9 +9,12 @@ The drop is seeded: 20 reviews per page, about 15% near and 5% exact duplicates 
 and microdata pages mixed, each page padded with navigation, inline scripts and styles to `--page-kb`.
 `gleaner ingest` and `gleaner publish` run as subprocesses against a temporary warehouse (rules only, no
 LLM key), so their wall time includes imports, Dagster and I/O; peak RSS is sampled over the whole process
-tree. The kernels (extraction, dedup, labelling) then run in this process on the same partition, and their
-share of the ingest is the "kernel" time; everything else is overhead. `extract_vs_parse_ratio` is pages/s
-of the extractor over pages/s of a bare `lxml.html.fromstring` on the same pages, one core each.
+tree. The kernels (reading the drop into pages, extraction, dedup, labelling) then run in this process on the
+same partition, and their share of the ingest is the "kernel" time; everything else (imports, Dagster, the
+steps' reads and writes, worker start-up) is overhead. `overhead_share_reading_as_overhead` is the share
+as this benchmark computed it before reading the drop was timed as the raw pages stage's kernel.
+`extract_vs_parse_ratio` is pages/s of the extractor over pages/s of a bare `lxml.html.fromstring` on the
+same pages, one core each.
 The last line is one JSON object.
 """
 
@@ -255,21 +258,26 @@ def environment(root: Path) -> dict[str, str]:
     return env
 
 
-def kernel_times(warehouse: Path, day: date) -> dict[str, float]:
-    """Extraction, dedup and labelling of the partition, alone, in this process, on the stored pages."""
+def kernel_times(root: Path, day: date) -> dict[str, float]:
+    """Each stage's own work on the partition, alone, in this process: reading the drop into pages (what
+    `raw_pages` stores), then extraction, dedup and labelling on the stored pages."""
     import polars as pl
 
     from gleaner.datasets import classification_functions, load_datasets, record_view
     from gleaner.dedup import dedup_partition
+    from gleaner.drops import find_partition_drops, raw_pages_table
     from gleaner.extract import extract_partition
     from gleaner.labeling import label_partition
     from gleaner.sources import load_sources
 
     part = f"source={SOURCE}/date={day.isoformat()}"
-    pages = pl.read_parquet(warehouse / "raw_pages" / part)
+    times = {}
+    started = time.perf_counter()
+    raw_pages_table(find_partition_drops(root / "drops", SOURCE, day.isoformat()))
+    times["read_pages_s"] = time.perf_counter() - started
+    pages = pl.read_parquet(root / "warehouse" / "raw_pages" / part)
     source = load_sources()[SOURCE]
     spec = load_datasets(Path(os.environ["GLEANER_DATASETS"]))["review_sentiment"]
-    times = {}
     started = time.perf_counter()
     records = extract_partition(pages, source).records
     times["extract_s"] = time.perf_counter() - started
@@ -344,7 +352,7 @@ def main() -> None:
                 print(f"{name} {day}: {command.wall_s:.1f}s, run started after {command.start_s}s, steps "
                       f"{command.steps_s}", flush=True)  # fmt: skip
             if n == 0:  # the kernels and the overhead share are the first day's: later days only time publishing
-                kernels.append(kernel_times(root / "warehouse", day))
+                kernels.append(kernel_times(root, day))
             days.append(day.isoformat())
             print(f"day {day}: drop generated in {generate_s:.1f}s, ingest {ingest_s[-1]:.1f}s, "
                   f"publish {publish_s[-1]:.1f}s, kernels {kernels[0]}", flush=True)  # fmt: skip
@@ -354,7 +362,7 @@ def main() -> None:
 
     records = args.pages * args.reviews_per_page
     first = kernels[0]
-    kernel_s = first["extract_s"] + first["dedup_s"] + first["label_s"]
+    kernel_s = sum(first.values())
     drop_to_version = ingest_s[0] + publish_s[0]
     result = {
         "records": records,
@@ -365,6 +373,7 @@ def main() -> None:
         "kernel_s": round(kernel_s, 2),
         "kernels_s": {k: round(v, 2) for k, v in first.items()},
         "overhead_share": round(1 - kernel_s / ingest_s[0], 3),
+        "overhead_share_reading_as_overhead": round(1 - (kernel_s - first["read_pages_s"]) / ingest_s[0], 3),
         "records_per_s": round(records / drop_to_version, 1),
         "peak_rss_mb": round(peak / 2**20),
         "command_start_s_max": max(starts),
