@@ -397,10 +397,28 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def run() -> None:
+    """The `gleaner` console command: `main`, then out without tearing the interpreter down. When a command
+    returns, its work is written and closed; what is left is freeing every object of the run module by
+    module, which took 1.1 s after a 100k-record ingest or publish (`/tmp/exit_time3.py`: 1.08-1.12 s from
+    the end of `main` to the process's end, 0.24 s this way). Non-daemon threads are joined and atexit
+    handlers run (logging flushes, temporary folders go) as at a normal exit; a failure that raises
+    (SystemExit with its one line) exits normally."""
+    import atexit
+    import threading
+
+    code = main()
+    getattr(threading, "_shutdown", lambda: None)()  # joins non-daemon threads, as the interpreter's exit does
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
+
+
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else "no message"
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
