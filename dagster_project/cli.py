@@ -403,11 +403,14 @@ def run() -> None:
     module, which took 1.1 s after a 100k-record ingest or publish (`/tmp/exit_time3.py`: 1.08-1.12 s from
     the end of `main` to the process's end, 0.24 s this way). Non-daemon threads are joined and atexit
     handlers run (logging flushes, temporary folders go) as at a normal exit; a failure that raises
-    (SystemExit with its one line) exits normally."""
+    (SystemExit with its one line) exits normally, and so does a run under a profiler or debugger
+    (`python -m cProfile -o out .venv/bin/gleaner ...` writes its file after the command returns)."""
     import atexit
     import threading
 
     code = main()
+    if sys.getprofile() is not None or sys.gettrace() is not None:  # a profiler or debugger saves at the end
+        sys.exit(code)
     getattr(threading, "_shutdown", lambda: None)()  # joins non-daemon threads, as the interpreter's exit does
     atexit._run_exitfuncs()
     sys.stdout.flush()
