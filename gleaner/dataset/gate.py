@@ -125,6 +125,8 @@ def schema_key(model: type[BaseModel], frame: pl.DataFrame) -> str | None:
     columns = [c for c in frame.columns if c in model.model_fields]
     if not columns or not all(c.__module__.split(".")[0] == "gleaner" for c in classes):
         return None
+    if not all(_hashed_by_value(frame.schema[c]) for c in columns):
+        return None
     basis = {
         "model": f"{model.__module__}:{model.__qualname__}",
         "code": source_fingerprint(),
@@ -132,6 +134,12 @@ def schema_key(model: type[BaseModel], frame: pl.DataFrame) -> str | None:
         "polars": pl.__version__,
     }
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
+
+
+def _hashed_by_value(dtype: pl.DataType) -> bool:
+    """Whether polars hashes a value of `dtype` by what it is: a categorical is hashed by its code in this
+    process's string cache, an object by its address, so those rows are never fingerprinted."""
+    return dtype.is_numeric() or dtype.is_temporal() or dtype in (pl.String, pl.Boolean, pl.Binary, pl.Null)
 
 
 def row_fingerprints(frame: pl.DataFrame, model: type[BaseModel]) -> pl.DataFrame:

@@ -151,6 +151,10 @@ def test_rows_known_valid_are_not_validated_again_and_the_verdict_is_unchanged()
     retyped = day1.with_columns(pl.col("word_count").cast(pl.Int32))
     assert schema_key(ProductReview, retyped) != known.key
     assert check_schema_knowing(retyped, ProductReview, known)[2] == 300
+    # a categorical is hashed by its code in this process's string cache: such rows are never fingerprinted
+    coded = day1.with_columns(pl.col("source").cast(pl.Categorical))
+    assert schema_key(ProductReview, coded) is None
+    assert check_schema_knowing(coded, ProductReview, known)[1:] == (None, 300)
 
 
 def test_a_model_from_outside_the_package_is_always_validated_in_full():
