@@ -86,14 +86,17 @@ def _rows_adapter(model: type[BaseModel]) -> TypeAdapter[list[BaseModel]]:
     return TypeAdapter(list[model])
 
 
-def _invalid_rows(model: type[BaseModel], rows: list[dict]) -> dict[int, str]:
+def _invalid_rows(model: type[BaseModel], rows: list[dict], fields_only: bool = False) -> dict[int, str]:
     """Row index -> what is wrong with it, every error of the row as "field: message" (or "record: ..."
     for the model's own validators). One validation call over all rows: pydantic's core validates the list
     in one pass, where a call per row paid Python's overhead 100,000 times; the errors are the same, each
-    located by the row's index first."""
+    located by the row's index first. `fields_only`: the rows hold nothing but the model's fields (rows
+    taken from a frame's columns), so no copy without the others is needed."""
     fields = model.model_fields
+    if not fields_only:
+        rows = [{k: v for k, v in row.items() if k in fields} for row in rows]
     try:
-        _rows_adapter(model).validate_python([{k: v for k, v in row.items() if k in fields} for row in rows])
+        _rows_adapter(model).validate_python(rows)
     except ValidationError as exc:
         reasons: dict[int, list[str]] = defaultdict(list)
         for e in exc.errors():
@@ -166,9 +169,13 @@ def check_schema_knowing(
     if prints is not None and known is not None and known.key == key:
         positions = prints.join(known.fingerprints, on=["h0", "h1"], how="anti").sort("_at")["_at"]
     checked = rows if positions is None else rows[positions]
-    dicts = _dicts(checked, {*model.model_fields, "record_id"})
-    invalid = _invalid_rows(model, dicts)
-    bad = [f"{dicts[index].get('record_id')}: {reason}" for index, reason in invalid.items()]
+    if isinstance(checked, pl.DataFrame):  # the fields as dicts, the ids for the messages from their column
+        invalid = _invalid_rows(model, _dicts(checked, model.model_fields), fields_only=True)
+        ids, validated = _column(checked, "record_id"), checked.height
+    else:
+        invalid = _invalid_rows(model, checked)
+        ids, validated = [row.get("record_id") for row in checked], len(checked)
+    bad = [f"{ids[index]}: {reason}" for index, reason in invalid.items()]
     verdict = CheckVerdict(
         "schema",
         not bad,
@@ -176,10 +183,10 @@ def check_schema_knowing(
         {"invalid_rows": len(bad), "examples": bad[:5]},
     )
     if prints is None:
-        return verdict, None, len(dicts)
+        return verdict, None, validated
     at = list(invalid) if positions is None else positions.gather(list(invalid)).to_list()
     valid = prints.filter(~pl.col("_at").is_in(at)).select("h0", "h1").unique().sort("h0", "h1")
-    return verdict, KnownValid(key, valid), len(dicts)
+    return verdict, KnownValid(key, valid), validated
 
 
 def check_label_set(rows: Rows, labels: Collection[str], task: str = "classification") -> CheckVerdict:
