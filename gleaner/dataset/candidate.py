@@ -16,10 +16,18 @@ import polars as pl
 
 from gleaner.dataset.balancing import balance_split_frame
 from gleaner.dataset.candidate_state import Partitions, agreement_tables, load_state, save_state, settle_dedup
-from gleaner.dataset.gate import CheckVerdict, GatePolicy, KnownValid, check_schema_knowing, run_gate
+from gleaner.dataset.gate import (
+    CheckVerdict,
+    GatePolicy,
+    KnownValid,
+    check_no_split_leak_knowing,
+    check_schema_knowing,
+    run_gate,
+)
 from gleaner.dataset.quality import label_quality
 from gleaner.dataset.splitting import SPLITS, SplitRatios, split_column
 from gleaner.dedup import GlobalDedup, Settle, apply_kept, global_dedup, local_settle
+from gleaner.dedup.sketch_cache import KnownSketches
 from gleaner.labeling import annotation_velocity, cohen_rows
 from gleaner.labeling.agreement_table import table_agreement, vote_table
 from gleaner.storage.backends import Store
@@ -52,9 +60,12 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class SchemaChecked:
-    known: KnownValid | None  # every valid row of this candidate, for the next build
-    how: str
+class GateMemory:
+    """What the gate's schema and leak checks leave for the next build, and how much each did now."""
+
+    schema: KnownValid | None  # every valid row of this candidate
+    sketches: KnownSketches | None  # the leak check's sketch of every distinct text of this candidate
+    how: dict[str, str]
 
 
 def _resolved_labels(votes: pl.DataFrame) -> pl.DataFrame:
@@ -138,7 +149,7 @@ def build_candidate(
     report = table_agreement(*vote_table(votes))
     reinstated = reinstated_partitions(canonical, settled.reinstated_ids)
     return _assemble(
-        deduped, votes, settled, report, canonical.height, reinstated, removals, input_versions, policy, humans, None
+        deduped, votes, settled, report, canonical.height, reinstated, removals, input_versions, policy, humans
     )[0]
 
 
@@ -172,11 +183,12 @@ def build_candidate_incremental(
     partitions = sorted(set(reinstated["partitions"].explode().drop_nulls().to_list()))
     report = table_agreement(table, llm)
     rows = sum(dedup.manifest["rows"].values())
-    candidate, schema = _assemble(
-        deduped, votes, settled, report, rows, partitions, removals, input_versions, policy, humans, state.schema
-    )
-    save_state(store, state_folder, dedup, agreement_part, schema.known)
-    return candidate, {"dedup": dedup.how, "agreement": agreement_how, "schema": schema.how}
+    candidate, memory = _assemble(
+        deduped, votes, settled, report, rows, partitions, removals, input_versions, policy, humans,
+        GateMemory(state.schema, state.sketches, {}),
+    )  # fmt: skip
+    save_state(store, state_folder, dedup, agreement_part, memory.schema, memory.sketches)
+    return candidate, {"dedup": dedup.how, "agreement": agreement_how, **memory.how}
 
 
 def _assemble(
@@ -190,19 +202,21 @@ def _assemble(
     input_versions: dict[str, dict[str, str]],
     policy: CandidatePolicy,
     humans: pl.DataFrame | None,
-    known: KnownValid | None,
-) -> tuple[Candidate, SchemaChecked]:
+    known: GateMemory = GateMemory(None, None, {}),
+) -> tuple[Candidate, GateMemory]:
     """The candidate from the global pass's survivors and the agreement report: labels joined, splits,
-    balancing, the gate, the summary; and what the schema check validated (only the rows `known`, from
-    the last build, does not vouch for)."""
+    balancing, the gate, the summary; and what the gate leaves for the next build. What `known` (the last
+    build's) holds is not done again: the schema check validates only rows it does not vouch for, the leak
+    check sketches only texts it has no sketch of."""
     joined = settled.survivors.join(_resolved_labels(votes), on=["record_id", "source", "partition_date"], how="left")
     pending = joined.filter(pl.col("label").is_null())
     labelled = joined.filter(pl.col("label").is_not_null())
     frame = _split_and_balance(labelled, policy)
     oversampled = int(frame["oversampled"].sum())
     agreement = cohen_rows(report)
-    schema, valid, validated = check_schema_knowing(frame, policy.gate.record_model, known)
-    verdicts = run_gate(frame, agreement, policy.gate, schema)  # the frame's columns, never a dict per row
+    schema, valid, validated = check_schema_knowing(frame, policy.gate.record_model, known.schema)
+    leak, sketches, sketched = check_no_split_leak_knowing(frame, policy.gate, known.sketches)
+    verdicts = run_gate(frame, agreement, policy.gate, schema, leak)  # the frame's columns, never a dict per row
     summary = {
         "agreement": agreement,
         "agreement_overall": {k: v for k, v in report.items() if k != "cohen"},
@@ -215,4 +229,9 @@ def _assemble(
         "label_quality": label_quality(votes, policy.calibration_min_samples, policy.audit_fraction),
     }
     candidate = Candidate(frame, verdicts, summary, report, settled.reinstated_ids, reinstated, settled.removed)
-    return candidate, SchemaChecked(valid, f"{validated} of {frame.height} row(s) validated (the rest known valid)")
+    texts = 0 if sketches is None else sketches.sketches.height
+    how = {
+        "schema": f"{validated} of {frame.height} row(s) validated (the rest known valid)",
+        "leak": f"{sketched} of {texts} distinct text(s) sketched (the rest known)",
+    }
+    return candidate, GateMemory(valid, sketches, how)

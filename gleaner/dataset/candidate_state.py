@@ -1,6 +1,6 @@
 """What a candidate keeps between builds, so that a publish reads what changed plus this state.
 
-Two parts, each stored in the warehouse under the dataset's prefix (`<dataset>/candidate_state/`), through
+Four parts, each stored in the warehouse under the dataset's prefix (`<dataset>/candidate_state/`), through
 the same `Store` as everything else, so a local folder and S3 behave alike:
 
 * `dedup.state`: the global dedup pass as state (`gleaner.dedup.global_state`: every first sighting with
@@ -17,6 +17,10 @@ the same `Store` as everything else, so a local folder and S3 behave alike:
 * `schema.state`: the fingerprints of the last candidate's rows that passed the gate's schema check
   (`gleaner.dataset.gate.KnownValid`), with what they hold under in the manifest, so the next build
   validates only rows that are new or changed since.
+* `leak.state`: the leak check's own MinHash sketches of the last candidate's texts, by a fingerprint of
+  the text (`gleaner.dedup.sketch_cache.KnownSketches`), with what they hold under in the manifest, so the
+  next build's leak check sketches only texts that are new since. The check computed them itself: it
+  still trusts nothing the dedup step computed.
 
 `state.json`, the manifest, is written last and names the sha256 of every file with what they were built
 from. A state is used only when the manifest parses, its code version and threshold match and each file
@@ -41,6 +45,7 @@ from gleaner.code_version import source_fingerprint
 from gleaner.dataset.gate import FINGERPRINT_SCHEMA, KnownValid
 from gleaner.dedup import Settle, local_settle
 from gleaner.dedup.global_state import TextsOf, add_records, build_state, read_state, read_texts, state_bytes
+from gleaner.dedup.sketch_cache import SKETCH_SCHEMA, KnownSketches
 from gleaner.labeling.agreement_table import TABLE_SCHEMA, combine, vote_table
 from gleaner.storage.backends import Store
 
@@ -49,6 +54,7 @@ MANIFEST = "state.json"
 DEDUP_FILE = "dedup.state"
 AGREEMENT_FILE = "agreement.state"
 SCHEMA_FILE = "schema.state"
+LEAK_FILE = "leak.state"
 
 
 def texts_file(segment: int | str) -> str:
@@ -74,6 +80,7 @@ class StoredState:
     dedup: pl.DataFrame | None = None
     agreement: pl.DataFrame | None = None
     schema: KnownValid | None = None
+    sketches: KnownSketches | None = None
     problems: list[str] = field(default_factory=list)  # why a part was not usable
 
 
@@ -101,11 +108,16 @@ def _agreement_frame(data: bytes) -> pl.DataFrame:
     return frame
 
 
-def _fingerprints(data: bytes) -> pl.DataFrame:
-    frame = pl.read_parquet(io.BytesIO(data))
-    if frame.schema != pl.Schema(FINGERPRINT_SCHEMA):
-        raise ValueError(f"columns {frame.schema}")
-    return frame
+def _frame_of(schema: dict[str, pl.DataType]) -> Callable[[bytes], pl.DataFrame]:
+    """A parser of a state file that must hold exactly `schema`'s columns."""
+
+    def parse(data: bytes) -> pl.DataFrame:
+        frame = pl.read_parquet(io.BytesIO(data))
+        if frame.schema != pl.Schema(schema):
+            raise ValueError(f"columns {frame.schema}")
+        return frame
+
+    return parse
 
 
 def load_state(store: Store, folder: str, threshold: float) -> StoredState:
@@ -130,8 +142,14 @@ def load_state(store: Store, folder: str, threshold: float) -> StoredState:
     state.agreement, problem = _part(store, folder, AGREEMENT_FILE, agreement_meta.get("sha256"), _agreement_frame)
     state.problems += [problem] if problem else []
     if (schema_meta := manifest.get("schema")) is not None:  # absent: the last build could not fingerprint
-        fingerprints, problem = _part(store, folder, SCHEMA_FILE, schema_meta.get("sha256"), _fingerprints)
+        fingerprints, problem = _part(
+            store, folder, SCHEMA_FILE, schema_meta.get("sha256"), _frame_of(FINGERPRINT_SCHEMA)
+        )
         state.schema = None if fingerprints is None else KnownValid(str(schema_meta.get("key")), fingerprints)
+        state.problems += [problem] if problem else []
+    if (leak_meta := manifest.get("leak")) is not None:  # absent: fewer than two records were checked
+        sketches, problem = _part(store, folder, LEAK_FILE, leak_meta.get("sha256"), _frame_of(SKETCH_SCHEMA))
+        state.sketches = None if sketches is None else KnownSketches(str(leak_meta.get("key")), sketches)
         state.problems += [problem] if problem else []
     return state
 
@@ -145,7 +163,12 @@ class DedupUpdate:
 
 
 def save_state(
-    store: Store, folder: str, dedup: DedupUpdate, agreement: tuple[pl.DataFrame, dict], schema: KnownValid | None
+    store: Store,
+    folder: str,
+    dedup: DedupUpdate,
+    agreement: tuple[pl.DataFrame, dict],
+    schema: KnownValid | None,
+    sketches: KnownSketches | None,
 ) -> None:
     """The new text segment, the state files, then the manifest naming their hashes (module docstring)."""
     segments = dict(dedup.manifest["segments"])
@@ -169,6 +192,10 @@ def save_state(
         schema_data = state_bytes(schema.fingerprints)
         store.write_bytes(f"{folder}/{SCHEMA_FILE}", schema_data)
         manifest["schema"] = {"key": schema.key, "sha256": _sha256(schema_data)}
+    if sketches is not None:
+        leak_data = state_bytes(sketches.sketches)
+        store.write_bytes(f"{folder}/{LEAK_FILE}", leak_data)
+        manifest["leak"] = {"key": sketches.key, "sha256": _sha256(leak_data)}
     store.write_bytes(f"{folder}/{MANIFEST}", json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
 
 

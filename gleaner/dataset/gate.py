@@ -20,6 +20,7 @@ from gleaner.code_version import source_fingerprint
 from gleaner.dataset.balancing import imbalance_ratio
 from gleaner.dataset.splitting import SPLITS
 from gleaner.dedup.kernel import dedup
+from gleaner.dedup.sketch_cache import KnownSketches, sketch_knowing
 from gleaner.schemas import ProductReview
 
 Rows = list[dict] | pl.DataFrame  # a candidate's rows, as dicts or as the frame `labeled_dataset` writes
@@ -302,18 +303,34 @@ def check_no_split_leak(rows: Rows, policy: GatePolicy | None = None, text: str 
     into training. Near duplicates are looked for afresh over the candidate's own texts (`text`: the field
     labelled; the same MinHash + verified Jaccard as dedup), not taken from ``cluster_id``: the check must not
     trust the step it checks."""
+    return check_no_split_leak_knowing(rows, policy, None, text)[0]
+
+
+def check_no_split_leak_knowing(
+    rows: Rows, policy: GatePolicy | None, known: KnownSketches | None, text: str = "text"
+) -> tuple[CheckVerdict, KnownSketches | None, int]:
+    """`check_no_split_leak`, sketching only the texts `known` (this check's own sketches from the last
+    build) has no sketch of; also the sketches of every distinct text checked (None when the rows are not
+    a frame with the columns) and how many texts were sketched now. A sketch depends on the text alone,
+    so the verdict is the one sketching every text gives."""
     leaks = []
     splits = _column(rows, "split")
     for key in ("cluster_id", "content_hash"):
         leaks.extend(f"{key} {k}" for k in _in_two_splits(rows, key, splits))
     threshold = (policy or GatePolicy()).near_duplicate_threshold
-    leaks.extend(_near_duplicate_leaks(_column(rows, "record_id"), _column(rows, text), splits, threshold))
-    return CheckVerdict(
+    if isinstance(rows, pl.DataFrame) and {"record_id", text, "split"} <= set(rows.columns):
+        near, remembered, sketched = _frame_near_duplicate_leaks(rows, text, threshold, known)
+    else:
+        ids, texts = _column(rows, "record_id"), _column(rows, text)
+        near, remembered, sketched = _near_duplicate_leaks(ids, texts, splits, threshold), None, len(rows)
+    leaks.extend(near)
+    verdict = CheckVerdict(
         "no_split_leak",
         not leaks,
         f"no duplicate cluster, identical text or near-duplicate text (Jaccard >= {threshold}) in two splits",
         {"leaks": len(leaks), "examples": leaks[:5]},
     )
+    return verdict, remembered, sketched
 
 
 def _in_two_splits(rows: Rows, key: str, splits: list) -> list:
@@ -328,6 +345,10 @@ def _in_two_splits(rows: Rows, key: str, splits: list) -> list:
     return [value for value, found in splits_of.items() if len(found) > 1]
 
 
+def _leak_message(removed: object, removed_split: object, kept: object, kept_split: object, jaccard: float) -> str:
+    return f"near duplicates {removed} ({removed_split}) ~ {kept} ({kept_split}), Jaccard {jaccard:.3f}"
+
+
 def _near_duplicate_leaks(record_ids: list, texts: list, splits: list, threshold: float) -> list[str]:
     unique = {r: (t, s) for r, t, s in zip(record_ids, texts, splits, strict=True)}  # an oversampled row
     if len(unique) < 2:  # repeats its record; it is no leak
@@ -336,11 +357,47 @@ def _near_duplicate_leaks(record_ids: list, texts: list, splits: list, threshold
     result = dedup(ids, [unique[i][0] or "" for i in ids], threshold=threshold)
     split_of = {i: unique[i][1] for i in ids}
     return [
-        f"near duplicates {row['removed_id']} ({split_of[row['removed_id']]}) ~ {row['kept_id']} "
-        f"({split_of[row['kept_id']]}), Jaccard {row['jaccard']:.3f}"
+        _leak_message(
+            row["removed_id"], split_of[row["removed_id"]], row["kept_id"], split_of[row["kept_id"]], row["jaccard"]
+        )
         for row in result.removals.iter_rows(named=True)
         if split_of[row["removed_id"]] != split_of[row["kept_id"]]
     ]
+
+
+def _frame_near_duplicate_leaks(
+    rows: pl.DataFrame, text: str, threshold: float, known: KnownSketches | None
+) -> tuple[list[str], KnownSketches | None, int]:
+    """`_near_duplicate_leaks` on a frame's columns: each record once (its last row; an oversampled row
+    repeats its record and is no leak), in id order, the texts sketched through `sketch_knowing`."""
+    distinct = (
+        rows.select("record_id", pl.col(text).cast(pl.String).fill_null("").alias("_text"), "split")
+        .unique("record_id", keep="last", maintain_order=True)
+        .sort("record_id")
+    )
+    if distinct.height < 2:
+        return [], None, 0
+    sketches, remembered, sketched = sketch_knowing(distinct["_text"], known)
+    removals = dedup(distinct["record_id"], distinct["_text"], threshold=threshold, sketches=sketches).removals
+    splits = distinct.select("record_id", "split")
+    found = (
+        removals.select("removed_id", "kept_id", "jaccard")
+        .join(
+            splits.rename({"record_id": "removed_id", "split": "_removed"}),
+            on="removed_id",
+            how="left",
+            maintain_order="left",
+        )
+        .join(
+            splits.rename({"record_id": "kept_id", "split": "_kept"}), on="kept_id", how="left", maintain_order="left"
+        )
+        .filter(pl.col("_removed").ne_missing(pl.col("_kept")))
+    )
+    leaks = [
+        _leak_message(row["removed_id"], row["_removed"], row["kept_id"], row["_kept"], row["jaccard"])
+        for row in found.iter_rows(named=True)
+    ]
+    return leaks, remembered, sketched
 
 
 def check_no_empty_split(rows: Rows) -> CheckVerdict:
@@ -355,16 +412,21 @@ def check_no_empty_split(rows: Rows) -> CheckVerdict:
 
 
 def run_gate(
-    rows: Rows, agreement: list[dict], policy: GatePolicy, schema: CheckVerdict | None = None
+    rows: Rows,
+    agreement: list[dict],
+    policy: GatePolicy,
+    schema: CheckVerdict | None = None,
+    leak: CheckVerdict | None = None,
 ) -> list[CheckVerdict]:
-    """Every check; `schema`: the schema verdict when the caller has it (`check_schema_knowing`)."""
+    """Every check; `schema` and `leak`: those verdicts when the caller has them (`check_schema_knowing`,
+    `check_no_split_leak_knowing`)."""
     label_set = [check_label_set(rows, policy.labels)] if policy.labels else []
     return [
         schema or check_schema(rows, policy.record_model),
         *label_set,
         check_kappa(agreement, policy),
         check_class_balance(rows, policy),
-        check_no_split_leak(rows, policy),
+        leak or check_no_split_leak(rows, policy),
         check_no_empty_split(rows),
     ]
 

@@ -74,3 +74,27 @@ def test_split_leak_scan_on_a_frame_equals_the_scan_on_dicts() -> None:
     on_frame = check_no_split_leak(pl.DataFrame(rows))
     assert on_dicts.details == on_frame.details and on_dicts.passed == on_frame.passed
     assert not on_frame.passed and on_frame.details["leaks"] > 5
+
+
+def test_split_leak_check_knowing_earlier_sketches_gives_the_verdict_of_sketching_everything() -> None:
+    """A later candidate (rows gone, rows added, a near duplicate planted across splits) checked with the
+    sketches the first check left: the same leaks as checking from nothing, only the new texts sketched."""
+    from gleaner.dataset.gate import check_no_split_leak, check_no_split_leak_knowing
+
+    def row(n: int, text: str, split: str) -> dict:
+        return {"record_id": f"r{n:02d}", "text": text, "split": split, "cluster_id": f"c{n}", "content_hash": f"h{n}"}
+
+    texts = [" ".join(f"w{n}x{i}" for i in range(15)) for n in range(30)]
+    first = pl.DataFrame([row(n, t, ["train", "validation", "test"][n % 3]) for n, t in enumerate(texts)])
+    _, known, sketched = check_no_split_leak_knowing(first, None, None)
+    assert sketched == 30 and known is not None
+    assert check_no_split_leak(first).passed
+    added = pl.DataFrame([row(90, texts[4] + " tail", "train"), row(91, "a text nobody wrote before", "train")])
+    later = pl.concat([first.filter(pl.col("record_id") > "r02"), added])  # r04 is in validation
+    verdict, again, sketched = check_no_split_leak_knowing(later, None, known)
+    assert sketched == 2  # the two added texts; the others' sketches were known
+    assert verdict == check_no_split_leak(later) == check_no_split_leak(later.to_dicts())
+    assert verdict.details["leaks"] == 1
+    assert verdict.details["examples"][0].startswith("near duplicates r90 (train) ~ r04 (validation), Jaccard 0.")
+    _, remembered, sketched = check_no_split_leak_knowing(later, None, again)
+    assert sketched == 0 and remembered.sketches.equals(again.sketches)

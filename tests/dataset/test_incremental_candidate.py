@@ -17,7 +17,7 @@ import pytest
 from support.candidate_partitions import Partition, edited, partitions
 
 from gleaner.dataset import CandidatePolicy, Partitions, build_candidate, build_candidate_incremental
-from gleaner.dataset.candidate_state import DEDUP_FILE, MANIFEST, SCHEMA_FILE, load_state
+from gleaner.dataset.candidate_state import DEDUP_FILE, LEAK_FILE, MANIFEST, SCHEMA_FILE, load_state
 from gleaner.dataset.quality import candidate_votes
 from gleaner.dedup import local_settle
 from gleaner.dedup.global_state import build_state
@@ -74,6 +74,12 @@ def _incremental(store: LocalStore):
     )
 
 
+def _counts(how: str) -> tuple[int, int]:
+    """(done now, of how many) from a part's "N of M ..." note."""
+    done, _, total = how.split()[:3]
+    return int(done), int(total)
+
+
 def _same(a, b) -> None:
     assert wh.parquet_bytes(a.frame) == wh.parquet_bytes(b.frame)
     assert json.dumps(a.summary, sort_keys=True, default=str) == json.dumps(b.summary, sort_keys=True, default=str)
@@ -98,6 +104,8 @@ def test_adding_days_in_any_order_gives_the_from_scratch_candidate(order: str, d
         assert how["agreement"] == f"1 of {n + 1} partition(s) counted afresh"
         validated = int(how["schema"].split()[0])  # the schema check saw only rows new since the last build
         assert (validated == candidate.frame.height) if n == 0 else (0 < validated < candidate.frame.height)
+        sketched, texts = _counts(how["leak"])  # and the leak check sketched only texts new since
+        assert (sketched == texts) if n == 0 else (0 < sketched < texts)
         _same(candidate, _scratch(store))
     # the persisted state itself is the one a pass over everything builds, row for row
     state = load_state(store, STATE, POLICY.dedup_threshold).dedup
@@ -141,6 +149,7 @@ def test_a_partition_already_known_and_unchanged_reads_nothing_new(days, tmp_pat
         "dedup": "unchanged",
         "agreement": "0 of 2 partition(s) counted afresh",
         "schema": f"0 of {again.frame.height} row(s) validated (the rest known valid)",
+        "leak": f"0 of {again.frame['text'].n_unique()} distinct text(s) sketched (the rest known)",
     }
     _same(again, first)
 
@@ -204,30 +213,36 @@ def test_a_missing_or_garbled_state_means_from_scratch(damage: str, days, tmp_pa
 
 
 @pytest.mark.parametrize("damage", ["deleted", "garbled", "other columns"])
-def test_a_missing_or_garbled_schema_state_means_validating_every_row(damage: str, days, tmp_path: Path) -> None:
+@pytest.mark.parametrize("part", ["schema", "leak"])
+def test_a_missing_or_garbled_gate_state_means_checking_everything(part: str, damage: str, days, tmp_path) -> None:
+    """The schema part (fingerprints of valid rows) and the leak part (the leak check's sketches): either
+    unusable means that check does everything itself, with the same candidate, and saves the part again."""
     store = LocalStore(tmp_path)
     for day in "AB":
         _write(store, days[day])
         _incremental(store)
-    target = tmp_path / STATE / SCHEMA_FILE
+    target = tmp_path / STATE / {"schema": SCHEMA_FILE, "leak": LEAK_FILE}[part]
     if damage == "deleted":
         target.unlink()
     elif damage == "garbled":
         data = bytearray(target.read_bytes())
         data[len(data) // 2] ^= 0xFF
         target.write_bytes(bytes(data))
-    else:  # hashes to what the manifest says, but is not a table of fingerprints
+    else:  # hashes to what the manifest says, but is not the part's table
         target.write_bytes(wh.parquet_bytes(pl.DataFrame({"h0": ["x"]})))
         manifest = json.loads((tmp_path / STATE / MANIFEST).read_text())
-        manifest["schema"]["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+        manifest[part]["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
         (tmp_path / STATE / MANIFEST).write_text(json.dumps(manifest))
-    assert load_state(store, STATE, POLICY.dedup_threshold).schema is None
+    state = load_state(store, STATE, POLICY.dedup_threshold)
+    assert (state.schema if part == "schema" else state.sketches) is None
+    assert (state.sketches if part == "schema" else state.schema) is not None  # the other part still counts
     _write(store, days["C"])
     candidate, how = _incremental(store)
-    assert how["schema"].startswith(f"{candidate.frame.height} of {candidate.frame.height} row(s)")
+    done, total = _counts(how[part])
+    assert done == total > 0
     _same(candidate, _scratch(store))
-    _, how = _incremental(store)  # the fingerprints are saved again and used
-    assert how["schema"].startswith("0 of ")
+    _, how = _incremental(store)  # the part is saved again and used
+    assert _counts(how[part])[0] == 0
 
 
 def test_another_threshold_does_not_use_the_state(days, tmp_path: Path) -> None:

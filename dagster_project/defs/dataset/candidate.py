@@ -132,7 +132,7 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 deduped, votes, canonical, labels, removals, versions, policy_of_spec,
                 warehouse.store, table(spec, "candidate_state"), settle, humans,
             )  # fmt: skip
-            context.log.info("; ".join(f"{part}: {how[part]}" for part in ("dedup", "agreement", "schema")))
+            context.log.info("; ".join(f"{part}: {how[part]}" for part in ("dedup", "agreement", "schema", "leak")))
         if candidate.reinstated_partitions:  # kept globally, removed by their partition in favour of a stale copy
             context.log.warning(
                 f"{len(candidate.reinstated_ids)} records the global pass keeps were removed by their own "

@@ -39,7 +39,7 @@ def _publish(warehouse: WarehouseResource) -> dg.ExecuteInProcessResult:
 def _state_notes(result: dg.ExecuteInProcessResult) -> dict[str, str]:
     (event,) = [e for e in result.get_asset_materialization_events() if "labeled_dataset" in e.asset_key.path[-1]]
     metadata = event.materialization.metadata
-    return {k: metadata[k].value for k in ("state_dedup", "state_agreement", "state_schema")}
+    return {k: metadata[k].value for k in ("state_dedup", "state_agreement", "state_schema", "state_leak")}
 
 
 def _published(warehouse: WarehouseResource) -> dict:
@@ -77,8 +77,9 @@ def test_a_new_day_publishes_incrementally_what_a_fresh_warehouse_publishes(
         _write(incremental, days[day])
         notes = _state_notes(_publish(incremental))
         assert notes["state_dedup"].startswith("from scratch" if n == 0 else "incremental: 1 new partition")
-        validated, _, rows = notes["state_schema"].split()[:3]  # "<validated> of <rows> row(s) validated ..."
-        assert (validated == rows) if n == 0 else (0 < int(validated) < int(rows))
+        for part in ("state_schema", "state_leak"):  # "<done now> of <all> row(s) validated / text(s) sketched"
+            done, _, total = notes[part].split()[:3]
+            assert (done == total) if n == 0 else (0 < int(done) < int(total))
     assert incremental.store.list_keys(f"{SPEC.name}/candidate_state")  # the state lives in the warehouse
     fresh = _warehouse(backend, "fresh", tmp_path, request)
     for day in "ABC":
