@@ -14,9 +14,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from gleaner.datasets.rules import FieldThresholdRule
+from gleaner.datasets.rules import FieldThresholdRule, KeywordRule
 from gleaner.datasets.spec import ClassificationSpec, SpansSpec
 from gleaner.labeling import (
+    AnyCaseWords,
     LabelingFunction,
     PatternVote,
     RecordView,
@@ -32,6 +33,14 @@ def _compiled(rule: Any) -> dict[str, re.Pattern[str]]:
     return {label: re.compile(pattern, flags) for label, pattern in rule.label_patterns().items()}
 
 
+def _vote_patterns(rule: Any) -> dict[str, re.Pattern[str] | AnyCaseWords]:
+    """What a keyword or regex rule searches a record's text with: a keyword rule in any case searches
+    ASCII text in lowercase (`AnyCaseWords`: the same answers, about twice as fast)."""
+    if isinstance(rule, KeywordRule) and rule.ignore_case:
+        return {label: AnyCaseWords(words) for label, words in rule.terms.items()}
+    return _compiled(rule)
+
+
 def classification_functions(spec: ClassificationSpec) -> dict[str, LabelingFunction]:
     """Registered functions, then the file's rules, by annotator name in declared order."""
     functions = {name: registered_functions()[name] for name in spec.labeling_functions}
@@ -39,7 +48,7 @@ def classification_functions(spec: ClassificationSpec) -> dict[str, LabelingFunc
         functions[rule.name] = (
             ThresholdVote(rule.name, rule.field, tuple((t.op, t.value, t.label) for t in rule.thresholds))
             if isinstance(rule, FieldThresholdRule)
-            else PatternVote(rule.name, tuple(_compiled(rule).items()))
+            else PatternVote(rule.name, tuple(_vote_patterns(rule).items()))
         )
     return functions
 

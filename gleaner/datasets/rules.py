@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gleaner.labeling.functions import whole_words
+
 ANNOTATOR = r"^[a-z][a-z0-9_]*$"
 
 
@@ -30,12 +32,6 @@ class _Rule(BaseModel):
     def label_patterns(self) -> dict[str, str]:
         """label -> regular expression (for word lists: the escaped terms as whole words)."""
         raise NotImplementedError
-
-
-def _whole_words(terms: tuple[str, ...]) -> str:
-    """Longest first, so "cast iron" wins over "iron" at the same place."""
-    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t)))
-    return rf"(?<!\w)(?:{alternatives})(?!\w)"
 
 
 def _compilable(patterns: dict[str, str]) -> dict[str, str]:
@@ -60,7 +56,7 @@ class _WordList(_Rule):
         return terms
 
     def label_patterns(self) -> dict[str, str]:
-        return {label: _whole_words(words) for label, words in self.terms.items()}
+        return {label: whole_words(words) for label, words in self.terms.items()}
 
 
 class _Patterns(_Rule):

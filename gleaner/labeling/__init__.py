@@ -18,7 +18,14 @@ from gleaner.labeling.analysis import lf_summary
 from gleaner.labeling.annotation_file import read_annotations
 from gleaner.labeling.audit import AUDIT, in_audit
 from gleaner.labeling.calibration import Calibrator, expected_calibration_error, fit_calibrator, reliability_png
-from gleaner.labeling.functions import LabelingFunction, PatternVote, RecordView, ThresholdVote, apply_functions
+from gleaner.labeling.functions import (
+    AnyCaseWords,
+    LabelingFunction,
+    PatternVote,
+    RecordView,
+    ThresholdVote,
+    apply_functions,
+)
 from gleaner.labeling.history import History, Tables, labelled_history
 from gleaner.labeling.label_studio.export import read_export
 from gleaner.labeling.partition import (
@@ -75,6 +82,7 @@ __all__ = [
     "LabelPolicy",
     "LabelingFunction",
     "PartitionLabels",
+    "AnyCaseWords",
     "PatternVote",
     "RecordView",
     "ResolvedLabel",

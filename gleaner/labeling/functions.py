@@ -58,11 +58,39 @@ class ThresholdVote:
         return next((label for op, limit, label in self.thresholds if op(float(value), limit)), None)
 
 
+def whole_words(terms: tuple[str, ...]) -> str:
+    """A pattern finding any of `terms` as whole words; longest first, so "cast iron" wins over "iron" at
+    the same place."""
+    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t)))
+    return rf"(?<!\w)(?:{alternatives})(?!\w)"
+
+
+class AnyCaseWords:
+    """Whether any of `terms` occurs as whole words in any case, as ``re.compile(whole_words(terms),
+    re.IGNORECASE).search`` says, found about twice as fast in ASCII text (nearly every review) when the
+    terms are ASCII too: between ASCII text and ASCII terms, any case is the lowercased terms in the
+    lowered text (lowering ASCII changes neither which characters are word characters nor where they are),
+    and no match is possible where no lowered term is a substring, which is checked first. Other text
+    (where the flag also matches, say, the long s to ``s`` or the Kelvin sign to ``k``) is searched with
+    the flag. Pickles, for worker processes."""
+
+    def __init__(self, terms: tuple[str, ...]) -> None:
+        self.caseless = re.compile(whole_words(terms), re.IGNORECASE)
+        self.needles = tuple(sorted({t.lower() for t in terms}))
+        self.lowered = re.compile(whole_words(self.needles)) if all(t.isascii() for t in terms) else None
+
+    def search(self, text: str) -> bool:
+        if self.lowered is not None and text.isascii():
+            lowered = text.lower()
+            return any(n in lowered for n in self.needles) and self.lowered.search(lowered) is not None
+        return self.caseless.search(text) is not None
+
+
 class PatternVote:
     """A declared `keyword` or `regex` rule as a labeling function: the one label whose pattern is found in
     the text; none or several abstain. A class rather than a closure so that it pickles."""
 
-    def __init__(self, name: str, patterns: tuple[tuple[str, re.Pattern[str]], ...]) -> None:
+    def __init__(self, name: str, patterns: tuple[tuple[str, re.Pattern[str] | AnyCaseWords], ...]) -> None:
         self.__name__ = name
         self.patterns = patterns
 

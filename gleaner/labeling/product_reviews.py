@@ -7,7 +7,6 @@ that settle a review almost by themselves.
 
 from __future__ import annotations
 
-import re
 import string
 from functools import lru_cache
 
@@ -20,7 +19,7 @@ from vaderSentiment.vaderSentiment import (
     SentiText,
 )
 
-from gleaner.labeling.functions import LabelingFunction, RecordView
+from gleaner.labeling.functions import AnyCaseWords, LabelingFunction, RecordView
 from gleaner.schemas import LABELS
 
 NEGATIVE, POSITIVE = LABELS
@@ -183,17 +182,17 @@ def lexicon_vader(record: RecordView, margin: float = 0.3) -> str | None:
     return None
 
 
-_NEGATIVE_PHRASES = re.compile(
-    r"\b(refund|returned it|sent it back|broke (?:after|within)|stopped working|waste of money|do not buy)\b",
-    re.IGNORECASE,
-)
-_POSITIVE_PHRASES = re.compile(r"\b(highly recommend|would buy again|worth every penny|five stars)\b", re.I)
+_NEGATIVE_PHRASES = AnyCaseWords(
+    ("refund", "returned it", "sent it back", "broke after", "broke within", "stopped working", "waste of money",
+     "do not buy")
+)  # fmt: skip
+_POSITIVE_PHRASES = AnyCaseWords(("highly recommend", "would buy again", "worth every penny", "five stars"))
 
 
 def keyword_rules(record: RecordView) -> str | None:
     """Phrases that settle a review's sentiment almost by themselves; abstains when both kinds appear."""
-    negative = bool(_NEGATIVE_PHRASES.search(record.text))
-    positive = bool(_POSITIVE_PHRASES.search(record.text))
+    negative = _NEGATIVE_PHRASES.search(record.text)
+    positive = _POSITIVE_PHRASES.search(record.text)
     if negative == positive:
         return None
     return NEGATIVE if negative else POSITIVE
