@@ -322,7 +322,9 @@ def check_no_split_leak_knowing(
         near, remembered, sketched = _frame_near_duplicate_leaks(rows, text, threshold, known)
     else:
         ids, texts = _column(rows, "record_id"), _column(rows, text)
-        near, remembered, sketched = _near_duplicate_leaks(ids, texts, splits, threshold), None, len(rows)
+        near, remembered = _near_duplicate_leaks(ids, texts, splits, threshold), None
+        distinct = len(set(ids))  # each record's text sketched once, when there are two records or more
+        sketched = distinct if distinct > 1 else 0
     leaks.extend(near)
     verdict = CheckVerdict(
         "no_split_leak",
