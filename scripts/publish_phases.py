@@ -1,0 +1,68 @@
+"""Where a `gleaner publish` spends its time: wall-clock timers around the candidate's parts, no profiler
+(a profiler inflates the per-row Python parts several times over).
+
+    .venv/bin/python scripts/publish_phases.py DIR      # DIR from benchmarks/end_to_end.py --keep DIR
+
+Runs the publish in this process on the kept warehouse under DIR (it publishes: work on a copy), then prints
+the command's time and each part's, largest first. The first publish after a code change rebuilds the
+candidate state from scratch (the state is keyed by the library's code); run twice for the steady state.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import sys
+import time
+from pathlib import Path
+
+TIMED = {
+    "gleaner.dataset.candidate": (
+        "load_state", "settle_dedup", "apply_kept", "agreement_tables", "table_agreement", "_split_and_balance",
+        "check_schema_knowing", "check_no_split_leak_knowing", "run_gate", "label_quality", "save_state",
+    ),
+}  # fmt: skip
+spent: collections.Counter[str] = collections.Counter()
+
+
+def _timed(module, name: str) -> None:
+    work = getattr(module, name)
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return work(*args, **kwargs)
+        finally:
+            spent[name] += time.perf_counter() - started
+
+    setattr(module, name, timed)
+
+
+def main() -> None:
+    root = Path(sys.argv[1]).resolve()
+    os.environ.update(
+        GLEANER_WAREHOUSE=str(root / "warehouse"),
+        GLEANER_DROPS=str(root / "drops"),
+        GLEANER_SOURCES=str(root / "sources.yaml"),
+        GLEANER_DATASETS=str(root / "datasets"),
+        DAGSTER_HOME=str(root / "dagster"),
+        GLEANER_HUMAN_LABEL_EXPORTS=str(root / "no-exports"),
+    )
+    os.environ.pop("ANTHROPIC_API_KEY", None)
+    import importlib
+
+    for module_name, names in TIMED.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            _timed(module, name)
+    from dagster_project import cli
+
+    started = time.perf_counter()
+    code = cli.main(["publish"])
+    print(f"publish {time.perf_counter() - started:.2f} s (exit {code})")
+    for name, seconds in spent.most_common():
+        print(f"  {name:30s} {seconds:.2f} s")
+
+
+if __name__ == "__main__":  # the extraction and labeling pools spawn workers that import this file
+    main()
