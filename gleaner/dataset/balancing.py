@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 
 import polars as pl
 
-from gleaner.dataset.splitting import stable_rank
+from gleaner.dataset.splitting import RANK_COLUMNS, stable_rank, stable_rank_columns
 
 
 def _classes_in_hash_order(rows: list[dict], label_key: str, id_key: str, salt: str, max_ratio: float):
@@ -77,12 +77,10 @@ def _hash_ranked(frame: pl.DataFrame, label_key: str, id_key: str, salt: str) ->
     """`frame` with `_id` (the id as text), `_pos` (a row's place in its label's hash order, ties in row
     order, as `_classes_in_hash_order` sorts) and `_count` (its label's size); `_at` must hold row order."""
     ids = frame[id_key].cast(pl.String).fill_null("None")  # str(None), as the row functions read a missing id
-    ranks = [
-        stable_rank(i, f"{salt}:{label}") for i, label in zip(ids.to_list(), frame[label_key].to_list(), strict=True)
-    ]
+    ranks = stable_rank_columns(ids.to_list(), [f"{salt}:{label}" for label in frame[label_key].to_list()])
     return (
-        frame.with_columns(_id=ids, _rank=pl.Series(ranks, dtype=pl.String))
-        .sort([label_key, "_rank", "_at"])
+        frame.with_columns(_id=ids, **ranks)
+        .sort([label_key, *RANK_COLUMNS, "_at"])
         .with_columns(_pos=pl.int_range(pl.len()).over(label_key), _count=pl.len().over(label_key).cast(pl.Int64))
     )
 
@@ -92,7 +90,9 @@ def balance_split_frame(
 ) -> pl.DataFrame:
     """`balance_split` on a frame: the same rows, in the same order, with ``oversampled`` added as the last
     column. Hashes are computed per row in Python; grouping, cutting, copying and ordering are polars,
-    where the row version built, sorted and copied a dict per row."""
+    where the row version built, sorted and copied a dict per row. The order is worked out on the label
+    and id alone and the rows (text and all) are gathered once, in it: sorting the whole frame twice cost a
+    sixth more at 330k rows."""
     if strategy not in STRATEGIES:
         raise ValueError(f"balance strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
     if max_ratio < 1:
@@ -100,7 +100,7 @@ def balance_split_frame(
     columns = [*rows.columns, "oversampled"]
     if rows[label_key].n_unique() < 2:  # one class (or none): nothing to balance, rows as they came
         return rows.with_columns(oversampled=pl.lit(False))
-    indexed = rows.with_row_index("_at")
+    indexed = rows.select(label_key, id_key).with_row_index("_at")
     if strategy == "oversample" and split == "train":
         ranked = _hash_ranked(indexed, label_key, id_key, "oversample")
         floor = math.ceil(ranked["_count"].max() / max_ratio)
@@ -117,9 +117,11 @@ def balance_split_frame(
             oversampled=pl.lit(True), _k=pl.col(label_key), _order=pl.col("_n").cast(pl.Int64)
         )
         originals = ranked.with_columns(oversampled=pl.lit(False), _k=pl.lit(""), _order=pl.col("_at").cast(pl.Int64))
-        both = pl.concat([originals, copies.select(originals.columns)])
-        return both.sort(["_id", "oversampled", "_k", "_order"]).select(columns)
-    ranked = _hash_ranked(indexed, label_key, id_key, "balance")
-    cap = int(ranked.group_by(label_key).len()["len"].min() * max_ratio)
-    kept = ranked.filter(pl.col("_pos") < cap).sort(["_id", label_key, "_at"])
-    return kept.with_columns(oversampled=pl.lit(False)).select(columns)
+        plan = pl.concat([originals, copies.select(originals.columns)]).sort(["_id", "oversampled", "_k", "_order"])
+    else:
+        ranked = _hash_ranked(indexed, label_key, id_key, "balance")
+        cap = int(ranked.group_by(label_key).len()["len"].min() * max_ratio)
+        plan = (
+            ranked.filter(pl.col("_pos") < cap).sort(["_id", label_key, "_at"]).with_columns(oversampled=pl.lit(False))
+        )
+    return rows.select(pl.all().gather(plan["_at"])).with_columns(plan["oversampled"]).select(columns)
