@@ -6,12 +6,14 @@ from gleaner.storage import warehouse
 from gleaner.storage.backends import LocalStore, S3Settings, S3Store, Store, parse_s3_url
 from gleaner.storage.versions import (
     PublishOutcome,
+    Verification,
     VersionConflict,
     broken_versions,
     publish,
     published_versions,
     read_manifest,
     verify_versions,
+    verify_versions_since,
     version_paths,
     warehouse_versions,
 )
@@ -22,6 +24,7 @@ __all__ = [
     "S3Settings",
     "S3Store",
     "Store",
+    "Verification",
     "VersionConflict",
     "broken_versions",
     "parse_s3_url",
@@ -29,6 +32,7 @@ __all__ = [
     "published_versions",
     "read_manifest",
     "verify_versions",
+    "verify_versions_since",
     "version_paths",
     "warehouse",
     "warehouse_versions",

@@ -47,6 +47,12 @@ class Store(ABC):
     def list_keys(self, prefix: str) -> list[str]:
         """Every key under the folder `prefix` (recursively), sorted; temporary files left out."""
 
+    @abstractmethod
+    def identities(self, prefix: str) -> dict[str, str]:
+        """Every key under the folder `prefix` with what identifies its stored bytes without reading them.
+        Any write or replacement gives the key a new identity, so an identity seen before means the bytes
+        seen then (see each backend)."""
+
     def configure_duckdb(self, con: duckdb.DuckDBPyConnection) -> None:  # noqa: B027 - a no-op locally
         """Let `con` read this store's locations."""
 
@@ -123,6 +129,19 @@ class LocalStore(Store):
             for p in base.rglob("*")
             if p.is_file() and not (p.name.startswith(".") and p.name.endswith(".tmp"))
         )
+
+    def identities(self, prefix: str) -> dict[str, str]:
+        """Device, inode, size, and modification and change times in nanoseconds. Writing a file's bytes or
+        replacing it changes its change time (or its inode), and no call sets a change time back: `touch`
+        and `os.utime` restore the modification time only, and themselves move the change time."""
+        out = {}
+        for key in self.list_keys(prefix):
+            try:
+                st = self._path(key).stat()
+            except FileNotFoundError:  # removed since listed: left out, as if never listed
+                continue
+            out[key] = f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+        return out
 
     def has_suffix_under(self, prefix: str, suffix: str) -> bool:
         base = self._path(prefix.strip("/"))
@@ -253,6 +272,16 @@ class S3Store(Store):
     def list_keys(self, prefix: str) -> list[str]:
         strip = len(self.prefix) + 1 if self.prefix else 0
         return sorted(obj["Key"][strip:] for page in self._pages(prefix) for obj in page.get("Contents", []))
+
+    def identities(self, prefix: str) -> dict[str, str]:
+        """ETag, size and last-modified time from the listing: a PUT, even of the same bytes, gives the
+        object a new last-modified time, and the ETag is a digest of the bytes stored."""
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        return {
+            obj["Key"][strip:]: f"{obj.get('ETag', '')}:{obj.get('Size', '')}:{obj['LastModified'].isoformat()}"
+            for page in self._pages(prefix)
+            for obj in page.get("Contents", [])
+        }
 
     def has_suffix_under(self, prefix: str, suffix: str) -> bool:
         return any(obj["Key"].endswith(suffix) for page in self._pages(prefix) for obj in page.get("Contents", []))

@@ -242,30 +242,112 @@ def _count_problems(version: int, manifest: dict[str, Any], blobs: dict[str, byt
 def verify_versions(root: Store | Path) -> list[str]:
     """Every published version checked against its manifest, and every manifest against its recorded digest
     and its own counts: one problem line per changed, missing or extra file, edited or torn manifest."""
+    return verify_versions_since(root, None).problems
+
+
+LEDGER_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `verify_versions_since` found: the problems, as `verify_versions` words them; the versions read
+    and hashed in full; those not read, their stored files being as when last found clean; and the ledger to
+    pass to the next check."""
+
+    problems: list[str]
+    rehashed: list[int]
+    unchanged: list[int]
+    ledger: dict[str, Any]
+
+
+def verify_versions_since(root: Store | Path, ledger: Any, scrub: int = 1) -> Verification:
+    """`verify_versions`, reading only the versions whose stored files may have changed since `ledger` (the
+    last check's `Verification.ledger`; None or anything unreadable means every version).
+
+    The ledger holds, for each version the last check found clean, the identities of its files (its folder's
+    and its recorded digest's, `Store.identities`) and which check hashed it. A version whose files all have
+    those identities now holds the bytes hashed then, so it is not read again. Any other version is read
+    and hashed in full: a new one, one with a file written, replaced, added or removed, one that had a
+    problem. So are the `scrub` versions hashed longest ago, so every version is still re-read every few
+    checks, against what no identity shows (a disk that rots, a backend that rewrites in place). A check
+    after a publish reads the new version and `scrub` others, not everything ever published: re-reading
+    every version at every publish grows with the square of the days held."""
     store = as_store(root)
     digests = _recorded_digests(store)
     problems = [f"v{version}: broken version: {why}" for version, why in broken_versions(store).items()]
-    for version in published_versions(store):
-        blob = store.read_bytes(f"v{version}/{MANIFEST}")
-        recorded = digests.get(version)
-        if recorded is None:
-            problems.append(f"v{version}/{MANIFEST}: no recorded digest ({DIGESTS}/v{version}.sha256 is missing)")
-        elif sha256_bytes(blob) != recorded:
-            problems.append(f"v{version}/{MANIFEST}: sha256 differs from the recorded digest (manifest edited)")
-        manifest = json.loads(blob.decode("utf-8"))
-        listed = manifest["files"]
-        blobs = {}
-        for name, expected in listed.items():
-            try:
-                blobs[name] = store.read_bytes(f"v{version}/{name}")
-            except FileNotFoundError:
-                problems.append(f"v{version}/{name}: missing")
-                continue
-            if sha256_bytes(blobs[name]) != expected:
-                problems.append(f"v{version}/{name}: sha256 differs from the manifest (tampered)")
-        for key in store.list_keys(f"v{version}"):
-            name = key.split("/", 1)[1]
-            if name != MANIFEST and name not in listed:
-                problems.append(f"v{version}/{name}: not in the manifest (extra file)")
-        problems.extend(_count_problems(version, manifest, blobs))
+    identities = store.identities("")
+    known, checks = _ledger_entries(ledger)
+    check = checks + 1
+    versions = published_versions(store)
+    files = {version: _files_of(identities, version) for version in versions}
+    reusable = [v for v in versions if v in known and known[v]["files"] == files[v]]
+    scrubbed = set(sorted(reusable, key=lambda v: (known[v]["hashed_at"], v))[:scrub])
+    rehashed, unchanged, entries = [], [], {}
+    for version in versions:
+        if version in reusable and version not in scrubbed:
+            unchanged.append(version)
+            entries[str(version)] = known[version]
+            continue
+        found = _version_problems(store, version, digests)
+        problems += found
+        rehashed.append(version)
+        if not found:
+            entries[str(version)] = {"files": files[version], "hashed_at": check}
+    return Verification(problems, rehashed, unchanged, {"format": LEDGER_FORMAT, "checks": check, "versions": entries})
+
+
+def _files_of(identities: dict[str, str], version: int) -> dict[str, str]:
+    """vN's files (its folder's and its recorded digest) with their identities."""
+    folder, digest = f"v{version}/", f"{DIGESTS}/v{version}.sha256"
+    return {key: value for key, value in identities.items() if key.startswith(folder) or key == digest}
+
+
+def _ledger_entries(ledger: Any) -> tuple[dict[int, dict[str, Any]], int]:
+    """The ledger's usable entries by version and how many checks it has counted; a ledger of another
+    format, or not a ledger at all, gives none (every version is then read)."""
+    if not isinstance(ledger, dict) or ledger.get("format") != LEDGER_FORMAT:
+        return {}, 0
+    checks = ledger.get("checks")
+    entries = ledger.get("versions")
+    if not isinstance(checks, int) or not isinstance(entries, dict):
+        return {}, 0
+    usable = {}
+    for version, entry in entries.items():
+        if (
+            isinstance(version, str)
+            and version.isdigit()
+            and isinstance(entry, dict)
+            and isinstance(entry.get("files"), dict)
+            and isinstance(entry.get("hashed_at"), int)
+        ):
+            usable[int(version)] = entry
+    return usable, checks
+
+
+def _version_problems(store: Store, version: int, digests: dict[int, str]) -> list[str]:
+    """One published version read in full: its manifest against the recorded digest, each file against the
+    manifest, files the manifest does not list, and the manifest's counts against the files' rows."""
+    problems = []
+    blob = store.read_bytes(f"v{version}/{MANIFEST}")
+    recorded = digests.get(version)
+    if recorded is None:
+        problems.append(f"v{version}/{MANIFEST}: no recorded digest ({DIGESTS}/v{version}.sha256 is missing)")
+    elif sha256_bytes(blob) != recorded:
+        problems.append(f"v{version}/{MANIFEST}: sha256 differs from the recorded digest (manifest edited)")
+    manifest = json.loads(blob.decode("utf-8"))
+    listed = manifest["files"]
+    blobs = {}
+    for name, expected in listed.items():
+        try:
+            blobs[name] = store.read_bytes(f"v{version}/{name}")
+        except FileNotFoundError:
+            problems.append(f"v{version}/{name}: missing")
+            continue
+        if sha256_bytes(blobs[name]) != expected:
+            problems.append(f"v{version}/{name}: sha256 differs from the manifest (tampered)")
+    for key in store.list_keys(f"v{version}"):
+        name = key.split("/", 1)[1]
+        if name != MANIFEST and name not in listed:
+            problems.append(f"v{version}/{name}: not in the manifest (extra file)")
+    problems.extend(_count_problems(version, manifest, blobs))
     return problems

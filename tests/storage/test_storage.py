@@ -201,3 +201,34 @@ def test_the_documented_one_liners_read_a_version(resource: WarehouseResource, m
     assert polars_frame["record_id"].to_list() == ["r1", "r2", "r3"]
     assert type(pandas_frame).__module__.startswith("pandas") and len(pandas_frame) == 3
     assert relation.fetchall() == rows.rows()
+
+
+def test_identities_change_with_any_write_and_only_then(resource: WarehouseResource) -> None:
+    store = resource.store
+    store.write_bytes("v/a.bin", b"one")
+    store.write_bytes("v/b.bin", b"two")
+    before = store.identities("v")
+    assert sorted(before) == ["v/a.bin", "v/b.bin"] and store.identities("elsewhere") == {}
+    assert store.identities("v") == before  # reading the listing again changes nothing
+    store.write_bytes("v/a.bin", b"ONE")  # the same size, other bytes
+    after = store.identities("v")
+    assert after["v/a.bin"] != before["v/a.bin"] and after["v/b.bin"] == before["v/b.bin"]
+
+
+def test_a_check_with_a_ledger_reads_a_changed_version_on_either_backend(resource: WarehouseResource) -> None:
+    from gleaner.storage.versions import verify_versions_since
+
+    versions = resource.versions("review_sentiment")
+    for n in (2, 3):
+        publish(versions, {"train.parquet": wh.parquet_bytes(frame([f"r{i}" for i in range(n)]))}, {"rows": n})
+    ledger = verify_versions_since(versions, None).ledger
+    assert verify_versions_since(versions, ledger, scrub=0).rehashed == []  # nothing changed: nothing read
+    if isinstance(versions, S3Store):  # an overwrite on S3; locally the file is read-only, as published
+        versions.write_bytes("v1/train.parquet", b"x" * len(versions.read_bytes("v1/train.parquet")))
+    else:
+        target = Path(versions.location("v1/train.parquet"))
+        target.chmod(0o644)
+        target.write_bytes(b"x" * target.stat().st_size)
+    found = verify_versions_since(versions, ledger, scrub=0)
+    assert found.rehashed == [1] and found.unchanged == [2]
+    assert found.problems == ["v1/train.parquet: sha256 differs from the manifest (tampered)"]

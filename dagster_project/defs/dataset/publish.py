@@ -1,5 +1,5 @@
 """<dataset>/training_data: publishes a dataset's gated candidate as an immutable `<dataset>_vN`
-(`training_data/<dataset>/vN/`), and a check that re-hashes every version it published."""
+(`training_data/<dataset>/vN/`), and a check that every version it published is as published."""
 
 import dagster as dg
 
@@ -10,7 +10,12 @@ from dagster_project.lib.specs import DATASET_POOL, stage
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.dataset import SPLITS, GateFailed, release, render_card
 from gleaner.datasets import DatasetSpec, canonical_definition, spec_hash
-from gleaner.storage import published_versions, verify_versions
+from gleaner.storage import verify_versions_since
+
+
+def verified_ledger_key(spec: DatasetSpec) -> str:
+    """Where `versions_untampered` keeps what it found clean (outside the versions: nothing writes there)."""
+    return f"{spec.name}/versions_verified/ledger.json"
 
 
 def policy_manifest(spec: DatasetSpec) -> dict[str, object]:
@@ -70,18 +75,30 @@ def training_data_asset(spec: DatasetSpec) -> list[dg.AssetsDefinition | dg.Asse
     @dg.asset_check(
         asset=_training_data,
         name="versions_untampered",
-        description="Re-hashes every file of every published version against its manifest; fails on tampering.",
+        description="Checks every published version against its manifest and recorded digest; fails on "
+        "tampering. Re-hashes the versions whose stored files changed identity since the last check found "
+        "them clean (a new version among them) and the one hashed longest ago (gleaner.storage."
+        "verify_versions_since).",
         blocking=False,
     )
     def _versions_untampered(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        problems = verify_versions(warehouse.versions(spec.name))
+        ledger_key = verified_ledger_key(spec)
+        try:
+            ledger = warehouse.read_json(ledger_key)
+        except (FileNotFoundError, ValueError):  # none yet, or unreadable: every version is re-hashed
+            ledger = None
+        verified = verify_versions_since(warehouse.versions(spec.name), ledger)
+        warehouse.write_json(ledger_key, verified.ledger)
+        problems = verified.problems
         return dg.AssetCheckResult(
             passed=not problems,
             severity=dg.AssetCheckSeverity.ERROR,
             description="; ".join(problems[:5]) or None,
             metadata={
                 "problems": dg.MetadataValue.json(problems),
-                "versions": len(published_versions(warehouse.versions(spec.name))),
+                "versions": len(verified.rehashed) + len(verified.unchanged),
+                "rehashed": dg.MetadataValue.json(verified.rehashed),
+                "unchanged_since_hashed": len(verified.unchanged),
             },
         )
 
