@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
+    C_INCR,
     N_SCALAR,
     NEGATE,
     SPECIAL_CASES,
@@ -61,12 +62,14 @@ class _Vader(SentimentIntensityAnalyzer):
 
     The stock `_negation_check` and `_special_idioms_check` lower-case the whole review for every lexicon
     word they look at, although they read at most three words before it and two after: a 60-word review
-    paid about 20 full copies, most of the lexicon function's time. These read only the words they need,
-    with the same indices (negative ones included) and the same branches, so every score is identical;
-    and a word outside the lexicon, most of them, scores 0 without a call to `sentiment_valence`;
-    tests/labeling/test_product_reviews.py compares them with the stock analyzer's on hundreds of texts.
-    `polarity_scores` skips the character-by-character emoji rewrite when the text holds no emoji (any
-    ASCII text)."""
+    paid about 20 full copies. Here the review's words are lower-cased once, and `_valence` is
+    `sentiment_valence` with its checks (`scalar_inc_dec`, `_negation_check`, `_special_idioms_check`,
+    `_least_check`) inlined over them, with the same indices and branches; the stock code would still
+    lower-case a word at each of the 25 or so places it reads one, 250 calls a review. A word outside the
+    lexicon, most of them, scores 0 without a call. The arithmetic is the stock code's, step for step, so
+    the floats are the same bits: tests/labeling/test_product_reviews.py compares every score with the stock
+    analyzer's on hundreds of texts. `polarity_scores` skips the character-by-character emoji rewrite when
+    the text holds no emoji (any ASCII text)."""
 
     def polarity_scores(self, text):  # noqa: ANN001, ANN201 - VADER's signature
         plain = text.isascii() or self.emojis.keys().isdisjoint(text)  # every emoji is outside ASCII
@@ -86,63 +89,108 @@ class _Vader(SentimentIntensityAnalyzer):
             ):
                 sentiments.append(0)
                 continue
-            sentiments = self.sentiment_valence(0, sentitext, words_and_emoticons[i], i, sentiments)
+            sentiments.append(self._valence(i, words_and_emoticons, lowered, sentitext.is_cap_diff))
         if "but" in lowered:  # otherwise the stock check lower-cases every word again to change nothing
             sentiments = self._but_check(words_and_emoticons, sentiments)
         return self.score_valence(sentiments, text)
 
-    @staticmethod
-    def _negation_check(valence, words_and_emoticons, start_i, i):  # noqa: ANN001, ANN205 - VADER's signature
-        def w(k: int) -> str:
-            return str(words_and_emoticons[i - k]).lower()
-
-        if start_i == 0 and _negated(w(1)):  # 1 word preceding lexicon word (w/o stopwords)
+    def _valence(self, i: int, words: list[str], lowered: list[str], is_cap_diff: bool) -> float:
+        """`sentiment_valence(0, sentitext, words[i], i, [])[-1]` for a lexicon word, reading `lowered`."""
+        lexicon = self.lexicon
+        low = lowered[i]
+        valence = lexicon[low]
+        # "no" before another lexicon word negates it rather than counting itself
+        if low == "no" and i != len(words) - 1 and lowered[i + 1] in lexicon:
+            valence = 0.0
+        if (
+            (i > 0 and lowered[i - 1] == "no")
+            or (i > 1 and lowered[i - 2] == "no")
+            or (i > 2 and lowered[i - 3] == "no" and lowered[i - 1] in ("or", "nor"))
+        ):
+            valence = lexicon[low] * N_SCALAR
+        if words[i].isupper() and is_cap_diff:  # a word in capitals among words that are not
+            if valence > 0:
+                valence += C_INCR
+            else:
+                valence -= C_INCR
+        for start_i in range(0, 3):
+            before = i - (start_i + 1)
+            if i > start_i and lowered[before] not in lexicon:
+                s = 0.0  # `scalar_inc_dec(words[before], valence, is_cap_diff)`
+                if lowered[before] in BOOSTER_DICT:
+                    s = BOOSTER_DICT[lowered[before]]
+                    if valence < 0:
+                        s *= -1
+                    if words[before].isupper() and is_cap_diff:
+                        if valence > 0:
+                            s += C_INCR
+                        else:
+                            s -= C_INCR
+                if start_i == 1 and s != 0:
+                    s = s * 0.95
+                if start_i == 2 and s != 0:
+                    s = s * 0.9
+                valence = valence + s
+                valence = _negation(valence, lowered, start_i, i)
+                if start_i == 2:
+                    valence = _special_idioms(valence, lowered, i)
+        # `_least_check`: "least" before the word negates it, unless it reads "at least" or "very least"
+        if i > 1 and lowered[i - 1] not in lexicon and lowered[i - 1] == "least":
+            if lowered[i - 2] != "at" and lowered[i - 2] != "very":
+                valence = valence * N_SCALAR
+        elif i > 0 and lowered[i - 1] not in lexicon and lowered[i - 1] == "least":
             valence = valence * N_SCALAR
-        if start_i == 1:
-            if w(2) == "never" and (w(1) == "so" or w(1) == "this"):
-                valence = valence * 1.25
-            elif w(2) == "without" and w(1) == "doubt":
-                pass
-            elif _negated(w(2)):  # 2 words preceding the lexicon word position
-                valence = valence * N_SCALAR
-        if start_i == 2:
-            if w(3) == "never" and (w(2) == "so" or w(2) == "this") or (w(1) == "so" or w(1) == "this"):
-                valence = valence * 1.25
-            elif w(3) == "without" and (w(2) == "doubt" or w(1) == "doubt"):
-                pass
-            elif _negated(w(3)):  # 3 words preceding the lexicon word position
-                valence = valence * N_SCALAR
         return valence
 
-    @staticmethod
-    def _special_idioms_check(valence, words_and_emoticons, i):  # noqa: ANN001, ANN205 - VADER's signature
-        def w(k: int) -> str:
-            return str(words_and_emoticons[k]).lower()
 
-        one, two, three, zero = w(i - 1), w(i - 2), w(i - 3), w(i)
-        onezero = f"{one} {zero}"
-        twoonezero = f"{two} {one} {zero}"
-        twoone = f"{two} {one}"
-        threetwoone = f"{three} {two} {one}"
-        threetwo = f"{three} {two}"
-        for seq in (onezero, twoonezero, twoone, threetwoone, threetwo):
-            if seq in SPECIAL_CASES:
-                valence = SPECIAL_CASES[seq]
-                break
-        n = len(words_and_emoticons)
-        if n - 1 > i:
-            zeroone = f"{zero} {w(i + 1)}"
-            if zeroone in SPECIAL_CASES:
-                valence = SPECIAL_CASES[zeroone]
-        if n - 1 > i + 1:
-            zeroonetwo = f"{zero} {w(i + 1)} {w(i + 2)}"
-            if zeroonetwo in SPECIAL_CASES:
-                valence = SPECIAL_CASES[zeroonetwo]
-        # booster/dampener bi-grams such as 'sort of' or 'kind of'
-        for n_gram in (threetwoone, threetwo, twoone):
-            if n_gram in BOOSTER_DICT:
-                valence = valence + BOOSTER_DICT[n_gram]
-        return valence
+def _negation(valence: float, lowered: list[str], start_i: int, i: int) -> float:
+    """VADER's `_negation_check` on the lower-cased words (it reads at most the three before `i`)."""
+    if start_i == 0 and _negated(lowered[i - 1]):  # 1 word preceding lexicon word (w/o stopwords)
+        valence = valence * N_SCALAR
+    if start_i == 1:
+        if lowered[i - 2] == "never" and (lowered[i - 1] == "so" or lowered[i - 1] == "this"):
+            valence = valence * 1.25
+        elif lowered[i - 2] == "without" and lowered[i - 1] == "doubt":
+            pass
+        elif _negated(lowered[i - 2]):  # 2 words preceding the lexicon word position
+            valence = valence * N_SCALAR
+    if start_i == 2:
+        three, two, one = lowered[i - 3], lowered[i - 2], lowered[i - 1]
+        if three == "never" and (two == "so" or two == "this") or (one == "so" or one == "this"):
+            valence = valence * 1.25
+        elif three == "without" and (two == "doubt" or one == "doubt"):
+            pass
+        elif _negated(three):  # 3 words preceding the lexicon word position
+            valence = valence * N_SCALAR
+    return valence
+
+
+def _special_idioms(valence: float, lowered: list[str], i: int) -> float:
+    """VADER's `_special_idioms_check` on the lower-cased words (the three before `i`, the two after)."""
+    zero, one, two, three = lowered[i], lowered[i - 1], lowered[i - 2], lowered[i - 3]
+    onezero = f"{one} {zero}"
+    twoonezero = f"{two} {one} {zero}"
+    twoone = f"{two} {one}"
+    threetwoone = f"{three} {two} {one}"
+    threetwo = f"{three} {two}"
+    for seq in (onezero, twoonezero, twoone, threetwoone, threetwo):
+        if seq in SPECIAL_CASES:
+            valence = SPECIAL_CASES[seq]
+            break
+    n = len(lowered)
+    if n - 1 > i:
+        zeroone = f"{zero} {lowered[i + 1]}"
+        if zeroone in SPECIAL_CASES:
+            valence = SPECIAL_CASES[zeroone]
+    if n - 1 > i + 1:
+        zeroonetwo = f"{zero} {lowered[i + 1]} {lowered[i + 2]}"
+        if zeroonetwo in SPECIAL_CASES:
+            valence = SPECIAL_CASES[zeroonetwo]
+    # booster/dampener bi-grams such as 'sort of' or 'kind of'
+    for n_gram in (threetwoone, threetwo, twoone):
+        if n_gram in BOOSTER_DICT:
+            valence = valence + BOOSTER_DICT[n_gram]
+    return valence
 
 
 def _describe_emojis(text: str, emojis: dict[str, str]) -> str:
