@@ -14,6 +14,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m compileall -q gleaner dagster_project  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 	$(BIN)/python -m gleaner.dedup.precompile  # numba's compile at install, not in the first ingest
 	touch $@
 

@@ -45,6 +45,8 @@ def test_image_is_bookworm_python311_non_root_with_debian_chromium_and_the_pins(
     runs = " ".join(rest for keyword, rest in steps if keyword == "RUN")
     assert "apt-get install -y --no-install-recommends chromium" in runs
     assert "pip install --no-cache-dir -c constraints.txt -e ." in runs
+    # the project's bytecode and the dedup kernels' machine code are built in, not redone by every run
+    assert "python -m compileall -q gleaner dagster_project" in runs and "python -m gleaner.dedup.precompile" in runs
     assert image_env()["GLEANER_CHROMIUM"] == "/usr/bin/chromium"
     # no secret is baked in: no ARG at all, no ENV whose name says key, password, token or secret
     assert not [rest for keyword, rest in steps if keyword == "ARG"]
@@ -95,3 +97,18 @@ def test_without_the_production_variables_the_location_refuses_to_load(tmp_path)
     output = listed.stdout + listed.stderr + log.read_text()
     assert "ingest_partition" not in listed.stdout
     assert "GLEANER_ENV=prod needs" in output and "GLEANER_WAREHOUSE" in output, output[-3000:]
+
+
+def test_the_build_step_fills_the_images_numba_cache(tmp_path):
+    """The image's `python -m gleaner.dedup.precompile` writes the kernels' machine code under its
+    NUMBA_CACHE_DIR, where a run container's first dedup loads it instead of compiling."""
+    cache = tmp_path / "numba"
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "NUMBA_CACHE_DIR": str(cache)}
+    result = subprocess.run(
+        [str(BIN / "python"), "-m", "gleaner.dedup.precompile"], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert image_env()["NUMBA_CACHE_DIR"] == "/opt/dagster/numba"
+    kernels = {path.name.split("-")[0] for path in cache.rglob("*.nbi")}
+    assert {"minhash._signature_kernel", "shingles._shingle_kernel", "unionfind._keep_earliest"} <= kernels
