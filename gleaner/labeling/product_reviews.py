@@ -7,6 +7,7 @@ that settle a review almost by themselves.
 
 from __future__ import annotations
 
+import functools
 import string
 from functools import lru_cache
 
@@ -50,7 +51,14 @@ _PUNCTUATION = frozenset(string.punctuation)
 
 class _SentiText(SentiText):
     """VADER's tokens: a word with no punctuation at either end is kept as it is without the strip, which
-    could only give it back unchanged (`_strip_punc_if_word` returns the token or its stripped self)."""
+    could only give it back unchanged (`_strip_punc_if_word` returns the token or its stripped self); and
+    `allcap_differential` (some words in capitals, not all) counted by `map` rather than a loop."""
+
+    def __init__(self, text: str) -> None:  # SentiText's, for the text `_Vader.polarity_scores` passes
+        self.text = text
+        self.words_and_emoticons = self._words_and_emoticons()
+        words = len(self.words_and_emoticons)
+        self.is_cap_diff = 0 < words - sum(map(str.isupper, self.words_and_emoticons)) < words
 
     def _words_and_emoticons(self):  # noqa: ANN202 - VADER's signature
         strip = self._strip_punc_if_word
@@ -75,24 +83,36 @@ class _Vader(SentimentIntensityAnalyzer):
         plain = text.isascii() or self.emojis.keys().isdisjoint(text)  # every emoji is outside ASCII
         text = (text if plain else _describe_emojis(text, self.emojis)).strip()
         sentitext = _SentiText(text)
-        sentiments = []
         words_and_emoticons = sentitext.words_and_emoticons
         lowered = [item.lower() for item in words_and_emoticons]
+        sentiments: list[float] = [0] * len(lowered)
         last = len(lowered) - 1
+        scored = self._scored
         for i, low in enumerate(lowered):
             # words that only modify others (boosters, "kind of") carry no valence of their own, nor does a
             # word outside the lexicon (`sentiment_valence` would append the 0 it is given, after a call)
-            if (
-                low in BOOSTER_DICT
-                or (low == "kind" and i < last and lowered[i + 1] == "of")
-                or low not in self.lexicon
-            ):
-                sentiments.append(0)
-                continue
-            sentiments.append(self._valence(i, words_and_emoticons, lowered, sentitext.is_cap_diff))
+            if low in scored and not (low == "kind" and i < last and lowered[i + 1] == "of"):
+                sentiments[i] = self._valence(i, words_and_emoticons, lowered, sentitext.is_cap_diff)
         if "but" in lowered:  # otherwise the stock check lower-cases every word again to change nothing
             sentiments = self._but_check(words_and_emoticons, sentiments)
         return self.score_valence(sentiments, text)
+
+    @functools.cached_property
+    def _scored(self) -> frozenset[str]:
+        """The lexicon's words that carry a valence of their own: all but the boosters and dampeners."""
+        return frozenset(self.lexicon).difference(BOOSTER_DICT)
+
+    @staticmethod
+    def _sift_sentiment_scores(sentiments):  # noqa: ANN001, ANN205 - VADER's signature
+        """VADER's, over the nonzero scores only (most are 0), adding in the same order."""
+        pos_sum = 0.0
+        neg_sum = 0.0
+        for score in filter(None, sentiments):
+            if score > 0:
+                pos_sum += float(score) + 1  # compensates for neutral words that are counted as 1
+            if score < 0:
+                neg_sum += float(score) - 1  # when used with math.fabs(), compensates for neutrals
+        return pos_sum, neg_sum, sentiments.count(0)
 
     def _valence(self, i: int, words: list[str], lowered: list[str], is_cap_diff: bool) -> float:
         """`sentiment_valence(0, sentitext, words[i], i, [])[-1]` for a lexicon word, reading `lowered`."""
