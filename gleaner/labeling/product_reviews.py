@@ -7,9 +7,8 @@ that settle a review almost by themselves.
 
 from __future__ import annotations
 
-import functools
 import string
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
@@ -97,7 +96,7 @@ class _Vader(SentimentIntensityAnalyzer):
             sentiments = self._but_check(words_and_emoticons, sentiments)
         return self.score_valence(sentiments, text)
 
-    @functools.cached_property
+    @cached_property
     def _scored(self) -> frozenset[str]:
         """The lexicon's words that carry a valence of their own: all but the boosters and dampeners."""
         return frozenset(self.lexicon).difference(BOOSTER_DICT)

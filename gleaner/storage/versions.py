@@ -288,7 +288,7 @@ def verify_versions_since(root: Store | Path, ledger: Any, scrub: int = 1) -> Ve
             unchanged.append(version)
             entries[str(version)] = known[version]
             continue
-        found = _version_problems(store, version, digests)
+        found = _version_problems(store, version, digests, files[version])
         problems += found
         rehashed.append(version)
         if not found:
@@ -324,9 +324,10 @@ def _ledger_entries(ledger: Any) -> tuple[dict[int, dict[str, Any]], int]:
     return usable, checks
 
 
-def _version_problems(store: Store, version: int, digests: dict[int, str]) -> list[str]:
+def _version_problems(store: Store, version: int, digests: dict[int, str], stored: dict[str, str]) -> list[str]:
     """One published version read in full: its manifest against the recorded digest, each file against the
-    manifest, files the manifest does not list, and the manifest's counts against the files' rows."""
+    manifest, files the manifest does not list (among `stored`, its keys from the check's one listing), and
+    the manifest's counts against the files' rows."""
     problems = []
     blob = store.read_bytes(f"v{version}/{MANIFEST}")
     recorded = digests.get(version)
@@ -345,7 +346,9 @@ def _version_problems(store: Store, version: int, digests: dict[int, str]) -> li
             continue
         if sha256_bytes(blobs[name]) != expected:
             problems.append(f"v{version}/{name}: sha256 differs from the manifest (tampered)")
-    for key in store.list_keys(f"v{version}"):
+    for key in sorted(stored):
+        if not key.startswith(f"v{version}/"):  # its recorded digest, outside the folder
+            continue
         name = key.split("/", 1)[1]
         if name != MANIFEST and name not in listed:
             problems.append(f"v{version}/{name}: not in the manifest (extra file)")
