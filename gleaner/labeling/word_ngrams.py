@@ -45,17 +45,23 @@ class WordNgramTfidf:
     def __init__(self) -> None:
         from sklearn.feature_extraction.text import TfidfTransformer
 
-        self.vocabulary: pl.DataFrame | None = None
+        self.vocabulary: pl.Series | None = None  # the terms, sorted: a term's column is its position
         self.weights = TfidfTransformer(sublinear_tf=True)
 
     def _counts(self, terms: pl.DataFrame, documents: int):
+        """The (document, column) count matrix. Each term's column is read by casting the terms to an enum
+        over the vocabulary, whose codes are the positions (a term outside it becomes null and is dropped):
+        a fifth of the time of joining the terms with the vocabulary as a table."""
         import scipy.sparse as sp
 
         assert self.vocabulary is not None
-        cells = terms.join(self.vocabulary, on="term", how="inner")
-        ones = np.ones(cells.height, dtype=np.int64)
-        shape = (documents, self.vocabulary.height)
-        counts = sp.csr_matrix((ones, (cells["doc"].to_numpy(), cells["column"].to_numpy())), shape=shape)
+        columns = terms["term"].cast(pl.Enum(self.vocabulary), strict=False).to_physical()
+        known = columns.is_not_null()
+        if not known.all():
+            terms, columns = terms.filter(known), columns.filter(known)
+        ones = np.ones(len(columns), dtype=np.int64)
+        shape = (documents, len(self.vocabulary))
+        counts = sp.csr_matrix((ones, (terms["doc"].to_numpy(), columns.to_numpy())), shape=shape)
         counts.sum_duplicates()
         return counts
 
@@ -64,7 +70,7 @@ class WordNgramTfidf:
         vocabulary = terms["term"].unique().sort()
         if vocabulary.is_empty():
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-        self.vocabulary = pl.DataFrame({"term": vocabulary}).with_row_index("column")
+        self.vocabulary = vocabulary
         return self.weights.fit_transform(self._counts(terms, len(texts)))
 
     def transform(self, texts: Sequence[str]):
@@ -72,4 +78,4 @@ class WordNgramTfidf:
 
     def get_feature_names_out(self) -> np.ndarray:
         assert self.vocabulary is not None
-        return self.vocabulary["term"].to_numpy()
+        return self.vocabulary.to_numpy()

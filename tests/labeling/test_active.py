@@ -159,3 +159,25 @@ def test_the_audit_slice_goes_to_review_first_and_is_marked() -> None:
     # Without the slice nothing changes: the queue is the model's order.
     plain = label_partition(views, {}, llm, None, POLICY)
     assert not any(r["basis"] == AUDIT for r in plain.resolved)
+
+
+def test_the_fits_on_threads_are_scikit_learns_cross_validation_to_the_bit(monkeypatch) -> None:
+    """`_fits` runs the folds and the final model side by side; its probabilities must be those of
+    `cross_val_predict` and a separate fit, for both classifiers (lbfgs on little data, SGD above)."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    import gleaner.labeling.active as active
+
+    rng = random.Random(9)
+    texts = [_text(rng, *rng.choice([(3, 0), (0, 3), (2, 1), (1, 2), (1, 1)])) for _ in range(90)]
+    y = np.array([rng.randrange(3) for _ in texts])  # three classes, some labels noisy: fits differ per fold
+    for sgd_above in (active.SGD_ABOVE, 10):
+        monkeypatch.setattr(active, "SGD_ABOVE", sgd_above)
+        features = active._vectorizer(len(y)).fit_transform(texts)
+        folds = StratifiedKFold(n_splits=active.FOLDS, shuffle=True, random_state=active.SEED)
+        expected = cross_val_predict(active._classifier(len(y)), features, y, cv=folds, method="predict_proba")
+        out_of_fold, model = active._fits(features, y)
+        assert np.array_equal(out_of_fold, expected)
+        alone = active._classifier(len(y)).fit(features, y)
+        assert np.array_equal(model.predict_proba(features), alone.predict_proba(features))

@@ -69,3 +69,17 @@ def test_the_one_known_difference_is_combining_marks() -> None:
     reference = TfidfVectorizer(ngram_range=(1, 2)).fit(texts)
     assert "cafe\u0301" in ours.get_feature_names_out().tolist()
     assert "cafe" in reference.get_feature_names_out().tolist()
+
+
+def test_a_vocabulary_past_sixty_five_thousand_terms_keeps_every_column() -> None:
+    """Column numbers come from an enum over the vocabulary, whose codes widen with its size (8, 16, 32 bits):
+    the last columns of a large vocabulary must still land where scikit-learn puts them."""
+    rng = random.Random(11)
+    words = [f"w{n:05d}" for n in range(40_000)]
+    texts = [" ".join(rng.choice(words) for _ in range(30)) for _ in range(1_500)]
+    reference = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
+    ours = WordNgramTfidf()
+    _same(ours.fit_transform(texts), reference.fit_transform(texts))
+    assert len(ours.get_feature_names_out()) > 65_536
+    unseen = [f"{words[-1]} {words[0]} unknown", "unknown words only"]
+    _same(ours.transform(unseen), reference.transform(unseen))
