@@ -5,8 +5,13 @@ iterator underneath) with its stats, and the browser's settings. Robots, politen
 adaptive renderer choice and the checkpoint spool stay beneath.
 """
 
-from gleaner.crawl.browser import BrowserSettings
-from gleaner.crawl.crawler import CrawlStats, crawl
-from gleaner.crawl.to_drop import crawl_to_drop
+from gleaner.surface import lazy_surface
 
-__all__ = ["BrowserSettings", "CrawlStats", "crawl", "crawl_to_drop"]
+__getattr__, __dir__, __all__ = lazy_surface(
+    __name__,
+    {
+        "browser": ("BrowserSettings",),
+        "crawler": ("CrawlStats", "crawl"),
+        "to_drop": ("crawl_to_drop",),
+    },
+)

@@ -7,48 +7,26 @@ Parquet per split, manifest, card, publish into `gleaner.storage`'s immutable ve
 balancing, the checks and the card stay beneath.
 """
 
-from gleaner.dataset.candidate import Candidate, CandidatePolicy, build_candidate, build_candidate_incremental
-from gleaner.dataset.candidate_state import Partitions
-from gleaner.dataset.card import definition_manifest, label_section, render_card
-from gleaner.dataset.gate import (
-    CheckVerdict,
-    GatePolicy,
-    SpanGatePolicy,
-    check_label_set,
-    check_span_f1,
-    run_gate,
-    run_span_gate,
-)
-from gleaner.dataset.quality import candidate_votes
-from gleaner.dataset.release import TRAINING_COLUMNS, GateFailed, Release, gate_record, release, training_frame
-from gleaner.dataset.span_candidate import SpanCandidatePolicy, build_span_candidate
-from gleaner.dataset.splitting import SPLITS, SplitRatios
+from gleaner.surface import lazy_surface
 
-__all__ = [
-    "candidate_votes",
-    "SPLITS",
-    "TRAINING_COLUMNS",
-    "Candidate",
-    "CandidatePolicy",
-    "CheckVerdict",
-    "GateFailed",
-    "GatePolicy",
-    "Release",
-    "SpanCandidatePolicy",
-    "SpanGatePolicy",
-    "SplitRatios",
-    "Partitions",
-    "build_candidate",
-    "build_candidate_incremental",
-    "build_span_candidate",
-    "check_label_set",
-    "check_span_f1",
-    "definition_manifest",
-    "gate_record",
-    "label_section",
-    "release",
-    "render_card",
-    "run_gate",
-    "run_span_gate",
-    "training_frame",
-]
+__getattr__, __dir__, __all__ = lazy_surface(
+    __name__,
+    {
+        "candidate": ("Candidate", "CandidatePolicy", "build_candidate", "build_candidate_incremental"),
+        "candidate_state": ("Partitions",),
+        "card": ("definition_manifest", "label_section", "render_card"),
+        "gate": (
+            "CheckVerdict",
+            "GatePolicy",
+            "SpanGatePolicy",
+            "check_label_set",
+            "check_span_f1",
+            "run_gate",
+            "run_span_gate",
+        ),
+        "quality": ("candidate_votes",),
+        "releasing": ("TRAINING_COLUMNS", "GateFailed", "Release", "gate_record", "release", "training_frame"),
+        "span_candidate": ("SpanCandidatePolicy", "build_span_candidate"),
+        "splitting": ("SPLITS", "SplitRatios"),
+    },
+)

@@ -8,54 +8,27 @@ function names against the labeling registry and turns its policies into theirs,
 through `gleaner.labeling.task`'s protocols and never import it.
 """
 
-from gleaner.datasets.compile import SpanFunction, classification_functions, record_view, span_functions
-from gleaner.datasets.extraction import LABELED_TEXT, extract_records
-from gleaner.datasets.hashing import canonical_definition, spec_hash
-from gleaner.datasets.loader import DEFAULT_DATASETS_DIR, DatasetSpecError, load_dataset, load_datasets
-from gleaner.datasets.policies import GateSettings, LLMPolicy, Ratios, ReviewPolicy
-from gleaner.datasets.records import BUILTIN_RECORDS, extractor_base, record_model
-from gleaner.datasets.rules import (
-    ClassificationRule,
-    FieldThresholdRule,
-    GazetteerRule,
-    KeywordRule,
-    RegexRule,
-    SpanRegexRule,
-    SpanRule,
-    Threshold,
-)
-from gleaner.datasets.spec import ClassificationSpec, DatasetSpec, LabelSpec, SpansSpec
+from gleaner.surface import lazy_surface
 
-__all__ = [
-    "BUILTIN_RECORDS",
-    "DEFAULT_DATASETS_DIR",
-    "ClassificationRule",
-    "ClassificationSpec",
-    "DatasetSpec",
-    "DatasetSpecError",
-    "FieldThresholdRule",
-    "LABELED_TEXT",
-    "GateSettings",
-    "GazetteerRule",
-    "KeywordRule",
-    "LLMPolicy",
-    "LabelSpec",
-    "Ratios",
-    "RegexRule",
-    "ReviewPolicy",
-    "SpanFunction",
-    "SpanRegexRule",
-    "SpanRule",
-    "SpansSpec",
-    "Threshold",
-    "canonical_definition",
-    "classification_functions",
-    "extract_records",
-    "extractor_base",
-    "load_dataset",
-    "load_datasets",
-    "record_model",
-    "record_view",
-    "span_functions",
-    "spec_hash",
-]
+__getattr__, __dir__, __all__ = lazy_surface(
+    __name__,
+    {
+        "compile": ("SpanFunction", "classification_functions", "record_view", "span_functions"),
+        "extraction": ("LABELED_TEXT", "extract_records"),
+        "hashing": ("canonical_definition", "spec_hash"),
+        "loader": ("DEFAULT_DATASETS_DIR", "DatasetSpecError", "load_dataset", "load_datasets"),
+        "policies": ("GateSettings", "LLMPolicy", "Ratios", "ReviewPolicy"),
+        "records": ("BUILTIN_RECORDS", "extractor_base", "record_model"),
+        "rules": (
+            "ClassificationRule",
+            "FieldThresholdRule",
+            "GazetteerRule",
+            "KeywordRule",
+            "RegexRule",
+            "SpanRegexRule",
+            "SpanRule",
+            "Threshold",
+        ),
+        "spec": ("ClassificationSpec", "DatasetSpec", "LabelSpec", "SpansSpec"),
+    },
+)

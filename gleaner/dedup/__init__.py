@@ -7,29 +7,15 @@ warehouse implementation, `global_dedup` (the candidate's pass over every partit
 exact Jaccard and the graph walks stay beneath.
 """
 
-from gleaner.dedup.global_pass import GlobalDedup, Settle, apply_kept, global_dedup, local_settle
-from gleaner.dedup.kernel import DedupResult, PriorCandidates, content_hash, dedup
-from gleaner.dedup.parquet_file import DedupSummary, dedup_parquet
-from gleaner.dedup.partition import KEPT_SCHEMA, REMOVAL_SCHEMA, KeptRecords, PartitionDedup, dedup_partition
-from gleaner.dedup.warehouse_index import INDEX_ASSET, WarehouseKeptRecords
+from gleaner.surface import lazy_surface
 
-__all__ = [
-    "apply_kept",
-    "INDEX_ASSET",
-    "KEPT_SCHEMA",
-    "REMOVAL_SCHEMA",
-    "Settle",
-    "DedupResult",
-    "DedupSummary",
-    "GlobalDedup",
-    "KeptRecords",
-    "PartitionDedup",
-    "PriorCandidates",
-    "WarehouseKeptRecords",
-    "content_hash",
-    "dedup",
-    "dedup_parquet",
-    "dedup_partition",
-    "global_dedup",
-    "local_settle",
-]
+__getattr__, __dir__, __all__ = lazy_surface(
+    __name__,
+    {
+        "global_pass": ("GlobalDedup", "Settle", "apply_kept", "global_dedup", "local_settle"),
+        "kernel": ("DedupResult", "PriorCandidates", "content_hash", "dedup"),
+        "parquet_file": ("DedupSummary", "dedup_parquet"),
+        "partition": ("KEPT_SCHEMA", "REMOVAL_SCHEMA", "KeptRecords", "PartitionDedup", "dedup_partition"),
+        "warehouse_index": ("INDEX_ASSET", "WarehouseKeptRecords"),
+    },
+)

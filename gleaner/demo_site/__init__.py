@@ -4,15 +4,12 @@
 tests and demos (``python -m gleaner.demo_site --port 8765``).
 """
 
-from gleaner.demo_site.generator import DEFAULT_SEED, DemoPage, DemoProduct, DemoReview, DemoSite, build_site
-from gleaner.demo_site.server import DemoSiteServer
+from gleaner.surface import lazy_surface
 
-__all__ = [
-    "DEFAULT_SEED",
-    "DemoPage",
-    "DemoProduct",
-    "DemoReview",
-    "DemoSite",
-    "DemoSiteServer",
-    "build_site",
-]
+__getattr__, __dir__, __all__ = lazy_surface(
+    __name__,
+    {
+        "generator": ("DEFAULT_SEED", "DemoPage", "DemoProduct", "DemoReview", "DemoSite", "build_site"),
+        "server": ("DemoSiteServer",),
+    },
+)

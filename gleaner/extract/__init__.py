@@ -6,27 +6,15 @@ over product pages, `extract_product_pages` / `extract_product_page` and `PRODUC
 (JSON-LD, microdata, RDFa), selectors, ratings, language and text cleaning stay beneath.
 """
 
-from gleaner.extract.batch import FAILED_SCHEMA, RECORD_SCHEMA, BatchExtraction, extract_batch
-from gleaner.extract.local_files import run_extract, summary_lines
-from gleaner.extract.page import BUILTIN_EXTRACTORS, ExtractionSpec, PageExtraction, extract_page, extract_pages
-from gleaner.extract.partition import PartitionExtraction, extract_partition
-from gleaner.extract.product_pages import PRODUCT_PAGE_SCHEMA, extract_product_page, extract_product_pages
+from gleaner.surface import lazy_surface
 
-__all__ = [
-    "BUILTIN_EXTRACTORS",
-    "FAILED_SCHEMA",
-    "PRODUCT_PAGE_SCHEMA",
-    "RECORD_SCHEMA",
-    "BatchExtraction",
-    "ExtractionSpec",
-    "PageExtraction",
-    "PartitionExtraction",
-    "extract_batch",
-    "extract_page",
-    "extract_pages",
-    "extract_partition",
-    "extract_product_page",
-    "extract_product_pages",
-    "run_extract",
-    "summary_lines",
-]
+__getattr__, __dir__, __all__ = lazy_surface(
+    __name__,
+    {
+        "batch": ("FAILED_SCHEMA", "RECORD_SCHEMA", "BatchExtraction", "extract_batch"),
+        "local_files": ("run_extract", "summary_lines"),
+        "page": ("BUILTIN_EXTRACTORS", "ExtractionSpec", "PageExtraction", "extract_page", "extract_pages"),
+        "partition": ("PartitionExtraction", "extract_partition"),
+        "product_pages": ("PRODUCT_PAGE_SCHEMA", "extract_product_page", "extract_product_pages"),
+    },
+)

@@ -13,115 +13,58 @@ with their own surfaces, imported where used: the Anthropic SDK costs seconds to
 never call it.
 """
 
-from gleaner.labeling.agreement import agreement_report, cohen_rows
-from gleaner.labeling.analysis import lf_summary
-from gleaner.labeling.annotation_file import read_annotations
-from gleaner.labeling.audit import AUDIT, in_audit
-from gleaner.labeling.calibration import Calibrator, expected_calibration_error, fit_calibrator, reliability_png
-from gleaner.labeling.functions import (
-    AnyCaseWords,
-    LabelingFunction,
-    PatternVote,
-    RecordView,
-    ThresholdVote,
-    apply_functions,
-)
-from gleaner.labeling.history import History, Tables, labelled_history
-from gleaner.labeling.label_studio.export import read_export
-from gleaner.labeling.partition import (
-    HUMAN_SCHEMA,
-    LABEL_ISSUE,
-    LABEL_SCHEMA,
-    REVIEW_SCHEMA,
-    PartitionLabels,
-    human_gold,
-    human_labels,
-    label_partition,
-    record_views,
-    review_frame,
-    review_queue,
-)
-from gleaner.labeling.pii import scrub
-from gleaner.labeling.registry import functions_for, registered_functions
-from gleaner.labeling.resolution import LabelPolicy, ResolvedLabel, SourceVote, resolve_record, rule_consensus
-from gleaner.labeling.scope import LLMScope, records_for_llm, rules_settled
-from gleaner.labeling.source_agreement import source_agreement
-from gleaner.labeling.span_partition import (
-    SPAN_HUMAN_SCHEMA,
-    SPAN_LABEL_SCHEMA,
-    SpanFunction,
-    SpanLabelPolicy,
-    SpanPartitionLabels,
-    apply_span_functions,
-    label_span_partition,
-    source_span_votes,
-    span_human_labels,
-    span_review_queue,
-    span_rules_settled,
-)
-from gleaner.labeling.step import AskLLM, LabelledPartition, label_classification, label_spans
-from gleaner.labeling.velocity import REFERENCE_RECORDS_PER_HOUR, annotation_velocity, velocity_rows
+from gleaner.surface import lazy_surface
 
-__all__ = [
-    "AskLLM",
-    "LabelledPartition",
-    "label_classification",
-    "label_spans",
-    "apply_span_functions",
-    "AUDIT",
-    "Calibrator",
-    "HUMAN_SCHEMA",
-    "History",
-    "LABEL_ISSUE",
-    "LABEL_SCHEMA",
-    "REFERENCE_RECORDS_PER_HOUR",
-    "REVIEW_SCHEMA",
-    "SPAN_HUMAN_SCHEMA",
-    "SPAN_LABEL_SCHEMA",
-    "LLMScope",
-    "LabelPolicy",
-    "LabelingFunction",
-    "PartitionLabels",
-    "AnyCaseWords",
-    "PatternVote",
-    "RecordView",
-    "ResolvedLabel",
-    "SourceVote",
-    "SpanFunction",
-    "SpanLabelPolicy",
-    "SpanPartitionLabels",
-    "ThresholdVote",
-    "Tables",
-    "agreement_report",
-    "annotation_velocity",
-    "apply_functions",
-    "cohen_rows",
-    "expected_calibration_error",
-    "fit_calibrator",
-    "functions_for",
-    "human_gold",
-    "human_labels",
-    "in_audit",
-    "label_partition",
-    "label_span_partition",
-    "labelled_history",
-    "lf_summary",
-    "read_annotations",
-    "read_export",
-    "record_views",
-    "records_for_llm",
-    "registered_functions",
-    "reliability_png",
-    "resolve_record",
-    "rule_consensus",
-    "review_frame",
-    "review_queue",
-    "scrub",
-    "source_agreement",
-    "source_span_votes",
-    "span_human_labels",
-    "span_rules_settled",
-    "span_review_queue",
-    "rules_settled",
-    "velocity_rows",
-]
+__getattr__, __dir__, __all__ = lazy_surface(
+    __name__,
+    {
+        "agreement": ("agreement_report", "cohen_rows"),
+        "analysis": ("lf_summary",),
+        "annotation_file": ("read_annotations",),
+        "audit": ("AUDIT", "in_audit"),
+        "calibration": ("Calibrator", "expected_calibration_error", "fit_calibrator", "reliability_png"),
+        "functions": (
+            "AnyCaseWords",
+            "LabelingFunction",
+            "PatternVote",
+            "RecordView",
+            "ThresholdVote",
+            "apply_functions",
+        ),
+        "history": ("History", "Tables", "labelled_history"),
+        "label_studio.export": ("read_export",),
+        "partition": (
+            "HUMAN_SCHEMA",
+            "LABEL_ISSUE",
+            "LABEL_SCHEMA",
+            "REVIEW_SCHEMA",
+            "PartitionLabels",
+            "human_gold",
+            "human_labels",
+            "label_partition",
+            "record_views",
+            "review_frame",
+            "review_queue",
+        ),
+        "pii": ("scrub",),
+        "registry": ("functions_for", "registered_functions"),
+        "resolution": ("LabelPolicy", "ResolvedLabel", "SourceVote", "resolve_record", "rule_consensus"),
+        "scope": ("LLMScope", "records_for_llm", "rules_settled"),
+        "agreement_by_source": ("source_agreement",),
+        "span_partition": (
+            "SPAN_HUMAN_SCHEMA",
+            "SPAN_LABEL_SCHEMA",
+            "SpanFunction",
+            "SpanLabelPolicy",
+            "SpanPartitionLabels",
+            "apply_span_functions",
+            "label_span_partition",
+            "source_span_votes",
+            "span_human_labels",
+            "span_review_queue",
+            "span_rules_settled",
+        ),
+        "step": ("AskLLM", "LabelledPartition", "label_classification", "label_spans"),
+        "velocity": ("REFERENCE_RECORDS_PER_HOUR", "annotation_velocity", "velocity_rows"),
+    },
+)

@@ -18,8 +18,8 @@ from gleaner.labeling.agreement import (
     krippendorff_alpha,
     pairwise_cohen,
 )
+from gleaner.labeling.agreement_by_source import source_agreement
 from gleaner.labeling.annotation_file import read_annotations
-from gleaner.labeling.source_agreement import source_agreement
 
 # Wikipedia, "Cohen's kappa", worked example: 50 proposals, two readers; yes/yes 20, yes/no 5, no/yes 10,
 # no/no 15. p_o = 0.7, p_e = 0.5, kappa = 0.4.

@@ -5,26 +5,15 @@ exchange files and everyone else talks to the server (`api`) through the same pa
 sensor's cursor; `config` generates a project's labeling interface from a dataset declaration.
 """
 
-from gleaner.labeling.label_studio.api import LabelStudioClient, LabelStudioError
-from gleaner.labeling.label_studio.config import CONTROL_NAME, TEXT_NAME, spec_labeling_config
-from gleaner.labeling.label_studio.export import build_import_tasks, labeling_config, parse_export, read_export
-from gleaner.labeling.label_studio.review_sync import AnnotationCursor, new_annotations, record_partitions
-from gleaner.labeling.label_studio.spans import build_span_tasks, parse_span_export, span_result
+from gleaner.surface import lazy_surface
 
-__all__ = [
-    "CONTROL_NAME",
-    "TEXT_NAME",
-    "AnnotationCursor",
-    "LabelStudioClient",
-    "LabelStudioError",
-    "build_import_tasks",
-    "build_span_tasks",
-    "labeling_config",
-    "new_annotations",
-    "parse_export",
-    "parse_span_export",
-    "read_export",
-    "record_partitions",
-    "span_result",
-    "spec_labeling_config",
-]
+__getattr__, __dir__, __all__ = lazy_surface(
+    __name__,
+    {
+        "api": ("LabelStudioClient", "LabelStudioError"),
+        "config": ("CONTROL_NAME", "TEXT_NAME", "spec_labeling_config"),
+        "export": ("build_import_tasks", "labeling_config", "parse_export", "read_export"),
+        "review_sync": ("AnnotationCursor", "new_annotations", "record_partitions"),
+        "spans": ("build_span_tasks", "parse_span_export", "span_result"),
+    },
+)

@@ -7,27 +7,17 @@ labeler set up for a dataset (`dataset_config`) and its votes as label rows (`la
 counting, batching and usage accounting stay beneath.
 """
 
-from gleaner.labeling.llm.cache import ParquetLabelCache
-from gleaner.labeling.llm.config import LLMLabelerConfig, ModelPrice
-from gleaner.labeling.llm.labeler import LLMLabeler, cached_results
-from gleaner.labeling.llm.prompts import system_prompt, tool_schema
-from gleaner.labeling.llm.span_answers import SpanAnswer, judge_span_input
-from gleaner.labeling.llm.tasks import dataset_config, label_vote_rows, span_vote_rows, vote_annotator
-from gleaner.labeling.llm.usage import per_labeled_record
+from gleaner.surface import lazy_surface
 
-__all__ = [
-    "LLMLabeler",
-    "LLMLabelerConfig",
-    "ModelPrice",
-    "ParquetLabelCache",
-    "SpanAnswer",
-    "cached_results",
-    "dataset_config",
-    "judge_span_input",
-    "label_vote_rows",
-    "per_labeled_record",
-    "span_vote_rows",
-    "system_prompt",
-    "tool_schema",
-    "vote_annotator",
-]
+__getattr__, __dir__, __all__ = lazy_surface(
+    __name__,
+    {
+        "cache": ("ParquetLabelCache",),
+        "config": ("LLMLabelerConfig", "ModelPrice"),
+        "labeler": ("LLMLabeler", "cached_results"),
+        "prompts": ("system_prompt", "tool_schema"),
+        "span_answers": ("SpanAnswer", "judge_span_input"),
+        "tasks": ("dataset_config", "label_vote_rows", "span_vote_rows", "vote_annotator"),
+        "usage": ("per_labeled_record",),
+    },
+)
