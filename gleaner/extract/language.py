@@ -57,9 +57,9 @@ def declared_language(selector: Selector) -> str | None:
 
 @cache
 def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from gleaner.extract.langid_model import load_identifier  # the model unpacked once, not in every process
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return load_identifier()
 
 
 def _too_few_letters(text: str) -> bool:

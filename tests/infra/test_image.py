@@ -47,6 +47,8 @@ def test_image_is_bookworm_python311_non_root_with_debian_chromium_and_the_pins(
     assert "pip install --no-cache-dir -c constraints.txt -e ." in runs
     # the project's bytecode and the dedup kernels' machine code are built in, not redone by every run
     assert "python -m compileall -q gleaner dagster_project" in runs and "python -m gleaner.dedup.precompile" in runs
+    assert "python -m gleaner.extract.langid_model" in runs  # into its GLEANER_CACHE_DIR, owned by the user
+    assert image_env()["GLEANER_CACHE_DIR"].startswith("/opt/dagster/") and "chown -R 10001:10001 /opt/dagster" in runs
     assert image_env()["GLEANER_CHROMIUM"] == "/usr/bin/chromium"
     # no secret is baked in: no ARG at all, no ENV whose name says key, password, token or secret
     assert not [rest for keyword, rest in steps if keyword == "ARG"]
