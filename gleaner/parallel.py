@@ -6,6 +6,9 @@ included), items go out in consecutive chunks, at most two chunks per worker are
 bounded however many items there are), and results come back in the order the items came, so the output
 is the same, to the byte, as from one process. What goes to a worker is pickled: the function must be a
 module-level function (or a partial of one, or an instance of a module-level class).
+
+`read_ahead` is the thread-level counterpart for work that releases the GIL (decompression): a producer on
+a thread, a bounded queue, the items in their order.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -60,3 +65,47 @@ def ordered_chunks(
         while pending:
             done, future = pending.popleft()
             yield done, future.result()
+
+
+def read_ahead(items: Iterable[T], depth: int = 64) -> Iterator[T]:
+    """`items` in order, produced on a thread up to `depth` items ahead of the consumer.
+
+    For a producer whose work releases the GIL (zlib inflating a WARC's gzip members) feeding a consumer that
+    holds it (parsing the records): the two then run on two cores. An exception the producer raises is raised
+    here, after the items before it; a consumer that stops early stops the producer at its next item."""
+    ready: queue.Queue[tuple[bool, object]] = queue.Queue(depth)
+    stopped = threading.Event()
+
+    def hand_over(entry: tuple[bool, object]) -> bool:
+        while not stopped.is_set():
+            try:
+                ready.put(entry, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not hand_over((True, item)):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            hand_over((False, exc))
+            return
+        hand_over((False, None))
+
+    producer = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    producer.start()
+    try:
+        while True:
+            is_item, value = ready.get()
+            if is_item:
+                yield value  # type: ignore[misc]
+            elif value is None:
+                return
+            else:
+                raise value  # type: ignore[misc]
+    finally:
+        stopped.set()
+        producer.join()

@@ -35,6 +35,7 @@ from gleaner.drops.local import (
 )
 from gleaner.drops.warc_records import RawRecord, Unreadable, split_warc
 from gleaner.pages import DROP_ERROR, FetchedPage, decode_html, is_html, media_type
+from gleaner.parallel import read_ahead
 from gleaner.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -208,7 +209,7 @@ def iter_warc_pages(stream: IO[bytes], fallback_time: datetime, label: str = "wa
     (`drop_failure`) at ``<label>#offset=<n>``, never a silent end of the file.
     """
     pending: _Pending | None = None
-    for raw in split_warc(stream.read()):
+    for raw in read_ahead(split_warc(stream.read())):  # gzip members inflate on a thread while records parse
         if isinstance(raw, Unreadable):
             page = drop_failure(f"{label}#offset={raw.offset}", raw.reason, fallback_time)
         else:
