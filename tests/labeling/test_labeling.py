@@ -1,9 +1,13 @@
+from dataclasses import replace
+
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from gleaner.dataset.gate import GatePolicy, check_kappa
 from gleaner.labeling.agreement import pairwise_cohen
 from gleaner.labeling.analysis import lf_summary
+from gleaner.labeling.audit import AUDIT, in_audit
+from gleaner.labeling.calibration import fit_calibrator
 from gleaner.labeling.functions import RecordView, apply_functions
 from gleaner.labeling.label_studio.export import build_import_tasks, labeling_config, parse_export
 from gleaner.labeling.product_reviews import keyword_rules, lexicon_vader, rating_rule
@@ -223,3 +227,56 @@ def test_lf_summary_counted_in_columns_equals_the_summary_vote_by_vote(seed):
     gold = {r: rng.choice(labels) for r in records if rng.random() < 0.3}
     for g in (None, gold):
         assert lf_summary(functions, g) == _lf_summary_one_vote_at_a_time(functions, g)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_records_with_the_same_ballot_resolve_as_each_one_alone(seed):
+    """`_resolve` resolves each distinct confidence-free ballot once; the resolutions must be exactly
+    `resolve_record`'s, record by record: rules only (most records), rules with people, LLM votes with
+    confidences (never shared), no votes at all, under a calibrator and an audit slice."""
+    import random
+
+    from gleaner.labeling.partition import _resolve, human_gold
+
+    rng = random.Random(seed)
+    labels = [None, "negative", "neutral", "positive"]
+    views, rows = [], []
+    for n in range(900):
+        record_id = f"r{n:04d}"
+        views.append(RecordView(record_id, "text", None))
+        if n % 50 == 0:
+            continue  # no vote at all
+        for rule in ("lf_a", "lf_b", "lf_c"):
+            rows.append({"record_id": record_id, "annotator": rule, "annotator_kind": "lf",
+                         "label": rng.choice(labels), "confidence": None})  # fmt: skip
+        if rng.random() < 0.15:
+            for vote in range(rng.choice([1, 2, 3])):
+                confidence = rng.choice([0.6, 0.93, 0.97, 1.0])
+                rows.append({"record_id": record_id, "annotator": f"llm:m:vote{vote}", "annotator_kind": "llm",
+                             "label": rng.choice(labels[1:]), "confidence": confidence})  # fmt: skip
+        if rng.random() < 0.1:
+            rows.append({"record_id": record_id, "annotator": "human:ann", "annotator_kind": "human",
+                         "label": rng.choice(labels[1:]), "confidence": None})  # fmt: skip
+    rng.shuffle(rows)
+    gold = human_gold(rows)
+    for policy in (
+        LabelPolicy(),
+        LabelPolicy(audit_fraction=0.1, calibrator=fit_calibrator(rows, gold, 10)),
+        LabelPolicy(allow_rule_consensus=False, min_agreeing_rules=3, llm_majority=1),
+    ):
+        by_record: dict[str, list] = {}
+        for row in rows:
+            by_record.setdefault(row["record_id"], []).append(
+                SourceVote(row["annotator"], row["annotator_kind"], row["label"], row["confidence"])
+            )
+        expected = []
+        for view in views:
+            outcome = resolve_record(by_record.get(view.record_id, []), policy)
+            if outcome.status == "auto" and in_audit(view.record_id, policy.audit_fraction):
+                outcome = replace(outcome, label=None, status="needs_review", basis=AUDIT)
+            expected.append((view.record_id, outcome.label, outcome.confidence, outcome.status, outcome.basis,
+                             outcome.guess))  # fmt: skip
+        got = [(r["record_id"], r["label"], r["confidence"], r["status"], r["basis"], r["guess"])
+               for r in _resolve(views, rows, policy)]  # fmt: skip
+        assert got == expected
+        assert policy.calibrator is None or policy.calibrator.fitted("lf")
