@@ -3,7 +3,7 @@
 import json
 from datetime import UTC, datetime
 
-from gleaner.extract.batch import extract_batch, failures_frame, records_frame
+from gleaner.extract.batch import RECORD_SCHEMA, extract_batch, failures_frame, records_frame
 from gleaner.extract.page import ExtractionSpec
 from gleaner.pages import FetchedPage
 
@@ -84,3 +84,34 @@ def test_worker_processes_give_the_same_tables_to_the_byte(monkeypatch):
     serial, parallel = tables(1), tables(2)
     assert serial == parallel
     assert serial[2]["pages_in"] == 15 and serial[2]["failed_rows"] >= 2
+
+
+def test_the_records_table_holds_what_model_dump_gives():
+    """`records_frame` reads each record's field dict instead of `model_dump`: the same table, for reviews
+    and product pages, and neither model has what would make the two differ."""
+    import polars as pl
+
+    from gleaner.extract.product_pages import PRODUCT_PAGE_SCHEMA, extract_product_page
+    from gleaner.schemas import ProductPage, ProductReview
+
+    pages = [_page(f"https://s.test/{n}", _ld(_review(f"rev-{n}", f"Review number {n}.", 1 + n % 5))) for n in range(6)]
+    reviews = list(extract_batch(pages, ExtractionSpec()).records.values())
+    products = [
+        r
+        for page in pages
+        for r in extract_product_page(
+            _page(
+                page.url,
+                '<html><script type="application/ld+json">{"@type": "Product", "name": "Kettle", '
+                f'"sku": "K-{page.url[-1]}"}}</script></html>',
+            )  # fmt: skip
+        ).records
+    ]
+    assert len(reviews) == 6 and len(products) == 6
+    for records, schema in ((reviews, RECORD_SCHEMA), (products, PRODUCT_PAGE_SCHEMA)):
+        dumped = pl.DataFrame([r.model_dump() for r in records], schema=schema, orient="row")
+        assert records_frame(records, schema).equals(dumped.sort("record_id"))
+    for model in (ProductReview, ProductPage):
+        assert not model.model_computed_fields
+        assert all(f.alias is None and f.serialization_alias is None for f in model.model_fields.values())
+        assert "serialization" not in str(model.__pydantic_core_schema__)  # no field or model serializer
