@@ -2,7 +2,10 @@
 
 Spacing is reserved, not measured after the fact: each request takes the next free start time of its
 host before it sleeps, so several tasks waiting on one host still start ``1 / rate`` seconds apart
-however the event loop schedules them.
+however the event loop schedules them. A reservation only says when a request may start at the earliest:
+when the loop stalls (a busy process, a starved machine) past several reserved starts, the sleepers would all
+wake at once and start together. So each start is also checked against the host's last actual start and
+waits out what is left of the interval: a stall delays the requests, it never bunches them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class HostGate:
         self.concurrency = concurrency
         self._clock = clock
         self._next_start: dict[str, float] = {}
+        self._last_start: dict[str, float] = {}
         self._interval_by_host: dict[str, float] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
 
@@ -37,6 +41,16 @@ class HostGate:
         self._next_start[host] = start + self._interval_by_host.get(host, self.interval)
         return start - now
 
+    def start(self, host: str) -> float:
+        """0 when a request may start now, recorded as the host's last start; else how long to wait first
+        (what is left of the interval since the last start)."""
+        now = self._clock()
+        last = self._last_start.get(host)
+        if last is not None and (left := last + self._interval_by_host.get(host, self.interval) - now) > 0:
+            return left
+        self._last_start[host] = now
+        return 0.0
+
     @asynccontextmanager
     async def slot(self, url: str) -> AsyncIterator[None]:
         host = url_host(url)
@@ -45,4 +59,6 @@ class HostGate:
             delay = self.reserve(host)
             if delay > 0:
                 await asyncio.sleep(delay)
+            while (left := self.start(host)) > 0:  # woke late, with others: space them as they actually start
+                await asyncio.sleep(left)
             yield

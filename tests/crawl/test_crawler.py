@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections import Counter
@@ -412,3 +413,36 @@ def test_memory_stays_bounded_over_a_long_crawl_as_contexts_are_recycled() -> No
     peak_mb = memory.peak_chromium / 2**20
     assert 0 < peak_mb < 1536, f"Chromium peaked at {peak_mb:.0f} MB"
     assert_no_browser_left()
+
+
+def test_host_gate_spaces_actual_starts_after_a_stall() -> None:
+    now = [10.0]
+    gate = HostGate(40, 3, clock=lambda: now[0])
+    assert gate.start("a.example") == 0  # the first start
+    assert gate.start("b.example") == 0  # another host
+    assert gate.start("a.example") == pytest.approx(0.025)  # too soon after the last actual start
+    now[0] += 0.025
+    assert gate.start("a.example") == 0
+    now[0] += 5.0
+    assert gate.start("a.example") == 0  # long enough ago
+
+
+def test_a_stalled_loop_delays_reserved_starts_but_does_not_bunch_them() -> None:
+    """Three requests reserve starts 25 ms apart, then the event loop is blocked past all of them (what a
+    loaded machine does to a crawl): they must still start 25 ms apart, not all at once when it resumes."""
+    gate = HostGate(40, 3)
+    starts: list[float] = []
+
+    async def fetch() -> None:
+        async with gate.slot("http://h.example/p"):
+            starts.append(time.monotonic())
+
+    async def crawl_with_a_stall() -> None:
+        tasks = [asyncio.create_task(fetch()) for _ in range(3)]
+        await asyncio.sleep(0)  # each has reserved its start (or started)
+        time.sleep(0.2)  # the loop stalls well past every reserved start
+        await asyncio.gather(*tasks)
+
+    asyncio.run(crawl_with_a_stall())
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert len(starts) == 3 and min(gaps) >= 0.025 - 0.002, gaps
