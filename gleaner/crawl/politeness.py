@@ -34,11 +34,14 @@ class HostGate:
         """Widen one host's spacing (robots.txt crawl-delay); never narrows below the configured rate."""
         self._interval_by_host[host] = max(interval, self.interval)
 
+    def _interval(self, host: str) -> float:
+        return self._interval_by_host.get(host, self.interval)
+
     def reserve(self, host: str) -> float:
         """Seconds until this caller may start; the start time is taken, so the next caller queues behind it."""
         now = self._clock()
         start = max(now, self._next_start.get(host, now))
-        self._next_start[host] = start + self._interval_by_host.get(host, self.interval)
+        self._next_start[host] = start + self._interval(host)
         return start - now
 
     def start(self, host: str) -> float:
@@ -46,7 +49,7 @@ class HostGate:
         (what is left of the interval since the last start)."""
         now = self._clock()
         last = self._last_start.get(host)
-        if last is not None and (left := last + self._interval_by_host.get(host, self.interval) - now) > 0:
+        if last is not None and (left := last + self._interval(host) - now) > 0:
             return left
         self._last_start[host] = now
         return 0.0

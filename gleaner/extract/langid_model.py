@@ -3,7 +3,7 @@
 The wheel ships the model as an LZMA-compressed npz (4.5 MB) and py3langid decompresses it each time it loads:
 0.38 s of LZMA in every extraction worker of every step, and in every `gleaner extract`. The npz inside is
 stored, not deflated, so once unpacked it loads in about a tenth of that. `unpacked_model` keeps it in the
-cache folder (`GLEANER_CACHE_DIR`, else ``$XDG_CACHE_HOME/gleaner``, else ``~/.cache/gleaner``) under the
+cache folder (`GLEANER_CACHE_DIR`, else platformdirs' user cache folder: ``~/.cache/gleaner`` on Linux) under the
 sha256 of the shipped file, so another py3langid release gets its own; `make setup` and the image unpack it
 (``python -m gleaner.extract.langid_model``), and a process that finds none unpacks it then. Two processes
 unpacking at once each write a file of their own and rename it into place. A cached file that does not read
@@ -27,10 +27,15 @@ import numpy as np
 CACHE_ENV = "GLEANER_CACHE_DIR"
 
 
+_UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)  # what a damaged npz raises
+
+
 def cache_dir() -> Path:
     if configured := os.environ.get(CACHE_ENV):
         return Path(configured)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gleaner"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("gleaner", appauthor=False))
 
 
 def shipped_model() -> Path:
@@ -81,11 +86,11 @@ def load_identifier(folder: Path | None = None):
     shipped, folder = shipped_model(), folder or cache_dir()
     try:
         parts = _model_parts(unpacked_model(shipped, folder))
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # unreadable: unpack it afresh
+    except _UNREADABLE:  # damaged: unpack it afresh
         try:
             unpacked_model(shipped, folder).unlink()
             parts = _model_parts(unpacked_model(shipped, folder))
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # no cache to be had
+        except _UNREADABLE:  # no cache to be had
             return LanguageIdentifier.from_model_file(shipped, norm_probs=True)
     ptc, pc, classes, nextmove, row, output = parts
     return LanguageIdentifier(np.asarray(ptc), np.asarray(pc), classes, nextmove, output, norm_probs=True, tk_row=row)

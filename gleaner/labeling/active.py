@@ -84,16 +84,11 @@ def _fits(features, y: np.ndarray) -> tuple[np.ndarray, object]:
 
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
 
-    def fit(rows: np.ndarray | None):
-        if rows is None:
-            return _classifier(len(y)).fit(features, y)
-        return _classifier(len(y)).fit(features[rows], y[rows])
-
     def fold(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return test, fit(train).predict_proba(features[test])
+        return test, _classifier(len(y)).fit(features[train], y[train]).predict_proba(features[test])
 
     with ThreadPoolExecutor(default_workers()) as pool:
-        model = pool.submit(fit, None)
+        model = pool.submit(_classifier(len(y)).fit, features, y)
         parts = [pool.submit(fold, train, test) for train, test in folds.split(features, y)]
         out_of_fold = np.zeros((len(y), len(np.unique(y))))
         for part in parts:
