@@ -232,3 +232,28 @@ def test_a_check_with_a_ledger_reads_a_changed_version_on_either_backend(resourc
     found = verify_versions_since(versions, ledger, scrub=0)
     assert found.rehashed == [1] and found.unchanged == [2]
     assert found.problems == ["v1/train.parquet: sha256 differs from the manifest (tampered)"]
+
+
+def _row_groups(data: bytes, tmp_path: Path) -> int:
+    import duckdb
+
+    path = tmp_path / "groups.parquet"
+    path.write_bytes(data)
+    return duckdb.sql(f"select count(distinct row_group_id) from parquet_metadata('{path}')").fetchone()[0]
+
+
+def test_a_large_frame_is_written_in_row_groups_that_threads_share_and_the_same_rows_give_the_same_bytes(tmp_path):
+    """About 16 MiB of content a row group (polars compresses and decodes groups on parallel threads), sized
+    from the values, so rows built in pieces or filtered from a larger frame write the same bytes."""
+    page = "<p>" + "x" * (2**20 - 7) + "</p>"  # 1 MiB of HTML a row
+    frame = pl.DataFrame({"id": [f"p{i:02d}" for i in range(40)], "html": [page] * 40, "n": list(range(40))})
+    assert wh.content_bytes(frame) == 40 * 2**20 + 40 * 3 + 8 * 40
+    data = wh.parquet_bytes(frame)
+    assert _row_groups(data, tmp_path) == 3
+    assert pl.read_parquet(data).equals(frame)
+    pieces = pl.concat([frame.slice(0, 7), frame.slice(7)], rechunk=False)
+    filtered = pl.concat([frame, frame.with_columns(n=pl.col("n") + 100)]).filter(pl.col("n") < 100)
+    assert wh.parquet_bytes(pieces) == data == wh.parquet_bytes(filtered)
+    small = pl.DataFrame({"id": ["a", "b"], "text": ["one", None]})
+    assert _row_groups(wh.parquet_bytes(small), tmp_path) == 1
+    assert pl.read_parquet(wh.parquet_bytes(small.clear())).is_empty()
