@@ -45,6 +45,8 @@ _NANP_RE = re.compile(r"(?<![\w+.-])(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-])\d{
 # International numbers start with `+` and a country code; 8-15 digits in total (E.164 allows 15).
 _INTL_RE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?(?:\(\d{1,4}\)|\d{1,6})){1,6}(?![\w-]|[.,]\d)")
 
+_DIGIT = re.compile(r"\d")  # what `\d` matches in the patterns below, Unicode digits included
+
 _STREET_WORDS = "Street|Avenue|Road|Boulevard|Lane|Drive|Court|Terrace|Parkway|Highway"
 _STREET_ABBREVIATIONS = "St|Ave|Rd|Blvd|Ln|Dr|Ct|Pkwy|Hwy"
 _ADDRESS_RE = re.compile(
@@ -124,10 +126,12 @@ def scrub_text(text: str) -> ScrubResult:
     4-4-4-4 layout must not be half-eaten as a phone number), addresses last.
     """
     counts: Counter[str] = Counter()
-    text = _replace_simple(_EMAIL_RE, EMAIL, text, counts)
-    text = _replace_cards(text, counts)
-    text = _replace_phones(text, counts)
-    text = _replace_simple(_ADDRESS_RE, ADDRESS, text, counts)
+    if "@" in text:  # every email holds one
+        text = _replace_simple(_EMAIL_RE, EMAIL, text, counts)
+    if _DIGIT.search(text):  # cards, phones and addresses all hold a digit; most reviews hold none
+        text = _replace_cards(text, counts)
+        text = _replace_phones(text, counts)
+        text = _replace_simple(_ADDRESS_RE, ADDRESS, text, counts)
     return ScrubResult(text, {k: v for k, v in counts.items() if v})
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from gleaner.labeling.pii import ADDRESS, CARD, EMAIL, PHONE, luhn_valid, scrub, scrub_text
@@ -148,3 +150,31 @@ def test_scrub_is_idempotent() -> None:
 )
 def test_luhn(digits: str, valid: bool) -> None:
     assert luhn_valid(digits) is valid
+
+
+def test_skipping_the_patterns_a_text_cannot_match_changes_no_answer():
+    """`scrub_text` runs the email pattern only on text with an `@` and the others only on text with a
+    digit (Unicode digits too: `\\d` matches them); every answer is the one running all of them gives."""
+    from collections import Counter
+
+    from gleaner.labeling import pii
+
+    def every_pattern(text: str) -> pii.ScrubResult:
+        counts: Counter[str] = Counter()
+        text = pii._replace_simple(pii._EMAIL_RE, pii.EMAIL, text, counts)
+        text = pii._replace_cards(text, counts)
+        text = pii._replace_phones(text, counts)
+        text = pii._replace_simple(pii._ADDRESS_RE, pii.ADDRESS, text, counts)
+        return pii.ScrubResult(text, {k: v for k, v in counts.items() if v})
+
+    pieces = [
+        "great blender", "mail me at jo.b@example.com", "call (415) 555-0132", "+44 20 7946 0958", "4.5/5",
+        "card 4111 1111 1111 1111", "221B Baker Street", "12 Main St.", "x@y", "a+b", "no digits, no at",
+        "\u0664\u0661\u0665 \u0665\u0665\u0665 \u0660\u0661\u0663\u0662",  # Arabic-Indic digits
+        "\uff14\uff11\uff15-\uff15\uff15\uff15-\uff10\uff11\uff13\uff12",  # full-width digits
+        "jo1@example.com then 555-0132", "\u0663\u0663 Elm Avenue",
+    ]  # fmt: skip
+    rng = random.Random(5)
+    texts = pieces + [" ".join(rng.choices(pieces, k=rng.randint(1, 4))) for _ in range(400)]
+    for text in texts:
+        assert pii.scrub_text(text) == every_pattern(text), text
