@@ -106,11 +106,8 @@ class PartitionLabels:
     def agreement(self) -> dict[str, Any]:
         """`source_agreement` over the votes, from their vote table (pair counts and column operations, as
         the candidate counts it): the same report without a Python pass per vote."""
-        columns = ("record_id", "annotator", "annotator_kind", "label", "conditional")
-        votes = pl.DataFrame(
-            {c: [row.get(c) for row in self.votes] for c in columns},
-            schema={**dict.fromkeys(columns[:-1], pl.String), "conditional": pl.Boolean},
-        )
+        schema = dict.fromkeys(("record_id", "annotator", "annotator_kind", "label"), pl.String)
+        votes = pl.from_dicts(self.votes, schema=schema | {"conditional": pl.Boolean})  # a key absent: null
         return table_agreement(*vote_table(votes), min_shared=3)
 
 

@@ -280,3 +280,35 @@ def test_records_with_the_same_ballot_resolve_as_each_one_alone(seed):
                for r in _resolve(views, rows, policy)]  # fmt: skip
         assert got == expected
         assert policy.calibrator is None or policy.calibrator.fitted("lf")
+
+
+def test_a_partitions_agreement_is_source_agreement_over_its_vote_rows():
+    """`PartitionLabels.agreement` reads the vote rows into columns (a row without `conditional` reads as
+    unconditional) and counts them as the candidate does; the report is `source_agreement`'s."""
+    import random
+
+    import polars as pl
+
+    from gleaner.labeling.agreement_by_source import source_agreement
+    from gleaner.labeling.partition import PartitionLabels
+
+    rng = random.Random(11)
+    labels = [None, "negative", "neutral", "positive"]
+    rows = []
+    for n in range(300):
+        for rule in ("lf_a", "lf_b", "lf_c"):
+            rows.append({"record_id": f"r{n:03d}", "annotator": rule, "annotator_kind": "lf",
+                         "label": rng.choice(labels), "confidence": None})  # fmt: skip
+        if n % 3 == 0:  # an LLM vote, some of them conditional (asked only where the rules disagreed)
+            row = {"record_id": f"r{n:03d}", "annotator": "llm:m", "annotator_kind": "llm",
+                   "label": rng.choice(labels[1:]), "confidence": 0.9}  # fmt: skip
+            rows.append(row | ({"conditional": True} if n % 2 else {}))
+        if n % 7 == 0:  # a person, twice: the later label counts
+            for _ in range(2):
+                rows.append({"record_id": f"r{n:03d}", "annotator": "human:ann", "annotator_kind": "human",
+                             "label": rng.choice(labels[1:]), "confidence": None})  # fmt: skip
+    rng.shuffle(rows)
+    result = PartitionLabels(pl.DataFrame(), rows, [])
+    report = result.agreement()
+    assert report == source_agreement(rows, min_shared=3)
+    assert {"lf_a ~ llm:m", "human:ann ~ lf_a"} <= set(report["cohen"])
