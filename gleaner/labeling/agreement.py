@@ -1,4 +1,10 @@
-"""Agreement between annotators, computed by scikit-learn, statsmodels and krippendorff, never by hand.
+"""Agreement between annotators, computed by statsmodels and krippendorff, and Cohen's kappa the way
+scikit-learn computes it.
+
+Cohen's kappa is the one figure not handed to a library call: `cohen_kappa_counts` repeats
+`sklearn.metrics.cohen_kappa_score`'s arithmetic on the confusion matrix, operation for operation, so it
+gives the same bits (tests/labeling/test_agreement.py holds it to scikit-learn's on random tables), without
+the second of imports that scikit-learn costs a `gleaner publish` that needs nothing else from it.
 
 Input everywhere is `votes`: annotator -> {item -> label}; an abstention or a missing annotation is simply
 absent. The same functions serve the `labels` asset, the candidate dataset and `gleaner agreement FILE`.
@@ -32,23 +38,34 @@ def _round(value: float | None) -> float | None:
 
 def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
     """Cohen's kappa of two annotators over the same items, in the same order."""
-    if len(set(a) | set(b)) < 2:
-        return None
-    from sklearn.metrics import cohen_kappa_score  # sklearn takes seconds to import: only when used
-
-    return _defined(cohen_kappa_score(a, b))
+    pairs = Counter(zip(a, b, strict=True))
+    return cohen_kappa_counts([p[0] for p in pairs], [p[1] for p in pairs], list(pairs.values()))
 
 
 def cohen_kappa_counts(a: Sequence[str], b: Sequence[str], counts: Sequence[int]) -> float | None:
-    """`cohen_kappa` over items given as distinct label pairs (`a[k]`, `b[k]`) and how many items gave each.
-
-    Integer weights make scikit-learn build the same integer confusion matrix it builds from the items
-    one by one, so the value is the same bits, at the cost of the distinct pairs instead of the items."""
-    if len(set(a) | set(b)) < 2:
+    """`cohen_kappa` over items given as distinct label pairs (`a[k]`, `b[k]`) and how many items gave each:
+    scikit-learn's `cohen_kappa_score` on the confusion matrix these counts make (labels sorted, the float
+    matrix, chance agreement from its margins, unweighted), so the same bits as scikit-learn's from the
+    items one by one; None where scikit-learn's is undefined or there is only one label."""
+    labels = sorted(set(a) | set(b))
+    if len(labels) < 2:
         return None
-    from sklearn.metrics import cohen_kappa_score
-
-    return _defined(cohen_kappa_score(a, b, sample_weight=np.asarray(counts, dtype=np.int64)))
+    at = {label: i for i, label in enumerate(labels)}
+    confusion = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    for left, right, n in zip(a, b, counts, strict=True):
+        confusion[at[left], at[right]] += n
+    confusion = confusion.astype(np.float64)
+    sum0, sum1 = np.sum(confusion, axis=0), np.sum(confusion, axis=1)
+    total = np.sum(sum0)
+    if total == 0:
+        return None
+    expected = np.outer(sum0, sum1) / total
+    disagreeing = np.ones((len(labels), len(labels)), dtype=np.float64)
+    np.fill_diagonal(disagreeing, 0)
+    chance = np.sum(disagreeing * expected)
+    if chance == 0:
+        return None
+    return _defined(float(1 - np.sum(disagreeing * confusion) / chance))
 
 
 def shared_pairs(votes: Mapping[str, Mapping[str, Any]], min_shared: int = 1) -> Iterator[tuple[dict, list, list]]:

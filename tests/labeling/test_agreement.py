@@ -13,6 +13,7 @@ from dagster_project.cli import main
 from gleaner.labeling.agreement import (
     agreement_report,
     cohen_kappa,
+    cohen_kappa_counts,
     fleiss,
     fleiss_ratings,
     krippendorff_alpha,
@@ -74,6 +75,35 @@ def test_cohen_kappa_wikipedia_example_is_0_4_and_equals_scikit_learn():
     assert cohen_kappa(READER_A, READER_B) == cohen_kappa_score(READER_A, READER_B)
     [row] = pairwise_cohen({"a": dict(enumerate(READER_A)), "b": dict(enumerate(READER_B))})
     assert (row["kappa"], row["observed_agreement"], row["n_shared"]) == (0.4, 0.7, 50)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cohen_kappa_is_scikit_learns_to_the_bit(seed):
+    """`cohen_kappa` and `cohen_kappa_counts` repeat scikit-learn's arithmetic: the same float, not merely
+    a close one, on random label sequences (two to five labels, skewed, tiny and large, a label only one
+    side uses) and on their pair counts; None exactly where scikit-learn's is undefined (nan)."""
+    import math
+    import random
+    import warnings
+    from collections import Counter
+
+    rng = random.Random(seed)
+    for _ in range(60):
+        labels = ["negative", "neutral", "positive", "mixed", "n/a"][: rng.randint(2, 5)]
+        weights = [rng.random() ** 3 for _ in labels]
+        n = rng.choice([2, 3, 7, 50, 400, 5000])
+        a = rng.choices(labels, weights, k=n)
+        b = [x if rng.random() < 0.6 else rng.choice(labels) for x in a]
+        if rng.random() < 0.2:
+            b = [labels[0]] * n  # one side gives one label only
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = cohen_kappa_score(a, b)
+        expected = None if math.isnan(expected) or len(set(a) | set(b)) < 2 else expected
+        assert cohen_kappa(a, b) == expected
+        pairs = Counter(zip(a, b, strict=True))
+        counted = cohen_kappa_counts([p[0] for p in pairs], [p[1] for p in pairs], list(pairs.values()))
+        assert counted == expected
 
 
 def test_cohen_kappa_is_undefined_with_one_label_not_perfect():

@@ -2,7 +2,7 @@
 
 Span F1 counts a span as shared only when start, end and label all match (the strict CoNLL measure); it is
 symmetric, so neither annotator plays the gold standard. Token kappa compares the two annotators' BIO tags
-token by token (scikit-learn, through `gleaner.labeling.agreement.cohen_kappa`), which credits partial
+token by token (scikit-learn's arithmetic, `gleaner.labeling.agreement.cohen_kappa`), which credits partial
 overlaps and corrects for chance. Both are pooled over the items the pair shares; an item one annotator
 left without spans counts as "no entities here", an item it never saw is absent. Undefined is None.
 """
