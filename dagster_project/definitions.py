@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dagster_project.lib.garbage import collect_garbage_in_bulk
 from dagster_project.resources.environments import resources_for_env
 
 
@@ -27,3 +28,4 @@ def _defs_folder() -> dg.Definitions:
 
 
 defs = dg.Definitions.merge(_defs_folder(), dg.Definitions(resources=resources_for_env()))
+collect_garbage_in_bulk()  # every process that loads the code location runs its steps with fewer full collections

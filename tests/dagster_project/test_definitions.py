@@ -113,3 +113,17 @@ def test_one_candidate_build_or_publish_runs_at_a_time(tmp_path):
     with dg.DagsterInstance.from_config(str(tmp_path / "home")) as instance:  # Dagster reads the file
         pool_config = instance.get_concurrency_config().pool_config
         assert (pool_config.default_pool_limit, str(pool_config.pool_granularity)) == (1, "PoolGranularity.RUN")
+
+
+def test_a_process_that_loads_the_code_location_collects_its_young_generation_in_bulk():
+    """dagster_project.lib.garbage: a run's process makes full collections about 28 times rarer; a higher
+    threshold already set is kept, and the older generations' are left alone."""
+    import sys
+
+    script = (
+        "import gc, sys; gc.set_threshold(int(sys.argv[1]), 7, 9); import dagster_project.definitions; "
+        "print(*gc.get_threshold())"
+    )
+    for before, after in (("700", "20000 7 9"), ("50000", "50000 7 9")):
+        shown = subprocess.run([sys.executable, "-c", script, before], cwd=ROOT, capture_output=True, text=True)
+        assert shown.stdout.split() == after.split(), shown.stderr
