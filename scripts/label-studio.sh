@@ -5,13 +5,14 @@
 #   scripts/label-studio.sh [start]   # install if needed, then run the server in the foreground
 #
 # Label Studio lives in its own virtualenv because its pins would fight the project's. The virtualenv is
-# cached per version, so tests and colleagues share one install. Everything is overridable by environment:
+# cached per version in the project's cache folder (GLEANER_CACHE_DIR, else ~/.cache/gleaner, as for the
+# language model), so tests and colleagues share one install. Everything is overridable by environment:
 #   LABEL_STUDIO_VERSION, GLEANER_LABEL_STUDIO_VENV, GLEANER_LABEL_STUDIO_PYTHON,
 #   LABEL_STUDIO_PORT, LABEL_STUDIO_DATA_DIR, LABEL_STUDIO_USERNAME, LABEL_STUDIO_PASSWORD, LABEL_STUDIO_USER_TOKEN
 set -euo pipefail
 
 VERSION="${LABEL_STUDIO_VERSION:-1.23.2}"
-VENV="${GLEANER_LABEL_STUDIO_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/gleaner/label-studio-$VERSION}"
+VENV="${GLEANER_LABEL_STUDIO_VENV:-${GLEANER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gleaner}/label-studio-$VERSION}"
 PY="${GLEANER_LABEL_STUDIO_PYTHON:-python3}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
