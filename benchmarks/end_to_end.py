@@ -37,6 +37,7 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's code, not the editable install's (a worktree shares the .venv)
 BIN = Path(sys.executable).parent
 SOURCE = "bulk"
 FIRST_DAY = date(2026, 11, 2)
@@ -246,6 +247,7 @@ def environment(root: Path) -> dict[str, str]:
     )
     env = dict(os.environ)
     env.update(
+        PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),  # as sys.path
         GLEANER_WAREHOUSE=str(root / "warehouse"),
         GLEANER_DROPS=str(root / "drops"),
         GLEANER_SOURCES=str(sources),

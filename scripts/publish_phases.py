@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's code, not the editable install's
+
 TIMED = {
     "gleaner.dataset.candidate": (
         "load_state", "settle_dedup", "apply_kept", "agreement_tables", "table_agreement", "_split_and_balance",
