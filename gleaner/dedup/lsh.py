@@ -102,16 +102,14 @@ def write_band_index(table: pl.DataFrame, path: str | os.PathLike) -> int:
 
 def candidate_query_sql(index_sql: str, new_bands: str = "new_bands") -> str:
     """SQL listing the ids in ``index_sql`` (any relation with the index schema) sharing a band with
-    ``new_bands`` (columns band, hash): the index's bands unnested to (record_id, band, hash), then an
-    equi-join on (band, hash)."""
-    unnested = (
-        f"SELECT record_id, UNNEST(range({BANDS})) AS band, UNNEST([{', '.join(BAND_COLUMNS)}]) AS hash "
-        f"FROM {index_sql}"
-    )
-    return (
-        f"SELECT DISTINCT idx.record_id FROM ({unnested}) AS idx "
-        f"JOIN {new_bands} AS new USING (band, hash) ORDER BY idx.record_id"
-    )
+    ``new_bands`` (columns band, hash), distinct and sorted: one scan of the index, each band column tested
+    against the new hashes of its band. Unnesting the index to one (record_id, band, hash) row per band and
+    joining on (band, hash) gives the same ids but builds sixteen rows per indexed record: for a 100,000-record
+    partition against ten days' index (487k records), 0.58 s against 0.26 s in a warm process, 0.75 s against
+    0.48 s in a fresh one (/tmp/s15/prior2.py)."""
+    tests = [f"{column} IN (SELECT hash FROM {new_bands} WHERE band = {b})" for b, column in enumerate(BAND_COLUMNS)]
+    matches = " OR ".join(tests)
+    return f"SELECT DISTINCT record_id FROM {index_sql} WHERE {matches} ORDER BY record_id"
 
 
 def find_prior_candidates(

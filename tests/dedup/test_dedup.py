@@ -602,3 +602,38 @@ def test_warehouse_kept_elsewhere_reads_other_partitions_rows_whole(tmp_path):
     ]
     nothing = index.kept_elsewhere(["zz"])
     assert nothing.is_empty() and nothing.schema == pl.Schema(KEPT_SCHEMA)
+
+
+def test_prior_candidates_are_every_indexed_id_sharing_a_band_hash_in_that_band(tmp_path):
+    """`find_prior_candidates` against a Python reference on colliding hashes: an id sharing one band, many
+    bands or a hash only in another band (no match), an id in two index files (a re-run partition), the
+    same hash in two bands of the new rows; distinct ids, sorted."""
+    import random
+
+    from gleaner.dedup.lsh import BAND_COLUMNS, INDEX_SCHEMA
+
+    rng = random.Random(23)
+
+    def rows(prefix: str, n: int) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"record_id": [f"{prefix}{i:03d}" for i in range(n)]}
+            | {c: [rng.randint(-40, 40) * 7919 for _ in range(n)] for c in BAND_COLUMNS},
+            schema=INDEX_SCHEMA,
+        )
+
+    first, second = rows("a", 150), rows("b", 150)
+    second = pl.concat([second, first.slice(10, 5)])  # a partition re-run: the same ids in two files
+    write_band_index(first, tmp_path / "one.parquet")
+    write_band_index(second, tmp_path / "two.parquet")
+    new = rows("n", 3)
+    index = pl.concat([first, second])
+    expected = sorted(
+        {
+            record_id
+            for record_id, *hashes in index.iter_rows()
+            if any(h == new[c][k] for b, (c, h) in enumerate(zip(BAND_COLUMNS, hashes, strict=True)) for k in range(3))
+        }
+    )
+    found = find_prior_candidates(duckdb.connect(), str(tmp_path / "*.parquet"), new)
+    assert found == expected
+    assert 0 < len(found) < index["record_id"].n_unique()
