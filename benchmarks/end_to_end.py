@@ -247,7 +247,7 @@ def environment(root: Path) -> dict[str, str]:
     )
     env = dict(os.environ)
     env.update(
-        PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),  # as sys.path
+        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),  # as sys.path
         GLEANER_WAREHOUSE=str(root / "warehouse"),
         GLEANER_DROPS=str(root / "drops"),
         GLEANER_SOURCES=str(sources),

@@ -631,7 +631,7 @@ def test_prior_candidates_are_every_indexed_id_sharing_a_band_hash_in_that_band(
         {
             record_id
             for record_id, *hashes in index.iter_rows()
-            if any(h == new[c][k] for b, (c, h) in enumerate(zip(BAND_COLUMNS, hashes, strict=True)) for k in range(3))
+            if any(h == new[c][k] for c, h in zip(BAND_COLUMNS, hashes, strict=True) for k in range(3))
         }
     )
     found = find_prior_candidates(duckdb.connect(), str(tmp_path / "*.parquet"), new)
