@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	$(BIN)/python -m compileall -q gleaner dagster_project  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 	$(BIN)/python -m gleaner.dedup.precompile  # numba's compile at install, not in the first ingest
-	$(BIN)/python -m gleaner.extract.langid_model  # the language model unpacked once, not in every worker
+	$(BIN)/python -m gleaner.extract.langid_model  # the language model unpacked once, its kernels compiled
 	touch $@
 
 chromium:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gleaner.dedup.jit import njit
 from gleaner.dedup.shingles import fmix64
+from gleaner.jit import njit
 
 NUM_PERM = 128
 BANDS = 16

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from gleaner.dedup.jit import njit
+from gleaner.jit import njit
 
 SHINGLE_WORDS = 5
 

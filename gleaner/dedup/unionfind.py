@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gleaner.dedup.jit import njit
+from gleaner.jit import njit
 
 
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -96,5 +96,17 @@ def load_identifier(folder: Path | None = None):
     return LanguageIdentifier(np.asarray(ptc), np.asarray(pc), classes, nextmove, output, norm_probs=True, tk_row=row)
 
 
-if __name__ == "__main__":  # `make setup` and the image: unpack it at install time
+def compile_kernels() -> None:
+    """Run the compiled language kernels once (`gleaner.extract.langid_batch`, numba), so their machine code
+    is cached at install time rather than compiled in the first extraction's workers."""
+    from gleaner.extract.language import could_override, detect_languages
+
+    texts = ["The kettle is very quiet and boils the water in less than three minutes.", "Sehr gut!"]
+    detect_languages(texts)
+    could_override(texts, "en")
+
+
+if __name__ == "__main__":  # `make setup` and the image: unpack it and compile the kernels at install time
     print(f"language model unpacked at {unpacked_model(shipped_model(), cache_dir())}")
+    compile_kernels()
+    print("language kernels compiled and cached")

@@ -2,6 +2,7 @@
 
 import random
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,17 +94,45 @@ def test_could_reach_flags_a_review_in_another_language():
     assert could_reach(identifier, [], "en", 0.949) == []
 
 
-def test_padded_walk_is_the_masked_walk(monkeypatch):
-    """The reset-byte padding (py3langid's model allows it) and the masked walk (any model) meet the same
-    features at every byte."""
+def test_compiled_walk_meets_what_py3langid_counts():
+    """`_walk` is py3langid's `visit_counts` loop, each text from the start state: the same features, the same
+    number of times, in the order the loop meets them."""
+    from collections import Counter
+
+    from py3langid.langid import visit_counts
+
     from gleaner.extract import langid_batch
 
     identifier = _identifier()
     rng = random.Random(7)
     texts = MIXED + ["", "x"] + [" ".join(rng.choice(MIXED) for _ in range(rng.randrange(1, 4))) for _ in range(50)]
     encoded = [identifier._encode(text) for text in texts]
-    assert langid_batch._resets(identifier)
-    padded = langid_batch._features(identifier, encoded)
-    monkeypatch.setattr(langid_batch, "_resets", lambda identifier: False)
-    masked = langid_batch._features(identifier, encoded)
-    assert [f.tolist() for f in padded] == [f.tolist() for f in masked]
+    for data, features in zip(encoded, langid_batch._features(identifier, encoded), strict=True):
+        met = [f for f in features.tolist() if f >= 0]
+        expected = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, data) or Counter()
+        assert len(features) == len(data)
+        assert list(Counter(met).items()) == list(expected.items())
+
+
+def test_reach_sums_are_the_raw_scores():
+    """`could_reach`'s compiled sums are py3langid's raw scores less the prior, to within float32 rounding,
+    text by text however many texts share a call (the feature counts are cleared between texts)."""
+    from py3langid.langid import visit_counts
+
+    from gleaner.extract import langid_batch
+
+    identifier = _identifier()
+    rng = random.Random(11)
+    texts = MIXED + [" ".join(rng.choice(MIXED) for _ in range(rng.randrange(1, 4))) for _ in range(60)]
+    encoded = [identifier._encode(text) for text in texts]
+    features, ends = langid_batch._walk_all(identifier, encoded)
+    table = langid_batch._wide_table(identifier)
+    sums, magnitude, terms = langid_batch._reach_sums(features, ends, table, langid_batch._row_bounds(identifier))
+    for i, data in enumerate(encoded):
+        visits = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, data)
+        assert terms[i] == len(visits or {})
+        if visits:
+            expected = identifier._raw_score(data).astype(np.float64) - identifier.nb_pc
+            assert np.abs(sums[i] - expected).max() <= 1e-4 * magnitude[i]
+        else:
+            assert not sums[i].any() and magnitude[i] == 0

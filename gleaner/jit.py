@@ -1,11 +1,11 @@
 """numba's ``njit``, applied when a kernel is first called rather than when its module is imported.
 
-Importing numba costs about 0.3 s, and every Dagster command loads the dedup modules with the definitions
-(the assets and the dataset specs import them) though most never hash a text. Kernels marked ``@njit(...)``
-here stay plain functions until one of their module's kernels is called; then every kernel of that module
-is handed to ``numba.njit`` with its options and put in the module's namespace under its own name, so
-kernels calling each other resolve to compiled functions, as they would with numba's decorator. The
-compiled code, its on-disk cache (``cache=True``) and the results are numba's own.
+Importing numba costs about 0.3 s, and every Dagster command loads the dedup and extraction modules with
+the definitions (the assets and the dataset specs import them) though most never hash or read a text.
+Kernels marked ``@njit(...)`` here stay plain functions until one of their module's kernels is called; then
+every kernel of that module is handed to ``numba.njit`` with its options and put in the module's namespace
+under its own name, so kernels calling each other resolve to compiled functions, as they would with numba's
+decorator. The compiled code, its on-disk cache (``cache=True``) and the results are numba's own.
 """
 
 from __future__ import annotations
