@@ -107,7 +107,10 @@ def test_a_cycle_is_found_when_there_is_one():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-SHARED = {"schemas", "sources", "selector_config", "pages", "urls", "progress", "parallel", "code_version", "surface"}
+SHARED = {
+    *("schemas", "sources", "selector_config", "pages", "urls", "progress", "parallel", "code_version", "surface"),
+    "jit",
+}
 MAY_IMPORT = {  # stage package -> the other stage packages it may import (docs/architecture.md)
     "crawl": {"drops"},
     "drops": set(),

@@ -11,22 +11,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-from parsel import Selector
-
+from gleaner.extract.html_tree import declared_values
 from gleaner.extract.langid_batch import classify_many, could_reach
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborHTMLParser
 
 UNDETERMINED = "und"
 CONFIDENT = 0.8  # probability above which a text's own detection is trusted
 OVERRIDE = 0.95  # ... and above which (with OVERRIDE_WORDS) it beats a page-wide declaration
 OVERRIDE_WORDS = 5
 _TAG = re.compile(r"^(?P<primary>[A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
-_DECLARED = (
-    "/html/@lang",
-    "/html/@*[name()='xml:lang']",
-    "//meta[translate(@http-equiv, 'CONTENTLAGU', 'contentlagu')='content-language']/@content",
-    "//meta[@property='og:locale']/@content",
-)
 
 
 @dataclass(frozen=True)
@@ -46,12 +43,11 @@ def language_tag(value: object) -> str | None:
     return match["primary"].lower()
 
 
-def declared_language(selector: Selector) -> str | None:
+def declared_language(tree: LexborHTMLParser) -> str | None:
     """The page's own statement: <html lang>, Content-Language, og:locale, in that order."""
-    for query in _DECLARED:
-        for value in selector.xpath(query).getall():
-            if tag := language_tag(value):
-                return tag
+    for value in declared_values(tree):
+        if tag := language_tag(value):
+            return tag
     return None
 
 

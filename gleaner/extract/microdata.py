@@ -1,123 +1,199 @@
-"""extruct's microdata, item for item, without its per-page costs.
+"""extruct's microdata, item for item, read from the page's HTML5 parse (lexbor) rather than from lxml.
 
-`extruct.extract(tree, syntaxes=["microdata"], uniform=True)` walks the whole document twice for its items,
-runs one XPath set difference per item for its properties, and turns every text-valued property into text
-by deep-copying the element and running lxml's `Cleaner` over the copy: on a page of twenty reviews that is
-most of the extraction's time. Here the same extractor class runs with three of its steps replaced, each
-by one giving the same answer:
+`extruct.extract(tree, syntaxes=["microdata"], uniform=True)` needs an lxml tree; the extractor parses each
+page once, with lexbor (`gleaner.extract.html_tree`), and reads its items here by extruct's rules
+(``LxmlMicrodataExtractor``, nested and not strict):
 
-* the items are found once (through their attributes, the quicker query) and serve both as the iteration
-  and the document ids;
-* each property element's owner (its nearest enclosing ``itemscope``, which is what extruct's
-  ``.//*[@itemprop]`` minus ``.//*[@itemscope]//*[@itemprop]`` selects by) is found in one pass over the
-  ``itemprop`` elements inside the outermost items, in document order as the XPath returns them;
-* the text of an element with no children at all (no elements, comments or processing instructions) is
-  ``html_text``'s whitespace normalisation of its text, which is what cleaning and ``etree_to_text`` give
-  for it, unless it is an element the cleaner would empty (script, style, link, meta).
+* the items are every element with ``itemscope``, in document order, and their document ids follow it;
+* an item's properties are the ``itemprop`` elements whose nearest enclosing ``itemscope`` is the item
+  (what extruct's ``.//*[@itemprop]`` minus ``.//*[@itemscope]//*[@itemprop]`` selects), then those its
+  ``itemref`` ids bring in;
+* a property's value comes from its element as extruct takes it (``content`` of a meta, a URL joined to the
+  page's, ``value``, ``datetime``, ``content``, an ``-input``/``-output`` description, else the text);
+* the text of an element holding only text is ``html_text``'s whitespace normalisation of it, which is what
+  extruct's cleaning and ``etree_to_text`` give for it (unless the cleaner empties the element: script,
+  style, link, meta). An element with children is copied into lxml as it is (`as_lxml`) for extruct's own
+  text extraction.
 
-The item itself is built as extruct builds it, with the property loop inlined rather than run through two
-generators per property. Anything else (``itemref``, elements with children, the uniform output) is
-extruct's code, unchanged;
-tests/extract/test_microdata.py compares both on the corpus and on generated markup.
+The output goes through extruct's uniform step unchanged. tests/extract/test_microdata.py compares this with
+extruct on the corpus and on generated markup.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urljoin
 
 import lxml.etree
+import lxml.html
 from extruct.uniform import _umicrodata_microformat
 from extruct.w3cmicrodata import LxmlMicrodataExtractor
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+from w3lib.html import strip_html5_whitespace
 
 SCHEMA_CONTEXT = "http://schema.org"  # extruct.extract's default `schema_context`
 _CLEANED_AWAY = frozenset({"script", "style", "link", "meta"})  # the tags extruct's cleaner drops
 _WHITESPACE = re.compile(r"\s+")  # html_text's
-# extruct's ``descendant-or-self::*[@itemscope]`` and the ``itemprop`` elements, in document order: reached
-# through the attribute axis, which libxml2 walks three times faster than a predicate on every element
-_ITEMS = lxml.etree.XPath("descendant-or-self::node()/@itemscope/..")
-_PROPERTIES = lxml.etree.XPath("descendant-or-self::node()/@itemprop/..")
+_URL_FROM = {
+    **dict.fromkeys(("audio", "embed", "iframe", "img", "source", "track", "video"), "src"),
+    **dict.fromkeys(("a", "area", "link"), "href"),
+    "object": "data",
+}
+_VALUE_FROM = {"data": "value", "meter": "value", "time": "datetime"}
+_EXTRUCT = LxmlMicrodataExtractor()
+_MAKE = lxml.html.html_parser.makeelement
 
 
-class _Microdata(LxmlMicrodataExtractor):
-    """One page's extraction (it keeps the page's property index): make one per page."""
-
-    def __init__(self) -> None:
-        super().__init__()  # extruct.extract's: nested, not strict, no text content, no HTML nodes
-        self._properties: dict[Any, list[Any]] = {}
-
-    def extract_items(self, document, base_url, every=None):
-        """extruct's, with the page's items (`every`, when the caller already has them) found once."""
-        root = document.getroottree().getroot()
-        every = _ITEMS(root) if every is None else every
-        items = every if document is root else _ITEMS(document)
-        itemids = {node: index + 1 for index, node in enumerate(every)}
-        self._properties = {node: [] for node in every}
-        for item in every:
-            if _owner(item) is None:  # an outermost item: its subtree holds every property of the items in it
-                for node in _PROPERTIES(item):
-                    if (owner := _owner(node)) is not None:
-                        self._properties[owner].append(node)
-        items_seen: set[Any] = set()
-        found = (self._extract_item(it, items_seen=items_seen, base_url=base_url, itemids=itemids) for it in items)
-        return [item for item in found if item]
-
-    def _extract_item(self, node, items_seen, base_url, itemids):
-        """extruct's `_extract_item` (nested, not strict) with its property loop inlined: the same item."""
-        properties = self._properties.get(node)
-        if properties is None or node.get("itemref"):  # another document's node, or references: extruct's
-            return super()._extract_item(node, items_seen, base_url, itemids)
-        itemid = itemids[node]
-        if itemid in items_seen:
-            return None
-        items_seen.add(itemid)
-        item: dict[str, Any] = {}
-        types = node.get("itemtype", "").split()
-        if types:
-            item["type"] = types[0] if len(types) == 1 else types
-            nodeid = node.get("itemid")
-            if nodeid:
-                item["id"] = nodeid.strip()
-        values: dict[str, list[Any]] = {}
-        for prop in properties:
-            value = self._extract_property_value(prop, items_seen, base_url, itemids)
-            for name in prop.get("itemprop").split():
-                values.setdefault(name, []).append(value)
-        if values:
-            item["properties"] = {name: found[0] if len(found) == 1 else found for name, found in values.items()}
-        else:  # an item without properties stands for its own value
-            item["value"] = self._extract_property_value(node, items_seen, base_url, itemids, force=True)
-        return item
-
-    def _extract_properties(self, node, items_seen, base_url, itemids):
-        properties = self._properties.get(node)
-        if properties is None:  # not an item of this document: extruct's own query
-            yield from super()._extract_properties(node, items_seen, base_url, itemids)
-            return
-        for prop in properties:
-            yield from self._extract_property(prop, items_seen=items_seen, base_url=base_url, itemids=itemids)
-
-    def _extract_textContent(self, node):
-        if len(node) == 0 and isinstance(node.tag, str) and node.tag not in _CLEANED_AWAY:
-            text = node.text.strip() if node.text else ""
-            if text.isascii() and text.isprintable() and "  " not in text:  # single spaces only: nothing to do
-                return text
-            return _WHITESPACE.sub(" ", text)
-        return super()._extract_textContent(node)
+def _attributes(node: LexborNode) -> dict[str, str]:
+    """The element's attributes as lxml reads them: an attribute written without a value is ""."""
+    return {name: "" if value is None else value for name, value in node.attributes.items()}
 
 
-def _owner(node):
+def _owner(node: LexborNode) -> LexborNode | None:
     """The nearest enclosing element with ``itemscope`` (the item a property belongs to), if any."""
-    owner = node.getparent()
-    while owner is not None and owner.get("itemscope") is None:
-        owner = owner.getparent()
+    owner = node.parent
+    while owner is not None and "itemscope" not in owner.attributes:
+        owner = owner.parent
     return owner
 
 
-def microdata(tree, base_url: str) -> list[dict[str, Any]] | None:
-    """``extruct.extract(tree, base_url, syntaxes=["microdata"], uniform=True)["microdata"]``, faster; None
-    when no element of the document has ``itemscope`` (where extruct is not worth asking)."""
-    every = _ITEMS(tree.getroottree().getroot())
-    if not every:
+def _text_content(node: LexborNode) -> str:
+    """extruct's `_extract_textContent`: the element's text after lxml's cleaner, by ``html_text``."""
+    child = node.child
+    while child is not None and child.is_text_node:
+        child = child.next
+    if child is None and node.tag not in _CLEANED_AWAY:  # text alone: the normalisation is all there is to it
+        text = node.text(deep=True).strip()
+        if text.isascii() and text.isprintable() and "  " not in text:  # single spaces only: nothing to do
+            return text
+        return _WHITESPACE.sub(" ", text)
+    return _EXTRUCT._extract_textContent(as_lxml(node))
+
+
+def _element(tag: str, attributes: dict[str, str]) -> lxml.html.HtmlElement:
+    """An lxml.html element; one whose name or attributes lxml refuses (HTML5 allows more) keeps what it can."""
+    for name, attrib in ((tag, attributes), (tag, {}), ("span", {})):  # an unknown tag is inline, as a span
+        try:
+            return _MAKE(name, attrib)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: a span is always an element")
+
+
+def as_lxml(node: LexborNode) -> lxml.html.HtmlElement:
+    """The element and everything in it as an lxml.html tree: the same elements, attributes, texts and
+    comments in the same places, so extruct's text extraction reads the tree lexbor built."""
+    element = _element(node.tag, _attributes(node))
+    last = None
+    for child in node.iter(include_text=True):
+        if child.is_text_node:
+            text = child.text(deep=False)
+            if last is None:
+                element.text = (element.text or "") + text
+            else:
+                last.tail = (last.tail or "") + text
+        elif child.is_comment_node:
+            last = lxml.etree.Comment(child.comment_content or "")
+            element.append(last)
+        elif child.is_element_node:
+            last = as_lxml(child)
+            element.append(last)
+    return element
+
+
+class _Page:
+    """One page's items: their document ids, each one's own properties, the ids `itemref` may name."""
+
+    def __init__(self, tree: LexborHTMLParser, items: list[LexborNode], base_url: str) -> None:
+        self.tree, self.base_url = tree, base_url
+        self.itemids = {node: index + 1 for index, node in enumerate(items)}
+        self.properties: dict[LexborNode, list[LexborNode]] = {node: [] for node in items}
+        for item in items:
+            if _owner(item) is None:  # an outermost item: its subtree holds every property of the items in it
+                for node in item.css("[itemprop]"):
+                    if (owner := _owner(node)) is not None:
+                        self.properties[owner].append(node)
+        self.seen: set[int] = set()
+        self._ids: dict[str, LexborNode] | None = None
+
+    def item(self, node: LexborNode) -> dict[str, Any] | None:
+        """extruct's `_extract_item`: None for an item already read (as a property of another, say)."""
+        itemid = self.itemids[node]
+        if itemid in self.seen:
+            return None
+        self.seen.add(itemid)
+        attributes = _attributes(node)
+        item: dict[str, Any] = {}
+        types = attributes.get("itemtype", "").split()
+        if types:
+            item["type"] = types[0] if len(types) == 1 else types
+            if nodeid := attributes.get("itemid"):
+                item["id"] = nodeid.strip()
+        values: dict[str, list[Any]] = {}
+        for prop in self.properties[node]:
+            self._add(values, prop)
+        for refid in attributes.get("itemref", "").split():
+            for prop in self._referenced(refid):
+                self._add(values, prop)
+        if values:
+            item["properties"] = {name: found[0] if len(found) == 1 else found for name, found in values.items()}
+        else:  # an item without properties stands for its own value
+            item["value"] = self.value(node, force=True)
+        return item
+
+    def _add(self, values: dict[str, list[Any]], prop: LexborNode) -> None:
+        value = self.value(prop)  # read even when the itemprop names nothing: it marks a nested item as seen
+        for name in _attributes(prop)["itemprop"].split():
+            values.setdefault(name, []).append(value)
+
+    def value(self, node: LexborNode, force: bool = False) -> Any:
+        """extruct's `_extract_property_value`."""
+        attributes = _attributes(node)
+        tag = node.tag
+        if not force and "itemscope" in attributes:
+            return self.item(node)
+        if tag == "meta":
+            return attributes.get("content", "")
+        if tag in _URL_FROM:
+            return urljoin(self.base_url, strip_html5_whitespace(attributes.get(_URL_FROM[tag], "")))
+        if tag in _VALUE_FROM:
+            return attributes.get(_VALUE_FROM[tag], "")
+        if attributes.get("content"):
+            return attributes["content"]
+        itemprop = attributes.get("itemprop")
+        if itemprop and (itemprop.endswith("-input") or itemprop.endswith("-output")):
+            result: dict[str, Any] = {}
+            if "required" in attributes:
+                result["valueRequired"] = True
+            if name := attributes.get("name"):
+                result["valueName"] = name
+            return result
+        return _text_content(node)
+
+    def _referenced(self, refid: str) -> list[LexborNode]:
+        """extruct's `_extract_property_refs`: the element with id `refid` when it is an item property itself,
+        else the ``itemprop`` elements in it that share its nearest ``itemscope``."""
+        if self._ids is None:
+            self._ids = {}
+            for element in self.tree.css("[id]"):
+                self._ids.setdefault(_attributes(element)["id"], element)  # the first of an id, as libxml2's
+        ref = self._ids.get(refid)
+        if ref is None:
+            return []
+        attributes = ref.attributes
+        if "itemprop" in attributes and "itemscope" in attributes:
+            return [ref]
+        scope = ref if "itemscope" in attributes else _owner(ref)
+        return [prop for prop in ref.css("[itemprop]") if _owner(prop) == scope]
+
+
+def microdata(tree: LexborHTMLParser, base_url: str) -> list[dict[str, Any]] | None:
+    """``extruct.extract(tree, base_url, syntaxes=["microdata"], uniform=True)["microdata"]`` on the page's
+    lexbor parse; None when no element of the document has ``itemscope`` (no microdata to speak of)."""
+    items = tree.css("[itemscope]")
+    if not items:
         return None
-    return _umicrodata_microformat(_Microdata().extract_items(tree, base_url, every), SCHEMA_CONTEXT)
+    page = _Page(tree, items, base_url)
+    found = (page.item(node) for node in items)
+    return _umicrodata_microformat([item for item in found if item], SCHEMA_CONTEXT)

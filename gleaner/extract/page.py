@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from parsel import Selector
 
+from gleaner.extract.html_tree import parse_html
 from gleaner.extract.language import (
     OVERRIDE_WORDS,
     UNDETERMINED,
@@ -33,6 +34,8 @@ from gleaner.schemas import ProductReview, stable_record_id, validate_candidate
 from gleaner.urls import canonicalize_url
 
 if TYPE_CHECKING:
+    from selectolax.lexbor import LexborHTMLParser
+
     from gleaner.sources import SourceConfig
 
 Outcome = Literal["yielded", "no_records", "failed"]
@@ -269,11 +272,11 @@ def _shape(
 
 
 def _candidates(
-    page: FetchedPage, selector: Selector, spec: ExtractionSpec
+    page: FetchedPage, tree: LexborHTMLParser, spec: ExtractionSpec
 ) -> tuple[list[dict[str, Any]], StructuredReviews]:
-    structured = extract_structured_reviews(page.html or "", page.url, selector)
-    if spec.extractor == "selectors" and spec.selectors is not None:
-        selected = select_candidates(selector, spec.selectors)
+    structured = extract_structured_reviews(page.html or "", page.url, tree)
+    if spec.extractor == "selectors" and spec.selectors is not None:  # parsel's CSS and XPath need lxml's tree
+        selected = select_candidates(Selector(text=page.html, type="html"), spec.selectors)
         if selected:
             return selected, structured
     return structured.reviews, structured
@@ -312,10 +315,10 @@ def _read_page(page: FetchedPage, spec: ExtractionSpec) -> _PageRead | PageExtra
     if (unusable := unusable_page(page)) is not None:
         return unusable
     try:
-        selector = Selector(text=page.html, type="html")
-        candidates, structured = _candidates(page, selector, spec)
+        tree = parse_html(page.html)
+        candidates, structured = _candidates(page, tree, spec)
         body = main_text(page.html, page.url) if spec.body_text else None
-        declared = declared_language(selector)
+        declared = declared_language(tree)
     except Exception as exc:  # a parser crash on hostile markup is a failed page, not a failed run
         reason = f"unparseable page: {type(exc).__name__}: {exc}"
         return failed_page(page, "extract", reason, page.html[:500])

@@ -102,7 +102,7 @@ def extract_product_page(page: FetchedPage) -> PageExtraction:
     html = page.html or ""
     try:
         selector = Selector(text=html, type="html")
-        data = parse_structured_data(html, page.url, selector)
+        data = parse_structured_data(html, page.url)
         product, notes = _main_product(data)
         fallback = None if product is not None and text_of(product.get("name")) else _fallback(selector)
     except Exception as exc:  # a parser crash on hostile markup is a failed page, not a failed run

@@ -1,8 +1,8 @@
 """schema.org data from a page's JSON-LD, microdata and RDFa, whatever the site: its reviews, its products.
 
-Microdata and RDFa go through `extruct`, and only on pages whose markup has ``itemscope`` / ``typeof``;
-microdata is read from the page's own parse (RDFa needs extruct's XML-flavoured one), by extruct's extractor
-with its costliest steps replaced by equivalent ones (`gleaner.extract.microdata`). JSON-LD blocks are
+The page is parsed once, by lexbor (`gleaner.extract.html_tree`). Microdata is read from that parse by
+extruct's rules (`gleaner.extract.microdata`), RDFa by `extruct` itself (which parses the page its own,
+XML-flavoured way), and only on pages where an element has ``itemscope`` / ``typeof``. JSON-LD blocks are
 read here, one by one, with the lenient parser in `jsonld_repair` rather than extruct's: extruct drops every
 block of a page when one is invalid, while a broken block here is reported alone (with its text) and a
 repairable one still counts, its repairs noted on the records it yields. A syntax whose parser fails on
@@ -15,23 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
-from parsel import Selector
+from selectolax.lexbor import LexborHTMLParser
 
+from gleaner.extract.html_tree import has_attribute, json_ld_scripts, parse_html
 from gleaner.extract.jsonld_repair import JsonLdError, parse_json_ld
 from gleaner.extract.linked_data import Graph, review_candidate
 
-_LD_JSON = (
-    "//script[starts-with(normalize-space(translate(@type, 'APLICTONDJS', 'aplictondjs')), 'application/ld+json')]"
-)
-# the same scripts: with a predicate, libxml2 only takes its quick descendant walk for ``descendant::``
-# (``//x[p]`` is ``descendant::x[p]`` for a predicate that does not ask for positions); compiled once, and
-# without parsel's wrapping, it is a fifth of the time
-_LD_SCRIPTS = etree.XPath("/" + _LD_JSON.replace("//script", "descendant::script", 1))
-_TEXT = etree.XPath("text()", smart_strings=False)
 _REVIEW_HINTS = ("review", "ratingvalue")
-# whether any element has the attribute: ``//*[@typeof]`` asked through the attribute axis, 3x quicker
-_HAS_TYPEOF = etree.XPath("boolean(//@typeof)")
 
 
 @dataclass(frozen=True)
@@ -64,11 +54,10 @@ class StructuredData:
     errors: list[StructuredError] = field(default_factory=list)
 
 
-def _json_ld(selector: Selector, found: StructuredData) -> None:
+def _json_ld(tree: LexborHTMLParser, found: StructuredData) -> None:
     roots: list[Any] = []
     repairs: list[list[str]] = []
-    for index, script in enumerate(_LD_SCRIPTS(selector.root)):
-        block = "".join(_TEXT(script))
+    for index, block in enumerate(json_ld_scripts(tree)):
         try:
             data, repaired = parse_json_ld(block)
         except JsonLdError as exc:
@@ -91,8 +80,8 @@ def _extruct(source: str | Any, html: str, url: str, syntax: str, found: Structu
     found.graphs.append(SyntaxGraph(syntax, Graph.of(data.get(syntax, []))))
 
 
-def _microdata(tree: Any, url: str, found: StructuredData) -> None:
-    """extruct's microdata from the page's own parse, by `gleaner.extract.microdata` (same items, faster)."""
+def _microdata(tree: LexborHTMLParser, url: str, found: StructuredData) -> None:
+    """extruct's microdata from the page's own parse, by `gleaner.extract.microdata` (same items)."""
     from gleaner.extract.microdata import microdata  # imports extruct: only for a page with microdata
 
     try:
@@ -106,16 +95,16 @@ def _microdata(tree: Any, url: str, found: StructuredData) -> None:
         found.graphs.append(SyntaxGraph("microdata", Graph.of(data)))
 
 
-def parse_structured_data(html: str, url: str, selector: Selector | None = None) -> StructuredData:
+def parse_structured_data(html: str, url: str, tree: LexborHTMLParser | None = None) -> StructuredData:
     """Each syntax the page uses as one graph (JSON-LD always, microdata and RDFa when present), plus what
-    could not be read."""
-    selector = selector if selector is not None else Selector(text=html, type="html")
+    could not be read. `tree`: the page's `parse_html`, when the caller has it."""
+    tree = tree if tree is not None else parse_html(html)
     found = StructuredData()
-    _json_ld(selector, found)
+    _json_ld(tree, found)
     lowered = html.lower()  # attribute names cannot hide behind entities: no mention, no such attribute
     if "itemscope" in lowered:  # and an element has it: `microdata` looks
-        _microdata(selector.root, url, found)  # the page's one parse, not a second
-    if "typeof" in lowered and _HAS_TYPEOF(selector.root):
+        _microdata(tree, url, found)  # the page's one parse, not a second
+    if "typeof" in lowered and has_attribute(tree, "typeof"):
         _extruct(html.encode("utf-8", errors="surrogatepass"), html, url, "rdfa", found)
     return found
 
@@ -130,9 +119,9 @@ class StructuredReviews:
     unreadable_reviews: bool = False  # an unreadable block or syntax that looked like it held reviews
 
 
-def extract_structured_reviews(html: str, url: str, selector: Selector | None = None) -> StructuredReviews:
+def extract_structured_reviews(html: str, url: str, tree: LexborHTMLParser | None = None) -> StructuredReviews:
     """Every schema.org Review on the page, as loose candidates for the pydantic model to judge."""
-    data = parse_structured_data(html, url, selector)
+    data = parse_structured_data(html, url, tree)
     found = StructuredReviews(errors=[(e.reason, e.block) for e in data.errors])
     found.unreadable_reviews = any(e.hints_at(_REVIEW_HINTS if e.block else ("review",), html) for e in data.errors)
     for part in data.graphs:
