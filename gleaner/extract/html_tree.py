@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 _XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() collapses
 _LOWER_LD_JSON = str.maketrans("APLICTONDJS", "aplictondjs")  # the letters of application/ld+json
@@ -23,19 +24,39 @@ def parse_html(html: str) -> LexborHTMLParser:
     return LexborHTMLParser(html.replace("\x00", ""))
 
 
-def json_ld_scripts(tree: LexborHTMLParser) -> list[str]:
-    """The text of each ``<script type="application/ld+json">`` (the type's case and surrounding spaces
-    aside, parameters allowed), in document order."""
-    found = []
-    for script in tree.css("script"):
-        kind = script.attributes.get("type")
-        if kind and _XML_SPACE.sub(" ", kind.translate(_LOWER_LD_JSON)).strip(" ").startswith("application/ld+json"):
-            found.append(script.text(deep=True))
-    return found
+@dataclass(frozen=True)
+class Marked:
+    """What the schema.org extractor reads from a page's elements, found in one walk of its tree: the text
+    of each JSON-LD script, the microdata items (every element with ``itemscope``), both in document order,
+    and whether any element carries RDFa (``typeof``)."""
+
+    json_ld: list[str]
+    items: list[LexborNode]
+    rdfa: bool
 
 
-def has_attribute(tree: LexborHTMLParser, name: str) -> bool:
-    return tree.css_matches(f"[{name}]")
+def marked_elements(tree: LexborHTMLParser) -> Marked:
+    json_ld, items, rdfa = [], [], False
+    seen: set[int] = set()
+    for node in tree.css("script, [itemscope], [typeof]"):  # document order, once per selector it matches
+        if node.mem_id in seen:
+            continue
+        seen.add(node.mem_id)
+        attributes = node.attributes
+        if node.tag == "script" and _is_json_ld(attributes.get("type")):
+            json_ld.append(node.text(deep=True))
+        if "itemscope" in attributes:
+            items.append(node)
+        rdfa = rdfa or "typeof" in attributes
+    return Marked(json_ld, items, rdfa)
+
+
+def _is_json_ld(kind: str | None) -> bool:
+    """``<script type>`` is application/ld+json, the case of its letters and the spaces around it aside,
+    parameters allowed: what the XPath the extractor used with lxml selected."""
+    return bool(kind) and _XML_SPACE.sub(" ", kind.translate(_LOWER_LD_JSON)).strip(" ").startswith(
+        "application/ld+json"
+    )
 
 
 def declared_values(tree: LexborHTMLParser) -> Iterator[str]:

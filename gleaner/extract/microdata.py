@@ -50,14 +50,6 @@ def _attributes(node: LexborNode) -> dict[str, str]:
     return {name: "" if value is None else value for name, value in node.attributes.items()}
 
 
-def _owner(node: LexborNode) -> LexborNode | None:
-    """The nearest enclosing element with ``itemscope`` (the item a property belongs to), if any."""
-    owner = node.parent
-    while owner is not None and "itemscope" not in owner.attributes:
-        owner = owner.parent
-    return owner
-
-
 def _text_content(node: LexborNode) -> str:
     """extruct's `_extract_textContent`: the element's text after lxml's cleaner, by ``html_text``."""
     child = node.child
@@ -103,64 +95,73 @@ def as_lxml(node: LexborNode) -> lxml.html.HtmlElement:
 
 
 class _Page:
-    """One page's items: their document ids, each one's own properties, the ids `itemref` may name."""
+    """One page's items: their document ids, each one's own properties, the ids `itemref` may name.
+
+    Attributes are read as lexbor gives them, where an attribute written without a value is None (lxml
+    reads ""): every read below treats None as "", and each element's attributes are read once."""
 
     def __init__(self, tree: LexborHTMLParser, items: list[LexborNode], base_url: str) -> None:
         self.tree, self.base_url = tree, base_url
         self.itemids = {node: index + 1 for index, node in enumerate(items)}
-        self.properties: dict[LexborNode, list[LexborNode]] = {node: [] for node in items}
+        self._scopes = {node.mem_id for node in items}  # every element with itemscope
+        self.properties: dict[LexborNode, list[tuple[LexborNode, dict]]] = {node: [] for node in items}
         for item in items:
-            if _owner(item) is None:  # an outermost item: its subtree holds every property of the items in it
+            if self._owner(item) is None:  # an outermost item: its subtree holds every property of its items
                 for node in item.css("[itemprop]"):
-                    if (owner := _owner(node)) is not None:
-                        self.properties[owner].append(node)
+                    if (owner := self._owner(node)) is not None:
+                        self.properties[owner].append((node, node.attributes))
         self.seen: set[int] = set()
         self._ids: dict[str, LexborNode] | None = None
 
-    def item(self, node: LexborNode) -> dict[str, Any] | None:
+    def _owner(self, node: LexborNode) -> LexborNode | None:
+        """The nearest enclosing element with ``itemscope`` (the item a property belongs to), if any."""
+        owner = node.parent
+        while owner is not None and owner.mem_id not in self._scopes:
+            owner = owner.parent
+        return owner
+
+    def item(self, node: LexborNode, attributes: dict[str, str | None]) -> dict[str, Any] | None:
         """extruct's `_extract_item`: None for an item already read (as a property of another, say)."""
         itemid = self.itemids[node]
         if itemid in self.seen:
             return None
         self.seen.add(itemid)
-        attributes = _attributes(node)
         item: dict[str, Any] = {}
-        types = attributes.get("itemtype", "").split()
+        types = (attributes.get("itemtype") or "").split()
         if types:
             item["type"] = types[0] if len(types) == 1 else types
             if nodeid := attributes.get("itemid"):
                 item["id"] = nodeid.strip()
         values: dict[str, list[Any]] = {}
-        for prop in self.properties[node]:
-            self._add(values, prop)
-        for refid in attributes.get("itemref", "").split():
+        for prop, found in self.properties[node]:
+            self._add(values, prop, found)
+        for refid in (attributes.get("itemref") or "").split():
             for prop in self._referenced(refid):
-                self._add(values, prop)
+                self._add(values, prop, prop.attributes)
         if values:
             item["properties"] = {name: found[0] if len(found) == 1 else found for name, found in values.items()}
         else:  # an item without properties stands for its own value
-            item["value"] = self.value(node, force=True)
+            item["value"] = self.value(node, attributes, force=True)
         return item
 
-    def _add(self, values: dict[str, list[Any]], prop: LexborNode) -> None:
-        value = self.value(prop)  # read even when the itemprop names nothing: it marks a nested item as seen
-        for name in _attributes(prop)["itemprop"].split():
+    def _add(self, values: dict[str, list[Any]], prop: LexborNode, attributes: dict[str, str | None]) -> None:
+        value = self.value(prop, attributes)  # read even when the itemprop names nothing: a nested item is seen
+        for name in (attributes["itemprop"] or "").split():
             values.setdefault(name, []).append(value)
 
-    def value(self, node: LexborNode, force: bool = False) -> Any:
+    def value(self, node: LexborNode, attributes: dict[str, str | None], force: bool = False) -> Any:
         """extruct's `_extract_property_value`."""
-        attributes = _attributes(node)
         tag = node.tag
         if not force and "itemscope" in attributes:
-            return self.item(node)
+            return self.item(node, attributes)
         if tag == "meta":
-            return attributes.get("content", "")
+            return attributes.get("content") or ""
         if tag in _URL_FROM:
-            return urljoin(self.base_url, strip_html5_whitespace(attributes.get(_URL_FROM[tag], "")))
+            return urljoin(self.base_url, strip_html5_whitespace(attributes.get(_URL_FROM[tag]) or ""))
         if tag in _VALUE_FROM:
-            return attributes.get(_VALUE_FROM[tag], "")
-        if attributes.get("content"):
-            return attributes["content"]
+            return attributes.get(_VALUE_FROM[tag]) or ""
+        if content := attributes.get("content"):
+            return content
         itemprop = attributes.get("itemprop")
         if itemprop and (itemprop.endswith("-input") or itemprop.endswith("-output")):
             result: dict[str, Any] = {}
@@ -177,23 +178,26 @@ class _Page:
         if self._ids is None:
             self._ids = {}
             for element in self.tree.css("[id]"):
-                self._ids.setdefault(_attributes(element)["id"], element)  # the first of an id, as libxml2's
+                self._ids.setdefault(element.attributes["id"] or "", element)  # the first of an id, as libxml2's
         ref = self._ids.get(refid)
         if ref is None:
             return []
         attributes = ref.attributes
         if "itemprop" in attributes and "itemscope" in attributes:
             return [ref]
-        scope = ref if "itemscope" in attributes else _owner(ref)
-        return [prop for prop in ref.css("[itemprop]") if _owner(prop) == scope]
+        scope = ref if "itemscope" in attributes else self._owner(ref)
+        return [prop for prop in ref.css("[itemprop]") if self._owner(prop) == scope]
 
 
-def microdata(tree: LexborHTMLParser, base_url: str) -> list[dict[str, Any]] | None:
+def microdata(
+    tree: LexborHTMLParser, base_url: str, items: list[LexborNode] | None = None
+) -> list[dict[str, Any]] | None:
     """``extruct.extract(tree, base_url, syntaxes=["microdata"], uniform=True)["microdata"]`` on the page's
-    lexbor parse; None when no element of the document has ``itemscope`` (no microdata to speak of)."""
-    items = tree.css("[itemscope]")
+    lexbor parse; None when no element of the document has ``itemscope`` (no microdata to speak of).
+    `items`: those elements in document order, when the caller has them (`html_tree.marked_elements`)."""
+    items = tree.css("[itemscope]") if items is None else items
     if not items:
         return None
     page = _Page(tree, items, base_url)
-    found = (page.item(node) for node in items)
+    found = (page.item(node, node.attributes) for node in items)
     return _umicrodata_microformat([item for item in found if item], SCHEMA_CONTEXT)

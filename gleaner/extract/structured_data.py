@@ -17,7 +17,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-from gleaner.extract.html_tree import has_attribute, json_ld_scripts, parse_html
+from gleaner.extract.html_tree import marked_elements, parse_html
 from gleaner.extract.jsonld_repair import JsonLdError, parse_json_ld
 from gleaner.extract.linked_data import Graph, review_candidate
 
@@ -54,10 +54,10 @@ class StructuredData:
     errors: list[StructuredError] = field(default_factory=list)
 
 
-def _json_ld(tree: LexborHTMLParser, found: StructuredData) -> None:
+def _json_ld(blocks: list[str], found: StructuredData) -> None:
     roots: list[Any] = []
     repairs: list[list[str]] = []
-    for index, block in enumerate(json_ld_scripts(tree)):
+    for index, block in enumerate(blocks):
         try:
             data, repaired = parse_json_ld(block)
         except JsonLdError as exc:
@@ -80,12 +80,12 @@ def _extruct(source: str | Any, html: str, url: str, syntax: str, found: Structu
     found.graphs.append(SyntaxGraph(syntax, Graph.of(data.get(syntax, []))))
 
 
-def _microdata(tree: LexborHTMLParser, url: str, found: StructuredData) -> None:
+def _microdata(tree: LexborHTMLParser, items: list[Any], url: str, found: StructuredData) -> None:
     """extruct's microdata from the page's own parse, by `gleaner.extract.microdata` (same items)."""
     from gleaner.extract.microdata import microdata  # imports extruct: only for a page with microdata
 
     try:
-        data = microdata(tree, url)
+        data = microdata(tree, url, items)
     except Exception as exc:  # what extruct raises on hostile markup, reported as `_extruct` reports it
         found.errors.append(
             StructuredError("microdata", f"microdata unreadable: {type(exc).__name__}: {exc}"[:500], "")
@@ -99,12 +99,12 @@ def parse_structured_data(html: str, url: str, tree: LexborHTMLParser | None = N
     """Each syntax the page uses as one graph (JSON-LD always, microdata and RDFa when present), plus what
     could not be read. `tree`: the page's `parse_html`, when the caller has it."""
     tree = tree if tree is not None else parse_html(html)
+    marked = marked_elements(tree)
     found = StructuredData()
-    _json_ld(tree, found)
-    lowered = html.lower()  # attribute names cannot hide behind entities: no mention, no such attribute
-    if "itemscope" in lowered:  # and an element has it: `microdata` looks
-        _microdata(tree, url, found)  # the page's one parse, not a second
-    if "typeof" in lowered and has_attribute(tree, "typeof"):
+    _json_ld(marked.json_ld, found)
+    if marked.items:
+        _microdata(tree, marked.items, url, found)  # the page's one parse, not a second
+    if marked.rdfa:
         _extruct(html.encode("utf-8", errors="surrogatepass"), html, url, "rdfa", found)
     return found
 

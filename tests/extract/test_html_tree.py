@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from parsel import Selector
 
-from gleaner.extract.html_tree import declared_values, has_attribute, json_ld_scripts, parse_html
+from gleaner.extract.html_tree import declared_values, marked_elements, parse_html
 from gleaner.extract.language import declared_language
 
 # the XPath the extractor asked lxml before: the type's listed letters lowercased, XML spaces normalised
@@ -35,7 +35,7 @@ def test_json_ld_scripts_are_the_ones_the_xpath_selects(types):
     )
     page = f"<html><head>{scripts}</head><body><p>x</p>{scripts}</body></html>"
     expected = ["".join(s.xpath("text()").getall()) for s in Selector(text=page, type="html").xpath(_LD_JSON)]
-    assert json_ld_scripts(parse_html(page)) == expected
+    assert marked_elements(parse_html(page)).json_ld == expected
 
 
 def test_json_ld_script_text_is_raw_and_nuls_are_dropped():
@@ -43,7 +43,7 @@ def test_json_ld_script_text_is_raw_and_nuls_are_dropped():
         '<script type="application/ld+json"><!--{"a": "&amp; <b>"}--></script>'
         '<script type="application/ld+json">{"\x00b": 1}</script>'
     )
-    assert json_ld_scripts(parse_html(page)) == ['<!--{"a": "&amp; <b>"}-->', '{"b": 1}']
+    assert marked_elements(parse_html(page)).json_ld == ['<!--{"a": "&amp; <b>"}-->', '{"b": 1}']
 
 
 OG_ES = '<meta property="og:locale" content="es_ES">'
@@ -72,6 +72,10 @@ def test_declared_values_in_the_order_the_xpaths_gave_them():
     assert [declared_language(parse_html(page)) for page in PAGES] == ["de", "fr", "it", "nl", None, None, None]
 
 
-def test_has_attribute_is_on_an_element_not_in_the_text():
-    assert has_attribute(parse_html('<p typeof="schema:Review">x</p>'), "typeof")
-    assert not has_attribute(parse_html("<p>typeof</p><script>var typeof_ = 1;</script>"), "typeof")
+def test_items_and_rdfa_are_elements_with_the_attribute_not_the_word():
+    marked = marked_elements(
+        parse_html('<p typeof="schema:Review">x</p><script itemscope id="a"></script><b itemscope>')
+    )
+    assert marked.rdfa and [node.attributes.get("id") for node in marked.items] == ["a", None]
+    words = marked_elements(parse_html("<p>typeof itemscope</p><script>var typeof_ = 1, itemscope;</script>"))
+    assert not words.rdfa and words.items == []
