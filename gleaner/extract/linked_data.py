@@ -89,31 +89,51 @@ class Graph:
         `origins` remembers which root each node came from."""
         graph = cls()
         for index, data in enumerate(roots):
-            graph._collect(compact(data), None, index)
+            graph._take(data, None, index)
         return graph
 
-    def _collect(self, value: Any, parent: dict[str, Any] | None, origin: int) -> None:
+    def _take(self, value: Any, parent: dict[str, Any] | None, origin: int) -> Any:
+        """`compact(value)`, collecting its nodes on the way: each node that is neither a literal
+        (``@value``) nor a bare reference, in document order (a node before what it holds), with its
+        enclosing typed node and its origin, and the fullest node of each ``@id``. One walk, where
+        compacting and then walking the copy took two."""
         if isinstance(value, list):
-            for item in value:
-                self._collect(item, parent, origin)
-            return
-        if not isinstance(value, dict) or "@value" in value:
-            return
-        typed = _typed(value)
-        if not _is_reference(value):
-            self.nodes.append(value)
-            self.origins[id(value)] = origin
+            return [self._take(item, parent, origin) for item in value]
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+        nested: dict[str, Any] = {}  # the names whose (last) value holds more, compacted once `out` is known
+        for key, item in value.items():
+            name = local_name(str(key))
+            if name in ("@type", "type"):  # so every node's "@type" is a list of names (`_typed` relies on it)
+                items = item if isinstance(item, list) else [item]
+                out["@type"] = [local_name(str(t)) for t in items if t is not None]
+            elif isinstance(item, list | dict):
+                out[name] = nested[name] = item
+            else:
+                out[name] = item
+                nested.pop(name, None)
+        if "@value" in out:  # a literal: no node in it
+            for name, item in nested.items():
+                out[name] = compact(item)
+            return out
+        typed = _typed(out)
+        if not _is_reference(out):
+            self.nodes.append(out)
+            self.origins[id(out)] = origin
             if parent is not None and typed:
-                self.parents.setdefault(id(value), parent)
-            identifier = value.get("@id")
+                self.parents.setdefault(id(out), parent)
+            identifier = out.get("@id")
             if isinstance(identifier, str) and identifier:
                 known = self.by_id.get(identifier)
-                if known is None or len(value) > len(known):
-                    self.by_id[identifier] = value
-        owner = value if typed else parent
-        for key, item in value.items():
-            if key not in ("@context", "@type", "@id") and isinstance(item, list | dict):  # scalars hold no node
-                self._collect(item, owner, origin)
+                if known is None or len(out) > len(known):
+                    self.by_id[identifier] = out
+        owner = out if typed else parent
+        for name in out:  # in `out`'s order (a name's first place), each name's last value
+            if name in nested:
+                item = nested[name]
+                out[name] = compact(item) if name in ("@context", "@id") else self._take(item, owner, origin)
+        return out
 
     def resolve(self, value: Any) -> Any:
         value = first(value)
