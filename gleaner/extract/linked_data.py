@@ -117,23 +117,28 @@ class Graph:
             for name, item in nested.items():
                 out[name] = compact(item)
             return out
-        typed = _typed(out)
-        if not _is_reference(out):
-            self.nodes.append(out)
-            self.origins[id(out)] = origin
-            if parent is not None and typed:
-                self.parents.setdefault(id(out), parent)
-            identifier = out.get("@id")
-            if isinstance(identifier, str) and identifier:
-                known = self.by_id.get(identifier)
-                if known is None or len(out) > len(known):
-                    self.by_id[identifier] = out
-        owner = out if typed else parent
+        owner = self.add(out, parent, origin)
         for name in out:  # in `out`'s order (a name's first place), each name's last value
             if name in nested:
                 item = nested[name]
                 out[name] = compact(item) if name in ("@context", "@id") else self._take(item, owner, origin)
         return out
+
+    def add(self, node: dict[str, Any], parent: dict[str, Any] | None, origin: int) -> dict[str, Any] | None:
+        """Take a compacted node (unless it is a bare reference) with its enclosing typed node and origin, and
+        keep the fullest node of each ``@id``; the typed node what it holds belongs to."""
+        typed = _typed(node)
+        if not _is_reference(node):
+            self.nodes.append(node)
+            self.origins[id(node)] = origin
+            if parent is not None and typed:
+                self.parents.setdefault(id(node), parent)
+            identifier = node.get("@id")
+            if isinstance(identifier, str) and identifier:
+                known = self.by_id.get(identifier)
+                if known is None or len(node) > len(known):
+                    self.by_id[identifier] = node
+        return node if typed else parent
 
     def resolve(self, value: Any) -> Any:
         value = first(value)

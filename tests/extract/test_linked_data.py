@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gleaner.extract.linked_data import Graph, _is_reference, _typed, compact
+from gleaner.extract.linked_data import Graph, compact
 
 
 class _TwoWalks(Graph):
@@ -27,18 +27,7 @@ class _TwoWalks(Graph):
             return
         if not isinstance(value, dict) or "@value" in value:
             return
-        typed = _typed(value)
-        if not _is_reference(value):
-            self.nodes.append(value)
-            self.origins[id(value)] = origin
-            if parent is not None and typed:
-                self.parents.setdefault(id(value), parent)
-            identifier = value.get("@id")
-            if isinstance(identifier, str) and identifier:
-                known = self.by_id.get(identifier)
-                if known is None or len(value) > len(known):
-                    self.by_id[identifier] = value
-        owner = value if typed else parent
+        owner = self.add(value, parent, origin)
         for key, item in value.items():
             if key not in ("@context", "@type", "@id") and isinstance(item, list | dict):
                 self._collect(item, owner, origin)
