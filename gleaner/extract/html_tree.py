@@ -21,7 +21,7 @@ _LOWER_CONTENT_LANGUAGE = str.maketrans("CONTENTLAGU", "contentlagu")
 
 
 def parse_html(html: str) -> LexborHTMLParser:
-    return LexborHTMLParser(html.replace("\x00", ""))
+    return LexborHTMLParser(html.replace("\x00", "") if "\x00" in html else html)
 
 
 @dataclass(frozen=True)

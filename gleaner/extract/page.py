@@ -84,7 +84,8 @@ def storable(text: str) -> str:
 
 
 def has_surrogate(value: Any) -> bool:
-    return isinstance(value, str) and _SURROGATE.search(value) is not None
+    """ASCII text (asked in constant time) holds none."""
+    return isinstance(value, str) and not value.isascii() and _SURROGATE.search(value) is not None
 
 
 def failure_row(page: FetchedPage, stage: str, reason: str, offending: Any) -> dict[str, Any]:
@@ -305,7 +306,7 @@ def unusable_page(page: FetchedPage) -> PageExtraction | None:
         if page.status is None:
             return failed_page(page, "fetch", "no response and no error recorded", None)
         return PageExtraction("no_records", "no HTML body (non-HTML content)")
-    if not page.html.strip():
+    if not page.html or page.html.isspace():  # (not a stripped copy of the page to learn it)
         return PageExtraction("no_records", "empty page")
     return None
 

@@ -75,7 +75,8 @@ def test_benchmark_pages():
 _TAGS = st.sampled_from(["div", "span", "p", "a", "meta", "img", "time", "b", "script", "li", "h1"])
 _ATTRS = st.sampled_from(
     ["", " itemscope", ' itemprop="name"', ' itemprop="review" itemscope', ' itemprop="a b"', ' content="c"',
-     ' itemtype="https://schema.org/Review"', ' href="/x"', ' id="r"', ' itemref="r"', ' datetime="d"']
+     ' itemprop="children"', ' itemtype="https://schema.org/Review"', ' href="/x"', ' id="r"', ' itemref="r"',
+     ' datetime="d"']
 )  # fmt: skip
 _TEXT = st.sampled_from(["", "x", "  two  words ", "a &amp; b", "<!-- c -->", "\n", "é"])
 
