@@ -47,18 +47,36 @@ def _features(identifier, encoded: list[bytes]) -> list[np.ndarray]:
     return [features[end - len(data) : end] for end, data in zip(ends.tolist(), encoded, strict=True)]
 
 
+_LANES = 8  # texts walked side by side in `_walk`
+
+
 @njit(cache=True, nogil=True)
 def _walk(data, ends, nextmove, rowbase, output):
     """py3langid's `visit_counts` loop over each text (the bytes of `data` up to its `ends`), each from the
-    start state, keeping the feature met at every byte rather than counting them."""
-    features = np.empty(len(data), dtype=np.int64)
-    start = 0
-    for end in ends:
-        state = 0
-        for position in range(start, end):
-            state = nextmove[rowbase[state] + data[position]]
-            features[position] = output[state]
-        start = end
+    start state, keeping the feature met at every byte rather than counting them.
+
+    Each step of the loop waits for the last one's state (a load from a 39 MB table), so one walk keeps one
+    load in flight. The texts are dealt into `_LANES` runs of whole texts, about as long as each other,
+    walked side by side: their loads overlap, which takes the walk to about a third of the time."""
+    size = len(data)
+    features = np.empty(size, dtype=np.int64)
+    first = np.zeros(size + 1, dtype=np.bool_)  # where a text begins (or ends), and its walk restarts
+    first[ends] = True
+    first[0] = True
+    low = np.zeros(_LANES, dtype=np.int64)
+    high = np.full(_LANES, size, dtype=np.int64)
+    for lane in range(_LANES - 1):  # cut after the last text that ends by lane + 1 shares of the bytes
+        texts = np.searchsorted(ends, (lane + 1) * (size // _LANES), side="right")
+        high[lane] = low[lane + 1] = ends[texts - 1] if texts > 0 else 0
+    states = np.zeros(_LANES, dtype=np.int64)
+    for step in range((high - low).max()):
+        for lane in range(_LANES):
+            position = low[lane] + step
+            if position < high[lane]:
+                state = 0 if first[position] else states[lane]
+                state = nextmove[rowbase[state] + data[position]]
+                states[lane] = state
+                features[position] = output[state]
     return features
 
 

@@ -96,7 +96,7 @@ def test_could_reach_flags_a_review_in_another_language():
 
 def test_compiled_walk_meets_what_py3langid_counts():
     """`_walk` is py3langid's `visit_counts` loop, each text from the start state: the same features, the same
-    number of times, in the order the loop meets them."""
+    number of times, in the order the loop meets them, however many texts share the walk's lanes."""
     from collections import Counter
 
     from py3langid.langid import visit_counts
@@ -106,12 +106,13 @@ def test_compiled_walk_meets_what_py3langid_counts():
     identifier = _identifier()
     rng = random.Random(7)
     texts = MIXED + ["", "x"] + [" ".join(rng.choice(MIXED) for _ in range(rng.randrange(1, 4))) for _ in range(50)]
-    encoded = [identifier._encode(text) for text in texts]
-    for data, features in zip(encoded, langid_batch._features(identifier, encoded), strict=True):
-        met = [f for f in features.tolist() if f >= 0]
-        expected = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, data) or Counter()
-        assert len(features) == len(data)
-        assert list(Counter(met).items()) == list(expected.items())
+    everything = [identifier._encode(text) for text in texts]
+    for encoded in (everything, everything[:1], everything[2:5], [b"", b"x"], [], [b""] * 9, everything[::-1]):
+        for data, features in zip(encoded, langid_batch._features(identifier, encoded), strict=True):
+            met = [f for f in features.tolist() if f >= 0]
+            counted = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, data)
+            assert len(features) == len(data)
+            assert list(Counter(met).items()) == list((counted or Counter()).items())
 
 
 def test_reach_sums_are_the_raw_scores():
