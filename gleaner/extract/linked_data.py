@@ -21,6 +21,7 @@ AGGREGATE_TYPES = frozenset({"AggregateRating"})
 PRODUCT_KEYS = ("sku", "gtin13", "gtin14", "gtin12", "gtin8", "gtin", "mpn", "productID")
 _ITEM_KEYS = (*PRODUCT_KEYS, "isbn", "@id", "url", "name")
 _REVIEW_PROPS = ("review", "reviews")
+_CONTAINERS, _LITERALS = (list, dict), (str, int, float)  # isinstance with a tuple: `list | dict` is built per call
 
 
 @lru_cache(maxsize=4096)  # a page's keys are a few names over and over
@@ -47,7 +48,7 @@ def compact(value: Any) -> Any:
             items = item if isinstance(item, list) else [item]
             out["@type"] = [local_name(str(t)) for t in items if t is not None]
         else:
-            out[name] = compact(item) if isinstance(item, list | dict) else item
+            out[name] = compact(item) if isinstance(item, _CONTAINERS) else item
     return out
 
 
@@ -108,7 +109,7 @@ class Graph:
             if name in ("@type", "type"):  # so every node's "@type" is a list of names (`_typed` relies on it)
                 items = item if isinstance(item, list) else [item]
                 out["@type"] = [local_name(str(t)) for t in items if t is not None]
-            elif isinstance(item, list | dict):
+            elif isinstance(item, _CONTAINERS):
                 out[name] = nested[name] = item
             else:
                 out[name] = item
@@ -167,7 +168,7 @@ class Graph:
                 continue
             seen.add(id(node))
             item = self.resolve(node.get("itemReviewed"))
-            if isinstance(item, str | int | float):
+            if isinstance(item, _LITERALS):
                 item = {"name": str(item)}
             if not isinstance(item, dict) or _is_reference(item):
                 item = owners.get(id(node)) or self.parents.get(id(node))
@@ -182,7 +183,7 @@ def scalar(value: Any) -> Any:
     value = first(value)
     if isinstance(value, dict):
         for key in ("@value", "value", "name", "alternateName", "@id"):
-            if key in value and not isinstance(value[key], dict | list):
+            if key in value and not isinstance(value[key], _CONTAINERS):
                 return value[key]
             if key in value:
                 return scalar(value[key])

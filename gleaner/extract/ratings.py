@@ -24,7 +24,7 @@ def parse_number(value: object, what: str = "rating") -> float:
         raise RatingError(f"{what} is missing")
     if isinstance(value, bool):
         raise RatingError(f"{what} is a boolean: {value!r}")
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):  # a tuple: `int | float` would be built on every call
         if value != value or value in (float("inf"), float("-inf")):
             raise RatingError(f"{what} is not a finite number: {value!r}")
         return float(value)
