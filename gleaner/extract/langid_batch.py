@@ -126,22 +126,24 @@ def could_reach(identifier, texts: list[str], language: str, bar: float) -> list
 
     A page that declares its language only needs a review's own detection where it could override the
     declaration, which for the reviews of most pages it cannot. Proving that takes every class's score, but
-    not py3langid's exact float32 arithmetic: `_reach_sums` walks and scores all texts of the page in one
-    compiled pass, summing in float64 in its own order, and its difference from `classify`'s own float32 sum
-    of the same n terms is within the standard summation bound, (n + 1) * 2**-24 times the sum of the terms'
-    magnitudes (computed alongside); twice that is allowed. Each probability then moves by at most a factor
-    exp(2 * bound), so a text is only passed over when no class could reach `bar` in `classify`.
+    not py3langid's exact float32 arithmetic: `_reach_sums` scores all texts of the page in one compiled
+    pass, summing float32 terms in its own order, and each of the two sums (its own and `classify`'s) is
+    within the standard summation bound of the exact one, (n + 1) * 2**-24 times the sum of the terms'
+    magnitudes (computed alongside). Each probability then moves by at most a factor exp(2 * bound), so a
+    text is only passed over when no class could reach `bar` in `classify`. (A model whose table holds a
+    zero, a subnormal or a non-finite number, which `_reach_sums` does not widen, gets no proof: True.)
     """
     if not texts:
         return []
-    if not identifier._norm_probs or identifier.min_confidence is not None:
+    if not identifier._norm_probs or identifier.min_confidence is not None or not _all_normal(identifier):
         return [True] * len(texts)
     encoded = [identifier._encode(text) for text in texts]
     features, ends = _walk_all(identifier, encoded)
     lengths = np.diff(ends, prepend=0)
-    sums, magnitude, terms = _reach_sums(features, ends, _wide_table(identifier), _row_bounds(identifier))
+    half = identifier.nb_ptc.view(np.uint16)
+    sums, magnitude, terms = _reach_sums(features, ends, half, _row_bounds(identifier))
     prior = identifier.nb_pc.astype(np.float64)
-    raw = sums + prior
+    raw = sums.astype(np.float64) + prior
     magnitude += np.abs(prior).max()
     scale = 1.0 / np.sqrt(np.maximum(lengths, 1).astype(np.float64))
     scores = raw * scale[:, None]
@@ -160,18 +162,30 @@ def could_reach(identifier, texts: list[str], language: str, bar: float) -> list
     return [bool(reach and n) for reach, n in zip(highest >= bar, terms.tolist(), strict=True)]
 
 
+@cache
+def _all_normal(identifier) -> bool:
+    """Whether every value of the model's float16 table is a normal number (py3langid's are: log
+    probabilities between -15 and -3), which `_reach_sums` widens to float32 with one shift and one add."""
+    table = identifier.nb_ptc
+    return table.dtype == np.float16 and bool(np.isfinite(table).all() and (np.abs(table) >= 2.0**-14).all())
+
+
 @njit(cache=True, nogil=True)
-def _reach_sums(features, ends, table, bounds):
+def _reach_sums(features, ends, half, bounds):
     """For each text (the `features` up to its `ends`, -1 for none): the sum over its distinct features of
-    log1p(count) * the feature's row of `table`, in float64, the same sum over `bounds` (each row's largest
-    magnitude), and the number of distinct features. The counts live in one array indexed by feature and
-    are cleared after each text, so no text sorts or hashes its features."""
-    texts, classes = len(ends), table.shape[1]
-    sums = np.zeros((texts, classes))
+    float32 log1p(count) * the feature's row of the model's float16 table (`half`, its bits as uint16), in
+    float32, the same sum over `bounds` (each row's largest magnitude) in float64, and the number of
+    distinct features. The counts live in one array indexed by feature and are cleared after each text, so
+    no text sorts or hashes its features. Each row is widened to float32 as it is met: a float32 copy of the
+    table would be 57 MB more in every extraction worker."""
+    texts, classes = len(ends), half.shape[1]
+    sums = np.zeros((texts, classes), dtype=np.float32)
     magnitude = np.zeros(texts)
     terms = np.zeros(texts, dtype=np.int64)
-    counts = np.zeros(table.shape[0], dtype=np.int64)
+    counts = np.zeros(half.shape[0], dtype=np.int64)
     met = np.empty(len(features), dtype=np.int64)
+    bits = np.empty(classes, dtype=np.uint32)
+    row = bits.view(np.float32)
     start = 0
     for i in range(texts):
         distinct = 0
@@ -185,12 +199,15 @@ def _reach_sums(features, ends, table, bounds):
         total = sums[i]
         for k in range(distinct):
             feature = met[k]
-            weight = np.float64(np.float32(math.log1p(counts[feature])))  # classify's float32 log1p of the count
+            weight = np.float32(math.log1p(counts[feature]))  # classify's float32 log1p of the count
             counts[feature] = 0
-            row = table[feature]
+            packed = half[feature]
+            for c in range(classes):  # a normal float16 as float32: sign in place, exponent rebased by 112
+                value = np.uint32(packed[c])
+                bits[c] = ((value & 0x8000) << 16) | (((value & 0x7FFF) << 13) + 0x38000000)
             for c in range(classes):
                 total[c] += weight * row[c]
-            magnitude[i] += weight * bounds[feature]
+            magnitude[i] += np.float64(weight) * bounds[feature]
         terms[i] = distinct
         start = ends[i]
     return sums, magnitude, terms

@@ -127,8 +127,8 @@ def test_reach_sums_are_the_raw_scores():
     texts = MIXED + [" ".join(rng.choice(MIXED) for _ in range(rng.randrange(1, 4))) for _ in range(60)]
     encoded = [identifier._encode(text) for text in texts]
     features, ends = langid_batch._walk_all(identifier, encoded)
-    table = langid_batch._wide_table(identifier)
-    sums, magnitude, terms = langid_batch._reach_sums(features, ends, table, langid_batch._row_bounds(identifier))
+    half = identifier.nb_ptc.view(np.uint16)
+    sums, magnitude, terms = langid_batch._reach_sums(features, ends, half, langid_batch._row_bounds(identifier))
     for i, data in enumerate(encoded):
         visits = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, data)
         assert terms[i] == len(visits or {})
@@ -137,3 +137,19 @@ def test_reach_sums_are_the_raw_scores():
             assert np.abs(sums[i] - expected).max() <= 1e-4 * magnitude[i]
         else:
             assert not sums[i].any() and magnitude[i] == 0
+
+
+def test_could_reach_proves_nothing_on_a_table_it_cannot_widen():
+    """A float16 table with a zero (or a subnormal) is not widened by `_reach_sums`' shift-and-add: no proof."""
+    from py3langid.langid import LanguageIdentifier
+
+    identifier = _identifier()
+    table = identifier.nb_ptc.copy()
+    table[0, 0] = 0.0
+    other = LanguageIdentifier(
+        table, identifier.nb_pc, identifier.nb_classes, identifier.tk_nextmove, identifier.tk_output,
+        norm_probs=True, tk_row=identifier.tk_row,
+    )  # fmt: skip
+    english = REVIEWS[2]
+    assert could_reach(identifier, [english], "en", 0.949) == [False]
+    assert could_reach(other, [english, english], "en", 0.949) == [True, True]
