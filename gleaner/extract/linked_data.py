@@ -36,6 +36,12 @@ def local_name(key: str) -> str:
     return key
 
 
+def _type_names(value: Any) -> list[str]:
+    """A node's ``@type`` (or ``type``) as a list of local names, whatever the site wrote: every compacted
+    node's "@type" is a list (`_typed` relies on it)."""
+    return [local_name(str(t)) for t in (value if isinstance(value, list) else [value]) if t is not None]
+
+
 def compact(value: Any) -> Any:
     if isinstance(value, list):
         return [compact(v) for v in value]
@@ -44,9 +50,8 @@ def compact(value: Any) -> Any:
     out: dict[str, Any] = {}
     for key, item in value.items():
         name = local_name(str(key))
-        if name in ("@type", "type"):  # so every node's "@type" is a list of names (`_typed` relies on it)
-            items = item if isinstance(item, list) else [item]
-            out["@type"] = [local_name(str(t)) for t in items if t is not None]
+        if name in ("@type", "type"):
+            out["@type"] = _type_names(item)
         else:
             out[name] = compact(item) if isinstance(item, _CONTAINERS) else item
     return out
@@ -106,9 +111,8 @@ class Graph:
         nested: dict[str, Any] = {}  # the names whose (last) value holds more, compacted once `out` is known
         for key, item in value.items():
             name = local_name(str(key))
-            if name in ("@type", "type"):  # so every node's "@type" is a list of names (`_typed` relies on it)
-                items = item if isinstance(item, list) else [item]
-                out["@type"] = [local_name(str(t)) for t in items if t is not None]
+            if name in ("@type", "type"):
+                out["@type"] = _type_names(item)
             elif isinstance(item, _CONTAINERS):
                 out[name] = nested[name] = item
             else:

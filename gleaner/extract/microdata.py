@@ -104,8 +104,7 @@ class _Page:
 
     def __init__(self, tree: LexborHTMLParser, items: list[LexborNode], base_url: str) -> None:
         self.tree, self.base_url = tree, base_url
-        self.itemids = {node: index + 1 for index, node in enumerate(items)}
-        self._scopes = {node.mem_id for node in items}  # every element with itemscope
+        self.itemids = {node: index + 1 for index, node in enumerate(items)}  # every element with itemscope
         self.properties: dict[LexborNode, list[tuple[LexborNode, dict]]] = {node: [] for node in items}
         for item in items:
             if self._owner(item) is None:  # an outermost item: its subtree holds every property of its items
@@ -118,7 +117,7 @@ class _Page:
     def _owner(self, node: LexborNode) -> LexborNode | None:
         """The nearest enclosing element with ``itemscope`` (the item a property belongs to), if any."""
         owner = node.parent
-        while owner is not None and owner.mem_id not in self._scopes:
+        while owner is not None and owner not in self.itemids:  # a node hashes and compares by its mem_id
             owner = owner.parent
         return owner
 
