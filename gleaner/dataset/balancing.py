@@ -77,7 +77,7 @@ def _hash_ranked(frame: pl.DataFrame, label_key: str, id_key: str, salt: str) ->
     """`frame` with `_id` (the id as text), `_pos` (a row's place in its label's hash order, ties in row
     order, as `_classes_in_hash_order` sorts) and `_count` (its label's size); `_at` must hold row order."""
     ids = frame[id_key].cast(pl.String).fill_null("None")  # str(None), as the row functions read a missing id
-    ranks = stable_rank_columns(ids.to_list(), [f"{salt}:{label}" for label in frame[label_key].to_list()])
+    ranks = stable_rank_columns(ids, f"{salt}:", frame[label_key])
     return (
         frame.with_columns(_id=ids, **ranks)
         .sort([label_key, *RANK_COLUMNS, "_at"])

