@@ -1,7 +1,8 @@
 """From labelled partitions to published versions: the candidate, its gate, and immutable `training_data_vN`.
 
 The public surface: `build_candidate` (global dedup, cluster splits, balancing, the gate's verdicts) and
-`build_candidate_incremental` (the same candidate from persisted state plus what changed), its
+`build_candidate_incremental` (the same candidate from persisted state plus what changed; `standing_candidate`
+when nothing did), its
 span twin `build_span_candidate` (no balancing; spans, tokens and BIO tags), and `release` (gate again,
 Parquet per split, manifest, card, publish into `gleaner.storage`'s immutable versions). Splitting,
 balancing, the checks and the card stay beneath.
@@ -27,6 +28,7 @@ __getattr__, __dir__, __all__ = lazy_surface(
         "quality": ("candidate_votes",),
         "releasing": ("TRAINING_COLUMNS", "GateFailed", "Release", "gate_record", "release", "training_frame"),
         "span_candidate": ("SpanCandidatePolicy", "build_span_candidate"),
+        "standing": ("build_key", "build_record", "standing_candidate"),
         "splitting": ("SPLITS", "SplitRatios"),
     },
 )

@@ -103,6 +103,17 @@ def gate_record(
     return {"key": _gate_key(candidate_version, gate), "verdicts": [asdict(v) for v in verdicts]}
 
 
+def recorded_verdicts(
+    summary: dict[str, Any], gate: GatePolicy | SpanGatePolicy, candidate_version: str
+) -> list[CheckVerdict] | None:
+    """The verdicts `summary` records when they were given to the candidate whose bytes hash to
+    `candidate_version` under this policy and code; None otherwise."""
+    recorded = summary.get("gate")
+    if not isinstance(recorded, dict) or recorded.get("key") != _gate_key(candidate_version, gate):
+        return None
+    return [CheckVerdict(**v) for v in recorded["verdicts"]]
+
+
 def gate_verdicts(
     candidate: pl.DataFrame,
     summary: dict[str, Any],
@@ -111,10 +122,9 @@ def gate_verdicts(
 ) -> list[CheckVerdict]:
     """The recorded verdicts when they were given to exactly this candidate under this policy and code,
     else the gate run now."""
-    recorded = summary.get("gate")
-    fresh = candidate_version is not None and isinstance(recorded, dict)
-    if fresh and recorded.get("key") == _gate_key(candidate_version, gate):
-        return [CheckVerdict(**v) for v in recorded["verdicts"]]
+    recorded = None if candidate_version is None else recorded_verdicts(summary, gate, candidate_version)
+    if recorded is not None:
+        return recorded
     if isinstance(gate, SpanGatePolicy):
         return run_span_gate(candidate, summary["agreement"], gate)
     return run_gate(candidate, summary["agreement"], gate)

@@ -1,7 +1,9 @@
 """<dataset>/labeled_dataset: the candidate built from every partition of a dataset, and the blocking checks
 that gate it (the dataset file's `gate:`)."""
 
+import functools
 from collections import Counter
+from pathlib import Path
 
 import dagster as dg
 
@@ -10,13 +12,18 @@ from dagster_project.lib.metadata import agreement_metadata, table_metadata
 from dagster_project.lib.specs import DATASET_POOL, stage
 from dagster_project.resources.policy import PolicyResource
 from dagster_project.resources.warehouse import WarehouseResource
+from gleaner.code_version import source_fingerprint
 from gleaner.dataset import (
     SPLITS,
+    Candidate,
     Partitions,
     build_candidate_incremental,
+    build_key,
+    build_record,
     build_span_candidate,
     candidate_votes,
     gate_record,
+    standing_candidate,
 )
 from gleaner.datasets import DatasetSpec, SpansSpec
 
@@ -83,16 +90,77 @@ def summary_key(spec: DatasetSpec) -> str:
     return f"{table(spec, 'labeled_dataset')}/summary.json"
 
 
+def build_record_key(spec: DatasetSpec) -> str:
+    return f"{table(spec, 'labeled_dataset')}/build.json"
+
+
+# Every table the candidate reads, by partition: what `build_key` hashes with the policy and the code.
+BUILD_INPUTS = ("deduped_records", "labels", "near_duplicates", "canonical_records", "human_labels")
+STATE_PARTS = ("dedup", "agreement", "schema", "leak")  # the kept state's parts (gleaner.dataset.candidate_state)
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """The library's sources and this project's: both shape the candidate and what is written beside it."""
+    return source_fingerprint() + source_fingerprint(Path(__file__).resolve().parents[2])
+
+
+def _standing(warehouse: WarehouseResource, spec: DatasetSpec, build: str, policy) -> Candidate | None:
+    """The last build's candidate when nothing it was built from has changed (`gleaner.dataset.standing`):
+    the record is read first, and the candidate only when the record's key is this build's."""
+    try:
+        record = warehouse.read_json(build_record_key(spec))
+        if not isinstance(record, dict) or record.get("key") != build:
+            return None
+        summary = warehouse.read_json(summary_key(spec))
+    except (FileNotFoundError, ValueError):  # none yet, or garbled: build
+        return None
+    frame, version = warehouse.read_with_version(table(spec, "labeled_dataset"))
+    return standing_candidate(record, build, frame, version, summary, policy.gate)
+
+
 def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     candidate_key = key(spec, "labeled_dataset")
     policy_of_spec = spec.candidate_policy()
 
+    def _build(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, policy: PolicyResource
+    ) -> tuple[Candidate, dict[str, str]]:
+        """The candidate built from every partition (incrementally from the kept state, for classes) and how
+        each part of the state was reached."""
+        deduped_table, labels_table = table(spec, "deduped_records"), table(spec, "labels")
+        canonical_table = table(spec, "canonical_records")
+        deduped, deduped_versions = warehouse.read_all_with_versions(deduped_table, missing=NOT_INGESTED)
+        spans = isinstance(spec, SpansSpec)
+        keep = None if spans else candidate_votes(_human_labelled(warehouse, labels_table))
+        votes, votes_versions = warehouse.read_all_with_versions(labels_table, missing=NOT_INGESTED, keep=keep)
+        versions = {"deduped_records": deduped_versions, "labels": votes_versions}
+        removals = warehouse.read_all(table(spec, "near_duplicates"))
+        settle = policy.global_settle(context, [warehouse.asset_glob(canonical_table)])
+        humans = warehouse.read_all(table(spec, "human_labels"))  # for the card's annotation velocity
+        if spans:  # spans count agreement from every vote row, from scratch
+            canonical = warehouse.read_all(canonical_table, missing=NOT_INGESTED)
+            candidate = build_span_candidate(
+                deduped, votes, canonical, removals, versions, policy_of_spec, settle, humans=humans
+            )
+            return candidate, {}
+        # reads the canonical partitions that are new since the last build, plus the kept state
+        canonical_versions = warehouse.partition_data_versions(canonical_table)
+        if not canonical_versions:
+            raise dg.Failure(f"{canonical_table} {NOT_INGESTED}")
+        canonical = Partitions(canonical_versions, lambda keys: warehouse.read_partitions(canonical_table, keys))
+        labels = Partitions(votes_versions, lambda keys: warehouse.read_partitions(labels_table, keys))
+        candidate, how = build_candidate_incremental(
+            deduped, votes, canonical, labels, removals, versions, policy_of_spec,
+            warehouse.store, table(spec, "candidate_state"), settle, humans,
+        )  # fmt: skip
+        context.log.info("; ".join(f"{part}: {how[part]}" for part in STATE_PARTS))
+        return candidate, how
+
     @dg.asset(
         key=candidate_key,
         pool=DATASET_POOL,  # one candidate build / publish at a time (dagster_project/instance.py)
-        deps=[
-            key(spec, a) for a in ("deduped_records", "labels", "near_duplicates", "canonical_records", "human_labels")
-        ],
+        deps=[key(spec, a) for a in BUILD_INPUTS],
         description=f"{spec.name}: the candidate dataset: resolved labels joined to deduped records of every "
         "partition (pending review left out), a global dedup pass, per-cluster splits and class balancing. "
         "Blocking checks gate publication.",
@@ -106,33 +174,22 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     def _labeled_dataset(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, policy: PolicyResource
     ) -> dg.MaterializeResult:
-        deduped_table, labels_table = table(spec, "deduped_records"), table(spec, "labels")
-        canonical_table = table(spec, "canonical_records")
-        deduped, deduped_versions = warehouse.read_all_with_versions(deduped_table, missing=NOT_INGESTED)
-        spans = isinstance(spec, SpansSpec)
-        keep = None if spans else candidate_votes(_human_labelled(warehouse, labels_table))
-        votes, votes_versions = warehouse.read_all_with_versions(labels_table, missing=NOT_INGESTED, keep=keep)
-        versions = {"deduped_records": deduped_versions, "labels": votes_versions}
-        removals = warehouse.read_all(table(spec, "near_duplicates"))
-        settle = policy.global_settle(context, [warehouse.asset_glob(canonical_table)])
-        how: dict[str, str] = {}
-        humans = warehouse.read_all(table(spec, "human_labels"))  # for the card's annotation velocity
-        if spans:  # spans count agreement from every vote row, from scratch
-            canonical = warehouse.read_all(canonical_table, missing=NOT_INGESTED)
-            candidate = build_span_candidate(
-                deduped, votes, canonical, removals, versions, policy_of_spec, settle, humans=humans
+        inputs = {name: warehouse.partition_data_versions(table(spec, name)) for name in BUILD_INPUTS}
+        build = build_key(inputs, policy_of_spec, _code_fingerprint())
+        candidate = _standing(warehouse, spec, build, policy_of_spec)
+        if candidate is not None:
+            how = None
+            context.log.info(
+                f"{spec.name}: every input partition, the dataset's policy and the code are as the last build "
+                "found them; its candidate stands (gate verdicts included)"
             )
-        else:  # reads the canonical partitions that are new since the last build, plus the kept state
-            canonical_versions = warehouse.partition_data_versions(canonical_table)
-            if not canonical_versions:
-                raise dg.Failure(f"{canonical_table} {NOT_INGESTED}")
-            canonical = Partitions(canonical_versions, lambda keys: warehouse.read_partitions(canonical_table, keys))
-            labels = Partitions(votes_versions, lambda keys: warehouse.read_partitions(labels_table, keys))
-            candidate, how = build_candidate_incremental(
-                deduped, votes, canonical, labels, removals, versions, policy_of_spec,
-                warehouse.store, table(spec, "candidate_state"), settle, humans,
-            )  # fmt: skip
-            context.log.info("; ".join(f"{part}: {how[part]}" for part in ("dedup", "agreement", "schema", "leak")))
+        else:
+            candidate, how = _build(context, warehouse, policy)
+            written = warehouse.write_with_version(table(spec, "labeled_dataset"), candidate.frame)
+            gate = gate_record(written, policy_of_spec.gate, candidate.verdicts)  # publish reuses these verdicts
+            warehouse.write_json(summary_key(spec), {**candidate.summary, "gate": gate})
+            warehouse.write_json(build_record_key(spec), build_record(build, written, candidate))  # last: it vouches
+            warehouse.refresh_catalog()
         if candidate.reinstated_partitions:  # kept globally, removed by their partition in favour of a stale copy
             context.log.warning(
                 f"{len(candidate.reinstated_ids)} records the global pass keeps were removed by their own "
@@ -140,10 +197,6 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "them into the candidate"
             )
         frame = candidate.frame
-        written = warehouse.write_with_version(table(spec, "labeled_dataset"), frame)
-        gate = gate_record(written, policy_of_spec.gate, candidate.verdicts)  # publish reuses these verdicts
-        warehouse.write_json(summary_key(spec), {**candidate.summary, "gate": gate})
-        warehouse.refresh_catalog()
         context.log.info(
             f"{spec.name} candidate: {frame.height} rows, {candidate.pending_review} pending review, gate: "
             + ", ".join(f"{v.name}={'pass' if v.passed else 'FAIL'}" for v in candidate.verdicts)
@@ -154,7 +207,8 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "pending_review": candidate.pending_review,
                 "global_pass_removed": candidate.global_removed,
                 "reinstated_pending_rerun": len(candidate.reinstated_ids),
-                **{f"state_{part}": note for part, note in how.items()},  # from scratch or incremental
+                "build": "built now" if how is not None else "the last build's: nothing new since",
+                **{f"state_{part}": note for part, note in (how or {}).items()},  # from scratch or incremental
                 **{f"split_{s}": int((frame["split"] == s).sum()) for s in SPLITS},
                 **_task_metadata(spec, frame, candidate),
             },

@@ -87,3 +87,55 @@ def test_a_new_day_publishes_incrementally_what_a_fresh_warehouse_publishes(
     assert _state_notes(_publish(fresh))["state_dedup"] == "from scratch (no state yet)"
     assert _published(incremental) == _published(fresh)
     assert incremental.read_json(summary_key(SPEC)) == fresh.read_json(summary_key(SPEC))
+
+
+def _candidate_event(result: dg.ExecuteInProcessResult):
+    (event,) = [e for e in result.get_asset_materialization_events() if "labeled_dataset" in e.asset_key.path[-1]]
+    return event.materialization.metadata
+
+
+def _checks(result: dg.ExecuteInProcessResult) -> dict[str, tuple]:
+    return {
+        e.check_name: (e.passed, e.severity, e.description, e.metadata) for e in result.get_asset_check_evaluations()
+    }
+
+
+CANDIDATE_FILE = f"{SPEC.name}/labeled_dataset/part-0.parquet"
+
+
+def test_a_publish_with_nothing_new_keeps_the_last_candidate_and_rebuilds_when_anything_changed(tmp_path: Path):
+    """Nothing new: the candidate is not built again, and its metadata and gate verdicts are the ones the
+    build gave. A candidate file edited since, a garbled build record or a new partition: built again, to
+    the bytes a build gives."""
+    days = partitions()
+    warehouse = _warehouse("local", "standing", tmp_path, None)
+    for day in "AB":
+        _write(warehouse, days[day])
+    built = _publish(warehouse)
+    assert _candidate_event(built)["build"].value == "built now"
+    candidate, summary = warehouse.store.read_bytes(CANDIDATE_FILE), warehouse.read_json(summary_key(SPEC))
+    published = _published(warehouse)
+
+    kept = _publish(warehouse)
+    assert _candidate_event(kept)["build"].value == "the last build's: nothing new since"
+    not_state = lambda metadata: {k: v for k, v in metadata.items() if k != "build" and not k.startswith("state_")}  # noqa: E731
+    assert not_state(_candidate_event(kept)) == not_state(_candidate_event(built))
+    assert _checks(kept) == _checks(built) and len(_checks(built)) == 6
+    assert warehouse.store.read_bytes(CANDIDATE_FILE) == candidate
+    assert warehouse.read_json(summary_key(SPEC)) == summary and _published(warehouse) == published
+    assert len(published_versions(warehouse.versions(SPEC.name))) == 1  # nothing new was published
+
+    import polars as pl
+
+    edited = pl.read_parquet(candidate).head(5)  # the candidate rewritten by hand: built again
+    warehouse.write(f"{SPEC.name}/labeled_dataset", edited)
+    assert _candidate_event(_publish(warehouse))["build"].value == "built now"
+    assert warehouse.store.read_bytes(CANDIDATE_FILE) == candidate
+
+    warehouse.store.write_bytes(f"{SPEC.name}/labeled_dataset/build.json", b"{not json")
+    assert _candidate_event(_publish(warehouse))["build"].value == "built now"
+    assert _candidate_event(_publish(warehouse))["build"].value == "the last build's: nothing new since"
+
+    _write(warehouse, days["C"])
+    rebuilt = _candidate_event(_publish(warehouse))
+    assert rebuilt["build"].value == "built now" and rebuilt["state_dedup"].value == "incremental: 1 new partition(s)"
