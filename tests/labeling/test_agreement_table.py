@@ -53,3 +53,32 @@ def test_a_later_row_wins_and_conditional_resolved_and_abstaining_rows_do_not_co
 def test_degenerate_inputs_match_too(rows) -> None:
     votes = pl.DataFrame(rows, schema=SCHEMA, orient="row")
     assert table_agreement(*vote_table(votes)) == _from_rows(votes)
+
+
+def test_combining_keeps_each_record_and_sources_last_vote_in_key_order() -> None:
+    """Against the plain reading: every row in the order read, the last of each (record, source) kept, then
+    sorted; missing ids and names included, on tables that repeat keys within and across partitions."""
+    import random
+
+    schema = {"record_id": pl.String, "annotator": pl.String, "label": pl.String}
+    only_missing = pl.DataFrame({"record_id": [None, None], "annotator": [None, None], "label": ["1", "2"]}, schema)
+    assert combine([only_missing]).rows() == [(None, None, "2")]  # the last row ends its key too
+    rng = random.Random(3)
+    for _ in range(200):
+        tables = [
+            pl.DataFrame(
+                {
+                    "record_id": [rng.choice(["a", "b", "c", None]) for _ in range(n)],
+                    "annotator": [rng.choice(["x", "y", None]) for _ in range(n)],
+                    "label": [str(rng.randint(0, 9)) for _ in range(n)],
+                },
+                schema=schema,
+            )
+            for n in (rng.randint(0, 25) for _ in range(rng.randint(1, 4)))
+        ]
+        expected = (
+            pl.concat(tables)
+            .unique(["record_id", "annotator"], keep="last", maintain_order=True)
+            .sort(["record_id", "annotator"])
+        )
+        assert combine(tables).equals(expected)
