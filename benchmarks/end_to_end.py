@@ -14,7 +14,8 @@ same partition, and their share of the ingest is the "kernel" time; everything e
 steps' reads and writes, worker start-up) is overhead. `overhead_share_reading_as_overhead` is the share
 as this benchmark computed it before reading the drop was timed as the raw pages stage's kernel.
 `extract_vs_parse_ratio` is pages/s of the extractor over pages/s of a bare `lxml.html.fromstring` on the
-same pages, one core each.
+same pages, one core each. After the last day, `gleaner publish` runs once more with nothing new
+(`publish_nothing_new_s`: the last candidate stands, nothing is published).
 The last line is one JSON object.
 """
 
@@ -358,6 +359,11 @@ def main() -> None:
             days.append(day.isoformat())
             print(f"day {day}: drop generated in {generate_s:.1f}s, ingest {ingest_s[-1]:.1f}s, "
                   f"publish {publish_s[-1]:.1f}s, kernels {kernels[0]}", flush=True)  # fmt: skip
+        again = run_cli(["publish"], env)  # nothing new since the last day's publish
+        starts.append(again.start_s)
+        peak = max(peak, again.peak_rss)
+        (root / "publish-nothing-new.log").write_text(again.output, encoding="utf-8")
+        print(f"publish with nothing new: {again.wall_s:.1f}s, steps {again.steps_s}", flush=True)
         sample = list(generate_pages(min(args.parse_sample, args.pages), args.reviews_per_page, args.page_kb,
                                      args.seed, FIRST_DAY))  # fmt: skip
         ratio = extract_vs_parse(sample, args.parse_sample)
@@ -372,6 +378,7 @@ def main() -> None:
         "drop_to_version_s": round(drop_to_version, 2),
         "ingest_s_by_day": [round(s, 2) for s in ingest_s],
         "publish_s_by_day": [round(s, 2) for s in publish_s],
+        "publish_nothing_new_s": round(again.wall_s, 2),
         "kernel_s": round(kernel_s, 2),
         "kernels_s": {k: round(v, 2) for k, v in first.items()},
         "overhead_share": round(1 - kernel_s / ingest_s[0], 3),

