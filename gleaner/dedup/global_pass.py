@@ -38,27 +38,9 @@ class GlobalDedup:
 
 def first_sightings(records: pl.DataFrame) -> pl.DataFrame:
     """One row per record_id, the earliest scraped (a review seen on two days keeps its first sighting);
-    between sightings at the same time, the smallest text, so the choice never depends on row order.
-    Sorted by record_id."""
-    return records[_first_rows(records)["_row"]]
-
-
-def _first_rows(records: pl.DataFrame) -> pl.DataFrame:
-    """``record_id`` and ``_row``, the row of its first sighting, sorted by record_id. The order is worked
-    out on the keys alone, and by time and text only among ids seen more than once: sorting every row by
-    its text (every column carried along) cost twice as much at 530k rows, where ids are almost all
-    seen once. A stable sort throughout, so of identical sightings the earlier row wins, as before."""
-    keys = records.select("record_id", "scraped_at", "text").with_row_index("_row")
-    repeated = pl.col("record_id").is_duplicated()
-    firsts = (
-        keys.filter(repeated)
-        .sort(["record_id", "scraped_at", "text"], nulls_last=True, maintain_order=True)
-        .unique("record_id", keep="first", maintain_order=True)
-    )
-    once = keys.filter(~repeated)
-    return pl.concat([once.select("record_id", "_row"), firsts.select("record_id", "_row")]).sort(
-        "record_id", nulls_last=True, maintain_order=True
-    )
+    between sightings at the same time, the smallest text, so the choice never depends on row order."""
+    ordered = records.sort(["record_id", "scraped_at", "text"], nulls_last=True, maintain_order=True)
+    return ordered.unique("record_id", keep="first", maintain_order=True)
 
 
 def local_settle(universe: pl.DataFrame, threshold: float) -> tuple[list[str], dict[str, str]]:
@@ -85,8 +67,11 @@ def global_dedup(
 def apply_kept(deduped: pl.DataFrame, kept: pl.Series, clusters: pl.Series) -> GlobalDedup:
     """The global answer (kept ids, sorted, and the cluster of each) applied to the per-partition survivors;
     `gleaner.dedup.global_state` gives the same answer from persisted state."""
-    firsts = _first_rows(deduped).filter(pl.col("record_id").is_in(kept.implode()))
-    cluster = firsts.join(pl.DataFrame([kept, clusters]), on="record_id", how="left", maintain_order="left")
-    survivors = deduped[firsts["_row"]].with_columns(cluster["cluster_id"])
+    survivors = (
+        first_sightings(deduped)
+        .filter(pl.col("record_id").is_in(kept.implode()))
+        .with_columns(pl.col("record_id").replace_strict(kept, clusters, return_dtype=pl.String).alias("cluster_id"))
+        .sort("record_id")
+    )
     reinstated = kept.filter(~kept.is_in(deduped["record_id"].implode())).to_list()
     return GlobalDedup(kept.to_list(), survivors, deduped.height - survivors.height, reinstated)
