@@ -105,7 +105,7 @@ def _code_fingerprint() -> str:
     return source_fingerprint() + source_fingerprint(Path(__file__).resolve().parents[2])
 
 
-def _standing(warehouse: WarehouseResource, spec: DatasetSpec, build: str, policy) -> Candidate | None:
+def _standing(warehouse: WarehouseResource, spec: DatasetSpec, build: str, gate) -> Candidate | None:
     """The last build's candidate when nothing it was built from has changed (`gleaner.dataset.standing`):
     the record is read first, and the candidate only when the record's key is this build's."""
     try:
@@ -116,7 +116,7 @@ def _standing(warehouse: WarehouseResource, spec: DatasetSpec, build: str, polic
     except (FileNotFoundError, ValueError):  # none yet, or garbled: build
         return None
     frame, version = warehouse.read_with_version(table(spec, "labeled_dataset"))
-    return standing_candidate(record, build, frame, version, summary, policy.gate)
+    return standing_candidate(record, build, frame, version, summary, gate)
 
 
 def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
@@ -124,7 +124,10 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     policy_of_spec = spec.candidate_policy()
 
     def _build(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource, policy: PolicyResource
+        context: dg.AssetExecutionContext,
+        warehouse: WarehouseResource,
+        policy: PolicyResource,
+        canonical_versions: dict[str, str],
     ) -> tuple[Candidate, dict[str, str]]:
         """The candidate built from every partition (incrementally from the kept state, for classes) and how
         each part of the state was reached."""
@@ -145,7 +148,6 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
             )
             return candidate, {}
         # reads the canonical partitions that are new since the last build, plus the kept state
-        canonical_versions = warehouse.partition_data_versions(canonical_table)
         if not canonical_versions:
             raise dg.Failure(f"{canonical_table} {NOT_INGESTED}")
         canonical = Partitions(canonical_versions, lambda keys: warehouse.read_partitions(canonical_table, keys))
@@ -176,15 +178,15 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         inputs = {name: warehouse.partition_data_versions(table(spec, name)) for name in BUILD_INPUTS}
         build = build_key(inputs, policy_of_spec, _code_fingerprint())
-        candidate = _standing(warehouse, spec, build, policy_of_spec)
-        if candidate is not None:
-            how = None
+        candidate = _standing(warehouse, spec, build, policy_of_spec.gate)
+        standing, how = candidate is not None, {}
+        if standing:
             context.log.info(
                 f"{spec.name}: every input partition, the dataset's policy and the code are as the last build "
                 "found them; its candidate stands (gate verdicts included)"
             )
         else:
-            candidate, how = _build(context, warehouse, policy)
+            candidate, how = _build(context, warehouse, policy, inputs["canonical_records"])
             written = warehouse.write_with_version(table(spec, "labeled_dataset"), candidate.frame)
             gate = gate_record(written, policy_of_spec.gate, candidate.verdicts)  # publish reuses these verdicts
             warehouse.write_json(summary_key(spec), {**candidate.summary, "gate": gate})
@@ -207,8 +209,8 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "pending_review": candidate.pending_review,
                 "global_pass_removed": candidate.global_removed,
                 "reinstated_pending_rerun": len(candidate.reinstated_ids),
-                "build": "built now" if how is not None else "the last build's: nothing new since",
-                **{f"state_{part}": note for part, note in (how or {}).items()},  # from scratch or incremental
+                "build": "the last build's: nothing new since" if standing else "built now",
+                **{f"state_{part}": note for part, note in how.items()},  # from scratch or incremental
                 **{f"split_{s}": int((frame["split"] == s).sum()) for s in SPLITS},
                 **_task_metadata(spec, frame, candidate),
             },
