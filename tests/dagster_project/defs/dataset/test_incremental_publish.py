@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 import pytest
 from dagster_aws.s3 import S3Resource
 from support.candidate_partitions import Partition, partitions
@@ -103,6 +104,11 @@ def _checks(result: dg.ExecuteInProcessResult) -> dict[str, tuple]:
 CANDIDATE_FILE = f"{SPEC.name}/labeled_dataset/part-0.parquet"
 
 
+def _but_build_notes(metadata: dict) -> dict:
+    """The metadata but what says how the candidate was reached (`build`, `state_*`)."""
+    return {k: v for k, v in metadata.items() if k != "build" and not k.startswith("state_")}
+
+
 def test_a_publish_with_nothing_new_keeps_the_last_candidate_and_rebuilds_when_anything_changed(tmp_path: Path):
     """Nothing new: the candidate is not built again, and its metadata and gate verdicts are the ones the
     build gave. A candidate file edited since, a garbled build record or a new partition: built again, to
@@ -118,14 +124,11 @@ def test_a_publish_with_nothing_new_keeps_the_last_candidate_and_rebuilds_when_a
 
     kept = _publish(warehouse)
     assert _candidate_event(kept)["build"].value == "the last build's: nothing new since"
-    not_state = lambda metadata: {k: v for k, v in metadata.items() if k != "build" and not k.startswith("state_")}  # noqa: E731
-    assert not_state(_candidate_event(kept)) == not_state(_candidate_event(built))
+    assert _but_build_notes(_candidate_event(kept)) == _but_build_notes(_candidate_event(built))
     assert _checks(kept) == _checks(built) and len(_checks(built)) == 6
     assert warehouse.store.read_bytes(CANDIDATE_FILE) == candidate
     assert warehouse.read_json(summary_key(SPEC)) == summary and _published(warehouse) == published
     assert len(published_versions(warehouse.versions(SPEC.name))) == 1  # nothing new was published
-
-    import polars as pl
 
     edited = pl.read_parquet(candidate).head(5)  # the candidate rewritten by hand: built again
     warehouse.write(f"{SPEC.name}/labeled_dataset", edited)
