@@ -9,13 +9,21 @@ calibration and label issues among them (`gleaner.dataset.quality`).
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 from gleaner.dataset.balancing import balance_split_frame
-from gleaner.dataset.candidate_state import Partitions, agreement_tables, load_state, save_state, settle_dedup
+from gleaner.dataset.candidate_state import (
+    Partitions,
+    StoredState,
+    agreement_tables,
+    load_state,
+    save_state,
+    settle_dedup,
+)
 from gleaner.dataset.gate import (
     CheckVerdict,
     GatePolicy,
@@ -173,15 +181,16 @@ def build_candidate_incremental(
     calibration fitted on its human-labelled records). Saves the updated state and returns how each part was
     reached, for the run's log."""
     state = load_state(store, state_folder, policy.dedup_threshold)
-    dedup = settle_dedup(store, state_folder, state, canonical, policy.dedup_threshold, settle)
-    dedup_state = dedup.state
-    kept = dedup_state.filter(pl.col("kept"))
-    settled = apply_kept(deduped, kept["record_id"], kept["cluster_id"])
-    table, llm, agreement_part, agreement_how = agreement_tables(state, labels)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        agreed = pool.submit(_agreement, state, labels)
+        dedup = settle_dedup(store, state_folder, state, canonical, policy.dedup_threshold, settle)
+        dedup_state = dedup.state
+        kept = dedup_state.filter(pl.col("kept"))
+        settled = apply_kept(deduped, kept["record_id"], kept["cluster_id"])
+        report, agreement_part, agreement_how = agreed.result()
     reinstated_ids = pl.Series(settled.reinstated_ids, dtype=pl.String)
     reinstated = dedup_state.filter(pl.col("record_id").is_in(reinstated_ids.implode()))
     partitions = sorted(set(reinstated["partitions"].explode().drop_nulls().to_list()))
-    report = table_agreement(table, llm)
     rows = sum(dedup.manifest["rows"].values())
     candidate, memory = _assemble(
         deduped, votes, settled, report, rows, partitions, removals, input_versions, policy, humans,
@@ -189,6 +198,13 @@ def build_candidate_incremental(
     )  # fmt: skip
     save_state(store, state_folder, dedup, agreement_part, memory.schema, memory.sketches)
     return candidate, {"dedup": dedup.how, "agreement": agreement_how, **memory.how}
+
+
+def _agreement(state: StoredState, labels: Partitions) -> tuple[dict[str, Any], tuple[pl.DataFrame, dict], str]:
+    """The agreement report from the stored and the fresh vote tables, what to store, and how it was
+    reached: independent of the dedup settle, so it runs beside it, on the other core."""
+    table, llm, part, how = agreement_tables(state, labels)
+    return table_agreement(table, llm), part, how
 
 
 def _assemble(
