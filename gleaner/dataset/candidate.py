@@ -35,6 +35,7 @@ from gleaner.dataset.gate import (
 from gleaner.dataset.quality import label_quality
 from gleaner.dataset.splitting import SPLITS, SplitRatios, split_column
 from gleaner.dedup import GlobalDedup, Settle, apply_kept, global_dedup, local_settle
+from gleaner.dedup.global_pass import first_sightings
 from gleaner.dedup.sketch_cache import KnownSketches
 from gleaner.labeling import annotation_velocity, cohen_rows
 from gleaner.labeling.agreement_table import table_agreement, vote_table
@@ -181,12 +182,13 @@ def build_candidate_incremental(
     calibration fitted on its human-labelled records). Saves the updated state and returns how each part was
     reached, for the run's log."""
     state = load_state(store, state_folder, policy.dedup_threshold)
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool:  # what the settle does not decide, on the other core
+        sightings = pool.submit(first_sightings, deduped)
         agreed = pool.submit(_agreement, state, labels)
         dedup = settle_dedup(store, state_folder, state, canonical, policy.dedup_threshold, settle)
         dedup_state = dedup.state
         kept = dedup_state.filter(pl.col("kept"))
-        settled = apply_kept(deduped, kept["record_id"], kept["cluster_id"])
+        settled = apply_kept(deduped, kept["record_id"], kept["cluster_id"], sightings.result())
         report, agreement_part, agreement_how = agreed.result()
     reinstated_ids = pl.Series(settled.reinstated_ids, dtype=pl.String)
     reinstated = dedup_state.filter(pl.col("record_id").is_in(reinstated_ids.implode()))

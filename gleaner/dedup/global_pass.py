@@ -64,11 +64,15 @@ def global_dedup(
     return apply_kept(deduped, kept, clusters)
 
 
-def apply_kept(deduped: pl.DataFrame, kept: pl.Series, clusters: pl.Series) -> GlobalDedup:
+def apply_kept(
+    deduped: pl.DataFrame, kept: pl.Series, clusters: pl.Series, sightings: pl.DataFrame | None = None
+) -> GlobalDedup:
     """The global answer (kept ids, sorted, and the cluster of each) applied to the per-partition survivors;
-    `gleaner.dedup.global_state` gives the same answer from persisted state."""
+    `gleaner.dedup.global_state` gives the same answer from persisted state. `sightings`: the survivors'
+    `first_sightings`, when the caller has them already (worked out beside the settle, which they do not
+    depend on)."""
     survivors = (
-        first_sightings(deduped)
+        (first_sightings(deduped) if sightings is None else sightings)
         .filter(pl.col("record_id").is_in(kept.implode()))
         .with_columns(pl.col("record_id").replace_strict(kept, clusters, return_dtype=pl.String).alias("cluster_id"))
         .sort("record_id")
