@@ -231,7 +231,8 @@ def _affected_clusters(
     every record of an oversized bucket meeting the entering versions or what is already in, to a fixed
     point."""
     entering_bands = {name: pl.Series(values) for name, values in _band_columns(sketches.bands).items()}
-    oversized = _oversized(state, entering_bands, entering_bands)
+    crowded = _crowded(state, entering_bands)
+    oversized = _oversized(crowded, entering_bands)
     leaving = pl.col("record_id").is_in(entering["record_id"].implode())
     near = _verified_neighbours(
         state.filter(~leaving), entering, sketches, entering_bands, oversized, threshold, texts_of
@@ -240,7 +241,7 @@ def _affected_clusters(
     while True:
         members = state.filter(pl.col("cluster_id").is_in(clusters.implode()))
         reached = {name: pl.concat([entering_bands[name], members[name]]) for name in BAND_COLUMNS}
-        hit = _oversized(state, entering_bands, reached)
+        hit = _oversized(crowded, reached)
         meets = [pl.col(name).is_in(hashes.implode()) for name, hashes in hit.items() if not hashes.is_empty()]
         if not meets:
             return clusters
@@ -286,19 +287,21 @@ def _verified_neighbours(
     return state[near["row"].unique().sort().to_numpy()]
 
 
-def _oversized(
-    state: pl.DataFrame, entering: dict[str, pl.Series], among: dict[str, pl.Series]
-) -> dict[str, pl.Series]:
-    """Per band, the hashes of ``among`` held by more than ``MAX_BUCKET`` rows of the state and the entering
-    versions together (every row, not only exact-group representatives as the kernel counts: a superset).
-    The bands are counted as one batch of queries, both cores at once (0.20 -> 0.14 s at 600k rows)."""
+def _crowded(state: pl.DataFrame, entering: dict[str, pl.Series]) -> dict[str, pl.Series]:
+    """Per band, the hashes held by more than ``MAX_BUCKET`` rows of the state and the entering versions
+    together (every row, not only exact-group representatives as the kernel counts: a superset), sorted.
+    Counted once per addition, all bands as one batch of queries on both cores; `_oversized` then only
+    looks hashes up in it (three counting passes over the state before: 0.36 -> 0.15 s at 600k rows)."""
     queries = []
     for name in BAND_COLUMNS:
-        wanted = among[name].unique().implode()
-        held = [state.lazy().select(name), entering[name].to_frame(name).lazy()]
-        both = pl.concat([frame.filter(pl.col(name).is_in(wanted)) for frame in held])
+        both = pl.concat([state.lazy().select(name), entering[name].to_frame(name).lazy()])
         queries.append(both.group_by(name).len().filter(pl.col("len") > MAX_BUCKET).select(pl.col(name).sort()))
     return {name: frame[name] for name, frame in zip(BAND_COLUMNS, pl.collect_all(queries), strict=True)}
+
+
+def _oversized(crowded: dict[str, pl.Series], among: dict[str, pl.Series]) -> dict[str, pl.Series]:
+    """Per band, the crowded hashes (`_crowded`) that ``among`` holds, sorted."""
+    return {name: hashes.filter(hashes.is_in(among[name].implode())) for name, hashes in crowded.items()}
 
 
 def state_bytes(frame: pl.DataFrame) -> bytes:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
-from gleaner.dedup.global_state import _affected_clusters, _universe, add_records, build_state
+from gleaner.dedup.global_state import _affected_clusters, _crowded, _oversized, _universe, add_records, build_state
 from gleaner.dedup.lsh import BAND_COLUMNS, MAX_BUCKET
 from gleaner.dedup.sketch import sketch
 
@@ -113,3 +113,23 @@ def test_an_addition_re_runs_the_clusters_it_can_change_not_everything(corpus) -
         sizes = state.group_by(name).len().filter(pl.col("len") > MAX_BUCKET)
         held = sizes.filter(pl.col(name).is_in(re_run[name].implode()))
         assert re_run.filter(pl.col(name).is_in(held[name].implode())).height == held["len"].sum()
+
+
+def test_oversized_buckets_are_those_more_than_max_bucket_rows_old_and_new_share() -> None:
+    """`_oversized(_crowded(...), among)` against a count of every row, per band: hashes crowded by the
+    state alone, hashes crowded only once the entering rows are added, and hashes `among` does not hold."""
+    rng = random.Random(5)
+    state = pl.DataFrame(
+        {name: rng.choices([*range(10), 100, 200, 300], [1] * 10 + [4, 3, 60], k=900) for name in BAND_COLUMNS},
+        schema=dict.fromkeys(BAND_COLUMNS, pl.Int64),
+    )
+    entering = {name: pl.Series(rng.choices([100, 300, 7], k=120), dtype=pl.Int64) for name in BAND_COLUMNS}
+    among = {name: pl.Series([100, 200, 300, 7, 999], dtype=pl.Int64) for name in BAND_COLUMNS}
+    found = _oversized(_crowded(state, entering), among)
+    only_with_entering = 0
+    for name in BAND_COLUMNS:
+        counts = pl.concat([state[name], entering[name]]).value_counts()
+        wanted = counts.filter((pl.col("count") > MAX_BUCKET) & pl.col(name).is_in(among[name].implode()))
+        assert found[name].to_list() == sorted(wanted[name].to_list())
+        only_with_entering += int(state[name].value_counts().filter(pl.col(name) == 100)["count"].max() <= MAX_BUCKET)
+    assert only_with_entering > 0
