@@ -19,8 +19,10 @@ the same `Store` as everything else, so a local folder and S3 behave alike:
   validates only rows that are new or changed since.
 * `leak.state`: the leak check's own MinHash sketches of the last candidate's texts, by a fingerprint of
   the text (`gleaner.dedup.sketch_cache.KnownSketches`), with what they hold under in the manifest, so the
-  next build's leak check sketches only texts that are new since. The check computed them itself: it
-  still trusts nothing the dedup step computed.
+  next build's leak check sketches only texts that are new since; and `leak-pairs.state`, the Jaccard of
+  every candidate pair its dedup checked, by the two texts' fingerprints, so that the next check verifies
+  (and shingles the texts of) only pairs it has not seen. The check computed both itself: it still trusts
+  nothing the dedup step computed.
 
 `state.json`, the manifest, is written last and names the sha256 of every file with what they were built
 from. A state is used only when the manifest parses, its code version and threshold match and each file
@@ -45,7 +47,7 @@ from gleaner.code_version import source_fingerprint
 from gleaner.dataset.gate import FINGERPRINT_SCHEMA, KnownValid
 from gleaner.dedup import Settle, local_settle
 from gleaner.dedup.global_state import TextsOf, add_records, build_state, read_state, read_texts, state_bytes
-from gleaner.dedup.sketch_cache import SKETCH_SCHEMA, KnownSketches
+from gleaner.dedup.sketch_cache import PAIR_SCHEMA, SKETCH_SCHEMA, KnownSketches
 from gleaner.labeling.agreement_table import TABLE_SCHEMA, combine, vote_table
 from gleaner.storage.backends import Store
 
@@ -55,6 +57,7 @@ DEDUP_FILE = "dedup.state"
 AGREEMENT_FILE = "agreement.state"
 SCHEMA_FILE = "schema.state"
 LEAK_FILE = "leak.state"
+LEAK_PAIRS_FILE = "leak-pairs.state"
 
 
 def texts_file(segment: int | str) -> str:
@@ -149,8 +152,12 @@ def load_state(store: Store, folder: str, threshold: float) -> StoredState:
         state.problems += [problem] if problem else []
     if (leak_meta := manifest.get("leak")) is not None:  # absent: fewer than two records were checked
         sketches, problem = _part(store, folder, LEAK_FILE, leak_meta.get("sha256"), _frame_of(SKETCH_SCHEMA))
-        state.sketches = None if sketches is None else KnownSketches(str(leak_meta.get("key")), sketches)
         state.problems += [problem] if problem else []
+        pairs = None
+        if sketches is not None and "pairs_sha256" in leak_meta:
+            pairs, problem = _part(store, folder, LEAK_PAIRS_FILE, leak_meta["pairs_sha256"], _frame_of(PAIR_SCHEMA))
+            state.problems += [problem] if problem else []
+        state.sketches = None if sketches is None else KnownSketches(str(leak_meta.get("key")), sketches, pairs)
     return state
 
 
@@ -196,6 +203,10 @@ def save_state(
         leak_data = state_bytes(sketches.sketches)
         store.write_bytes(f"{folder}/{LEAK_FILE}", leak_data)
         manifest["leak"] = {"key": sketches.key, "sha256": _sha256(leak_data)}
+        if sketches.pairs is not None:
+            pairs_data = state_bytes(sketches.pairs)
+            store.write_bytes(f"{folder}/{LEAK_PAIRS_FILE}", pairs_data)
+            manifest["leak"]["pairs_sha256"] = _sha256(pairs_data)
     store.write_bytes(f"{folder}/{MANIFEST}", json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
 
 

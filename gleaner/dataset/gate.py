@@ -20,7 +20,7 @@ from gleaner.code_version import source_fingerprint
 from gleaner.dataset.balancing import imbalance_ratio
 from gleaner.dataset.splitting import SPLITS
 from gleaner.dedup.kernel import dedup
-from gleaner.dedup.sketch_cache import KnownSketches, sketch_knowing
+from gleaner.dedup.sketch_cache import KnownSketches, checked_pairs, known_jaccard, sketch_knowing
 from gleaner.schemas import ProductReview
 
 Rows = list[dict] | pl.DataFrame  # a candidate's rows, as dicts or as the frame `labeled_dataset` writes
@@ -379,7 +379,12 @@ def _frame_near_duplicate_leaks(
     if distinct.height < 2:
         return [], None, 0
     sketches, remembered, sketched = sketch_knowing(distinct["_text"], known)
-    removals = dedup(distinct["record_id"], distinct["_text"], threshold=threshold, sketches=sketches).removals
+    prints, known_pairs = known_jaccard(distinct["_text"], known)
+    result = dedup(
+        distinct["record_id"], distinct["_text"], threshold=threshold, sketches=sketches, known_pairs=known_pairs
+    )
+    removals = result.removals
+    known_now = KnownSketches(remembered.key, remembered.sketches, checked_pairs(prints, result.checked_pairs))
     splits = distinct.select("record_id", "split")
     found = (
         removals.select("removed_id", "kept_id", "jaccard")
@@ -398,7 +403,7 @@ def _frame_near_duplicate_leaks(
         _leak_message(row["removed_id"], row["_removed"], row["kept_id"], row["_kept"], row["jaccard"])
         for row in found.iter_rows(named=True)
     ]
-    return leaks, remembered, sketched
+    return leaks, known_now, sketched
 
 
 def check_no_empty_split(rows: Rows) -> CheckVerdict:

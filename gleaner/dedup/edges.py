@@ -35,6 +35,14 @@ class Edges:
     right: np.ndarray
     jaccard: np.ndarray  # exact, of the shingle sets
     estimate: np.ndarray  # MinHash's, the fraction of agreeing signature rows
+    # every candidate pair outside oversized buckets (rows, left < right) with its exact Jaccard, known or
+    # verified now: only when the caller passed what it knows (``near_edges``), to keep for next time
+    checked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+
+# (left rows, right rows) of candidate pairs -> the exact Jaccard of each pair where the caller knows it
+# (from an earlier run on the same texts), NaN where it does not
+KnownJaccard = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 class _DistinctLists:
@@ -144,14 +152,25 @@ def near_edges(
     rank: np.ndarray,
     candidates: Callable[[np.ndarray], list[tuple[np.ndarray, np.ndarray]]],
     threshold: float,
+    known: KnownJaccard | None = None,
 ) -> Edges:
     """Every candidate pair among the exact-group representatives, verified by exact Jaccard.
 
     ``candidates(rows)`` gives the shingle hashes (in parts) of records ``rows`` (ascending). The records in
     candidate pairs are handled a chunk of whole candidate-graph components at a time, so only one chunk's
     shingles are in memory at once, whatever the input's size.
+
+    ``known``: what the caller knows of the pairs' Jaccard. A pair known to fall below ``threshold`` is no
+    edge and is not verified again, so a record none of whose pairs needs verifying is never shingled; a
+    pair known to reach it is verified again (its edge needs the MinHash estimate, from the shingles). The
+    edges are the ones verifying every pair gives, and ``Edges.checked`` holds every pair's Jaccard.
     """
-    left, right, big = candidate_pairs(bands, np.flatnonzero(rep == np.arange(len(rep))))
+    all_left, all_right, big = candidate_pairs(bands, np.flatnonzero(rep == np.arange(len(rep))))
+    left, right, already = all_left, all_right, None
+    if known is not None:
+        already = np.asarray(known(all_left, all_right), dtype=np.float64)
+        verify = ~(already < threshold)  # unknown (NaN) or an edge
+        left, right = all_left[verify], all_right[verify]
     big = list({tuple(b.tolist()): b for b in big}.values())  # a family fills several bands
     big = [b[np.argsort(rank[b])] for b in big]
     involved = unique(np.concatenate([left, right, *big]))
@@ -167,6 +186,7 @@ def near_edges(
 
     del local, chunk, pair_chunk
     found: list[tuple[np.ndarray, ...]] = []
+    verified: list[tuple[np.ndarray, np.ndarray]] = []  # (positions in left/right, Jaccard), with `known`
     row = np.full(len(rep), -1, dtype=np.int64)  # a record's row in the chunk's sets
     for c in range(len(row_cuts) - 1):
         rows = involved[by_chunk[row_cuts[c] : row_cuts[c + 1]]]  # ascending: involved is, the sort stable
@@ -174,6 +194,8 @@ def near_edges(
         sets = ShingleSets(candidates(rows))
         pairs = pair_order[pair_cuts[c] : pair_cuts[c + 1]]
         similarity = sets.jaccard(row[left[pairs]], row[right[pairs]])
+        if already is not None:
+            verified.append((pairs, similarity))
         similar = similarity >= threshold
         edges = [(left[pairs][similar], right[pairs][similar], similarity[similar])]
         edges += [_pivot_edges(b, sets, row, threshold) for b, bc in zip(big, bucket_chunk, strict=True) if bc == c]
@@ -181,7 +203,14 @@ def near_edges(
         found.append((rank[a], rank[b], jaccard, _estimates(sets, row[a], row[b])))
         del sets
         row[rows] = -1
+    checked = None
+    if already is not None:
+        jaccard = already.copy()
+        at = np.flatnonzero(~(already < threshold))
+        for pairs, similarity in verified:
+            jaccard[at[pairs]] = similarity
+        checked = (all_left, all_right, jaccard)
     if not found:
         empty = np.zeros(0, dtype=np.int64)
-        return Edges(empty, empty, np.zeros(0), np.zeros(0))
-    return Edges(*(np.concatenate(part) for part in zip(*found, strict=True)))
+        return Edges(empty, empty, np.zeros(0), np.zeros(0), checked)
+    return Edges(*(np.concatenate(part) for part in zip(*found, strict=True)), checked)

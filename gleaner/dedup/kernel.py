@@ -44,7 +44,7 @@ import numpy as np
 import polars as pl
 
 from gleaner.dedup.arrays import maybe_repeated, release_freed_memory
-from gleaner.dedup.edges import near_edges
+from gleaner.dedup.edges import KnownJaccard, near_edges
 from gleaner.dedup.lsh import band_table, find_prior_candidates, write_band_index
 from gleaner.dedup.shingles import content_hash, normalize_text
 from gleaner.dedup.sketch import ShingleStore, Sketches, shingle_lists, sketch
@@ -89,6 +89,9 @@ class DedupResult:
     near_removed: int
     kept_bands: np.ndarray  # (kept, BANDS) uint64 band hashes, in kept_ids order
     stale_prior_ids: list = field(default_factory=list)
+    # with ``known_pairs``: every candidate pair outside oversized buckets as two arrays of input rows (the
+    # new records, then the prior ones) and its exact Jaccard (``gleaner.dedup.edges.Edges.checked``)
+    checked_pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @cached_property
     def bands(self) -> pl.DataFrame:
@@ -234,11 +237,15 @@ def dedup(
     *,
     prior: PriorCandidates | None = None,
     sketches: Sketches | None = None,
+    known_pairs: KnownJaccard | None = None,
 ) -> DedupResult:
     """Deduplicate one partition (see the module docstring for the rules).
 
     ``sketches`` may be passed when they were already computed for the prior-candidate join (``sketch``
-    of the same texts, same order), which saves hashing the partition twice.
+    of the same texts, same order), which saves hashing the partition twice. ``known_pairs``: the exact
+    Jaccard of candidate pairs (input rows) known from an earlier run on the same texts; pairs known to fall
+    below ``threshold`` are not verified again (``gleaner.dedup.edges.near_edges``), the result is the same,
+    and ``DedupResult.checked_pairs`` holds every pair's Jaccard for the next run.
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
@@ -255,7 +262,8 @@ def dedup(
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     rep = _exact_representatives(records.keys, records.texts, rank)
-    edges = near_edges(records.bands, rep, rank, records.candidates, threshold)
+    edges = near_edges(records.bands, rep, rank, records.candidates, threshold, known_pairs)
+    checked = edges.checked
     cluster = order[components(n, edges.left, edges.right)[rank[rep]]]
     partner, edge = keep_earliest(n, edges.left, edges.right)
     keeper = order[partner[rank[rep]]]  # the kept record each one goes in favour of (itself when kept)
@@ -301,4 +309,5 @@ def dedup(
         near_removed=int((~exact).sum()),
         kept_bands=kept_bands,
         stale_prior_ids=sorted(id_list[i] for i in stale.tolist()),
+        checked_pairs=checked,
     )

@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from gleaner.code_version import source_fingerprint
+from gleaner.dedup.edges import KnownJaccard
 from gleaner.dedup.minhash import BANDS
 from gleaner.dedup.sketch import Sketches, sketch
 
@@ -31,13 +32,20 @@ def sketch_key() -> str:
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
+# A candidate pair's two texts by fingerprint, the smaller (h0, h1) first, and the exact Jaccard of their
+# shingle sets: like a sketch, a function of the two texts and this library's code alone.
+PAIR_SCHEMA = {"a0": pl.UInt64, "a1": pl.UInt64, "b0": pl.UInt64, "b1": pl.UInt64, "jaccard": pl.Float64}
+
+
 @dataclass(frozen=True)
 class KnownSketches:
     """Sketches of texts sketched before, one row per distinct text (`SKETCH_SCHEMA`, sorted by the
-    fingerprint `h0`, `h1`), good only under `key` (`sketch_key`)."""
+    fingerprint `h0`, `h1`), good only under `key` (`sketch_key`); `pairs`: the candidate pairs a dedup
+    over those texts verified, with their Jaccard (`PAIR_SCHEMA`, sorted), good under the same key."""
 
     key: str
     sketches: pl.DataFrame
+    pairs: pl.DataFrame | None = None
 
 
 def text_fingerprints(texts: pl.Series) -> pl.DataFrame:
@@ -72,3 +80,41 @@ def sketch_knowing(texts: pl.Series, known: KnownSketches | None) -> tuple[Sketc
     bands = np.ascontiguousarray(found.select(BAND_COLUMNS).to_numpy(), dtype=np.uint64)
     remembered = found.drop("_at").unique(["h0", "h1"], keep="first").sort("h0", "h1")
     return Sketches(keys, bands), KnownSketches(key, remembered), new.height
+
+
+def _pair_keys(prints: pl.DataFrame, left: np.ndarray, right: np.ndarray) -> pl.DataFrame:
+    """`a0`, `a1`, `b0`, `b1` of the pairs (rows of `prints`), each pair's smaller fingerprint first."""
+    a, b = prints[left], prints[right]
+    swap = (b["h0"] < a["h0"]) | ((b["h0"] == a["h0"]) & (b["h1"] < a["h1"]))
+    first = {"a0": (a["h0"], b["h0"]), "a1": (a["h1"], b["h1"]), "b0": (b["h0"], a["h0"]), "b1": (b["h1"], a["h1"])}
+    return pl.DataFrame(
+        {name: pl.select(pl.when(swap).then(y).otherwise(x)).to_series() for name, (x, y) in first.items()}
+    )
+
+
+def known_jaccard(texts: pl.Series, known: KnownSketches | None) -> tuple[pl.DataFrame, KnownJaccard]:
+    """The fingerprints of `texts` (`text_fingerprints`) and what `known` knows of the Jaccard of pairs of
+    those texts (NaN where it does not; nothing when its pairs are not good under this code), for `dedup`'s
+    `known_pairs`: passed even when empty, so that the dedup hands back every pair it checked."""
+    prints = text_fingerprints(texts)
+    usable = known is not None and known.pairs is not None and known.key == sketch_key()
+    table = known.pairs if usable else pl.DataFrame(schema=PAIR_SCHEMA)
+
+    def lookup(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        keys = _pair_keys(prints, left, right)
+        found = keys.join(table, on=["a0", "a1", "b0", "b1"], how="left", maintain_order="left")
+        return found["jaccard"].fill_null(float("nan")).to_numpy()
+
+    return prints, lookup
+
+
+def checked_pairs(
+    prints: pl.DataFrame, checked: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+) -> pl.DataFrame | None:
+    """`PAIR_SCHEMA` rows for a dedup's checked pairs (`DedupResult.checked_pairs`, rows of `prints`),
+    sorted, one per pair of texts."""
+    if checked is None:
+        return None
+    left, right, jaccard = checked
+    keys = _pair_keys(prints, left, right).with_columns(jaccard=pl.Series(jaccard, dtype=pl.Float64))
+    return keys.unique(["a0", "a1", "b0", "b1"], keep="first").sort(["a0", "a1", "b0", "b1"])

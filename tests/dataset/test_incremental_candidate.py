@@ -17,7 +17,7 @@ import pytest
 from support.candidate_partitions import Partition, edited, partitions
 
 from gleaner.dataset import CandidatePolicy, Partitions, build_candidate, build_candidate_incremental
-from gleaner.dataset.candidate_state import DEDUP_FILE, LEAK_FILE, MANIFEST, SCHEMA_FILE, load_state
+from gleaner.dataset.candidate_state import DEDUP_FILE, LEAK_FILE, LEAK_PAIRS_FILE, MANIFEST, SCHEMA_FILE, load_state
 from gleaner.dataset.quality import candidate_votes
 from gleaner.dedup import local_settle
 from gleaner.dedup.global_state import build_state
@@ -243,6 +243,37 @@ def test_a_missing_or_garbled_gate_state_means_checking_everything(part: str, da
     _same(candidate, _scratch(store))
     _, how = _incremental(store)  # the part is saved again and used
     assert _counts(how[part])[0] == 0
+
+
+@pytest.mark.parametrize("damage", ["deleted", "garbled", "other columns"])
+def test_missing_or_garbled_leak_pairs_mean_verifying_every_pair(damage: str, days, tmp_path) -> None:
+    """The leak check's known pairs (`leak-pairs.state`) unusable: its sketches still count, every candidate
+    pair is verified again, the candidate is the same, and the pairs are saved again."""
+    store = LocalStore(tmp_path)
+    for day in "AB":
+        _write(store, days[day])
+        _incremental(store)
+    pairs = load_state(store, STATE, POLICY.dedup_threshold).sketches.pairs
+    assert pairs is not None  # (empty here: these days hold no candidate pairs; tests/dedup/test_known_pairs.py)
+    target = tmp_path / STATE / LEAK_PAIRS_FILE
+    if damage == "deleted":
+        target.unlink()
+    elif damage == "garbled":
+        data = bytearray(target.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        target.write_bytes(bytes(data))
+    else:  # hashes to what the manifest says, but is not a pairs table
+        target.write_bytes(wh.parquet_bytes(pl.DataFrame({"a0": ["x"]})))
+        manifest = json.loads((tmp_path / STATE / MANIFEST).read_text())
+        manifest["leak"]["pairs_sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+        (tmp_path / STATE / MANIFEST).write_text(json.dumps(manifest))
+    state = load_state(store, STATE, POLICY.dedup_threshold)
+    assert state.sketches is not None and state.sketches.pairs is None
+    assert any(LEAK_PAIRS_FILE in problem for problem in state.problems)
+    _write(store, days["C"])
+    candidate, _ = _incremental(store)
+    _same(candidate, _scratch(store))
+    assert load_state(store, STATE, POLICY.dedup_threshold).sketches.pairs is not None  # saved again
 
 
 def test_another_threshold_does_not_use_the_state(days, tmp_path: Path) -> None:
