@@ -212,6 +212,23 @@ def test_a_missing_or_garbled_state_means_from_scratch(damage: str, days, tmp_pa
     assert how["dedup"] == "unchanged"
 
 
+def _damage(folder: Path, name: str, damage: str, part: str, hash_field: str) -> None:
+    """Delete or garble a state file, or replace it by a table of other columns that hashes to what the
+    manifest's `part` says under `hash_field`."""
+    target = folder / name
+    if damage == "deleted":
+        target.unlink()
+    elif damage == "garbled":
+        data = bytearray(target.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        target.write_bytes(bytes(data))
+    else:
+        target.write_bytes(wh.parquet_bytes(pl.DataFrame({"h0": ["x"]})))
+        manifest = json.loads((folder / MANIFEST).read_text())
+        manifest[part][hash_field] = hashlib.sha256(target.read_bytes()).hexdigest()
+        (folder / MANIFEST).write_text(json.dumps(manifest))
+
+
 @pytest.mark.parametrize("damage", ["deleted", "garbled", "other columns"])
 @pytest.mark.parametrize("part", ["schema", "leak"])
 def test_a_missing_or_garbled_gate_state_means_checking_everything(part: str, damage: str, days, tmp_path) -> None:
@@ -221,18 +238,7 @@ def test_a_missing_or_garbled_gate_state_means_checking_everything(part: str, da
     for day in "AB":
         _write(store, days[day])
         _incremental(store)
-    target = tmp_path / STATE / {"schema": SCHEMA_FILE, "leak": LEAK_FILE}[part]
-    if damage == "deleted":
-        target.unlink()
-    elif damage == "garbled":
-        data = bytearray(target.read_bytes())
-        data[len(data) // 2] ^= 0xFF
-        target.write_bytes(bytes(data))
-    else:  # hashes to what the manifest says, but is not the part's table
-        target.write_bytes(wh.parquet_bytes(pl.DataFrame({"h0": ["x"]})))
-        manifest = json.loads((tmp_path / STATE / MANIFEST).read_text())
-        manifest[part]["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
-        (tmp_path / STATE / MANIFEST).write_text(json.dumps(manifest))
+    _damage(tmp_path / STATE, {"schema": SCHEMA_FILE, "leak": LEAK_FILE}[part], damage, part, "sha256")
     state = load_state(store, STATE, POLICY.dedup_threshold)
     assert (state.schema if part == "schema" else state.sketches) is None
     assert (state.sketches if part == "schema" else state.schema) is not None  # the other part still counts
@@ -255,18 +261,7 @@ def test_missing_or_garbled_leak_pairs_mean_verifying_every_pair(damage: str, da
         _incremental(store)
     pairs = load_state(store, STATE, POLICY.dedup_threshold).sketches.pairs
     assert pairs is not None  # (empty here: these days hold no candidate pairs; tests/dedup/test_known_pairs.py)
-    target = tmp_path / STATE / LEAK_PAIRS_FILE
-    if damage == "deleted":
-        target.unlink()
-    elif damage == "garbled":
-        data = bytearray(target.read_bytes())
-        data[len(data) // 2] ^= 0xFF
-        target.write_bytes(bytes(data))
-    else:  # hashes to what the manifest says, but is not a pairs table
-        target.write_bytes(wh.parquet_bytes(pl.DataFrame({"a0": ["x"]})))
-        manifest = json.loads((tmp_path / STATE / MANIFEST).read_text())
-        manifest["leak"]["pairs_sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
-        (tmp_path / STATE / MANIFEST).write_text(json.dumps(manifest))
+    _damage(tmp_path / STATE, LEAK_PAIRS_FILE, damage, "leak", "pairs_sha256")
     state = load_state(store, STATE, POLICY.dedup_threshold)
     assert state.sketches is not None and state.sketches.pairs is None
     assert any(LEAK_PAIRS_FILE in problem for problem in state.problems)
