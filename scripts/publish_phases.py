@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 TIMED = {
     "gleaner.dataset.candidate": (
         "load_state", "settle_dedup", "apply_kept", "agreement_tables", "table_agreement", "_split_and_balance",
-        "check_schema_knowing", "check_no_split_leak_knowing", "run_gate", "label_quality", "save_state",
+        "check_schema_knowing", "check_no_split_leak_knowing", "run_gate", "label_quality", "save_inputs_part",
+        "save_state",
     ),
 }  # fmt: skip
 spent: collections.Counter[str] = collections.Counter()

@@ -21,6 +21,7 @@ from gleaner.dataset.candidate_state import (
     StoredState,
     agreement_tables,
     load_state,
+    save_inputs_part,
     save_state,
     settle_dedup,
 )
@@ -194,11 +195,13 @@ def build_candidate_incremental(
     reinstated = dedup_state.filter(pl.col("record_id").is_in(reinstated_ids.implode()))
     partitions = sorted(set(reinstated["partitions"].explode().drop_nulls().to_list()))
     rows = sum(dedup.manifest["rows"].values())
-    candidate, memory = _assemble(
-        deduped, votes, settled, report, rows, partitions, removals, input_versions, policy, humans,
-        GateMemory(state.schema, state.sketches, {}),
-    )  # fmt: skip
-    save_state(store, state_folder, dedup, agreement_part, memory.schema, memory.sketches)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the settled state written while the gate runs
+        inputs_part = pool.submit(save_inputs_part, store, state_folder, dedup, agreement_part)
+        candidate, memory = _assemble(
+            deduped, votes, settled, report, rows, partitions, removals, input_versions, policy, humans,
+            GateMemory(state.schema, state.sketches, {}),
+        )  # fmt: skip
+        save_state(store, state_folder, inputs_part.result(), memory.schema, memory.sketches)
     return candidate, {"dedup": dedup.how, "agreement": agreement_how, **memory.how}
 
 

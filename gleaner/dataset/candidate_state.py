@@ -169,15 +169,12 @@ class DedupUpdate:
     how: str
 
 
-def save_state(
-    store: Store,
-    folder: str,
-    dedup: DedupUpdate,
-    agreement: tuple[pl.DataFrame, dict],
-    schema: KnownValid | None,
-    sketches: KnownSketches | None,
-) -> None:
-    """The new text segment, the state files, then the manifest naming their hashes (module docstring)."""
+def save_inputs_part(
+    store: Store, folder: str, dedup: DedupUpdate, agreement: tuple[pl.DataFrame, dict]
+) -> dict[str, Any]:
+    """The new text segment, `dedup.state` and `agreement.state`; their part of the manifest, for
+    `save_state`. Apart from the gate's parts because they are known before the gate runs: a build can
+    write them while the gate checks the candidate."""
     segments = dict(dedup.manifest["segments"])
     if dedup.texts is not None:
         number, texts = dedup.texts
@@ -189,12 +186,22 @@ def save_state(
     agreement_data = state_bytes(agreement_frame)
     store.write_bytes(f"{folder}/{DEDUP_FILE}", dedup_data)
     store.write_bytes(f"{folder}/{AGREEMENT_FILE}", agreement_data)
-    manifest = {
-        "format": FORMAT,
-        "code": source_fingerprint(),
+    return {
         "dedup": {**dedup.manifest, "segments": dict(sorted(segments.items())), "sha256": _sha256(dedup_data)},
         "agreement": {**agreement_meta, "sha256": _sha256(agreement_data)},
     }
+
+
+def save_state(
+    store: Store,
+    folder: str,
+    inputs_part: dict[str, Any],
+    schema: KnownValid | None,
+    sketches: KnownSketches | None,
+) -> None:
+    """The gate's parts, then the manifest naming the hashes of every file (module docstring), with
+    `inputs_part` (`save_inputs_part`, written before)."""
+    manifest = {"format": FORMAT, "code": source_fingerprint(), **inputs_part}
     if schema is not None:
         schema_data = state_bytes(schema.fingerprints)
         store.write_bytes(f"{folder}/{SCHEMA_FILE}", schema_data)
