@@ -35,8 +35,7 @@ from gleaner.dataset.gate import (
 )
 from gleaner.dataset.quality import label_quality
 from gleaner.dataset.splitting import SPLITS, SplitRatios, split_column
-from gleaner.dedup import GlobalDedup, Settle, apply_kept, global_dedup, local_settle
-from gleaner.dedup.global_pass import first_sightings
+from gleaner.dedup import GlobalDedup, Settle, apply_kept, first_sightings, global_dedup, local_settle
 from gleaner.dedup.sketch_cache import KnownSketches
 from gleaner.labeling import annotation_velocity, cohen_rows
 from gleaner.labeling.agreement_table import table_agreement, vote_table

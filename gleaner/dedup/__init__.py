@@ -12,7 +12,7 @@ from gleaner.surface import lazy_surface
 __getattr__, __dir__, __all__ = lazy_surface(
     __name__,
     {
-        "global_pass": ("GlobalDedup", "Settle", "apply_kept", "global_dedup", "local_settle"),
+        "global_pass": ("GlobalDedup", "Settle", "apply_kept", "first_sightings", "global_dedup", "local_settle"),
         "kernel": ("DedupResult", "PriorCandidates", "content_hash", "dedup"),
         "parquet_file": ("DedupSummary", "dedup_parquet"),
         "partition": ("KEPT_SCHEMA", "REMOVAL_SCHEMA", "KeptRecords", "PartitionDedup", "dedup_partition"),

@@ -6,6 +6,10 @@ A text's sketch (its whole-text key and band hashes) depends on the text and thi
 sketch looked up by the text's 128-bit fingerprint (two seeded polars hashes) is the one `sketch` would
 compute, provided the fingerprints were taken and the sketches computed under the same `sketch_key`: this
 library's code (shingling, MinHash, banding) and the polars version (whose string hash it is).
+
+The same holds for the exact Jaccard of a pair of texts, so a dedup run over nearly the same texts again can
+be told the pairs it verified before (`known_jaccard`, `checked_pairs`, the kernel's `known_pairs`) and skip
+verifying, and shingling the texts of, candidate pairs known to fall below its threshold.
 """
 
 from __future__ import annotations
