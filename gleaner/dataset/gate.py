@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import polars as pl
@@ -384,7 +384,7 @@ def _frame_near_duplicate_leaks(
         distinct["record_id"], distinct["_text"], threshold=threshold, sketches=sketches, known_pairs=known_pairs
     )
     removals = result.removals
-    known_now = KnownSketches(remembered.key, remembered.sketches, checked_pairs(prints, result.checked_pairs))
+    known_now = replace(remembered, pairs=checked_pairs(prints, result.checked_pairs))
     splits = distinct.select("record_id", "split")
     found = (
         removals.select("removed_id", "kept_id", "jaccard")

@@ -166,10 +166,10 @@ def near_edges(
     edges are the ones verifying every pair gives, and ``Edges.checked`` holds every pair's Jaccard.
     """
     all_left, all_right, big = candidate_pairs(bands, np.flatnonzero(rep == np.arange(len(rep))))
-    left, right, already = all_left, all_right, None
+    left, right, already, verify = all_left, all_right, None, None
     if known is not None:
         already = np.asarray(known(all_left, all_right), dtype=np.float64)
-        verify = ~(already < threshold)  # unknown (NaN) or an edge
+        verify = np.flatnonzero(~(already < threshold))  # unknown (NaN) or an edge
         left, right = all_left[verify], all_right[verify]
     big = list({tuple(b.tolist()): b for b in big}.values())  # a family fills several bands
     big = [b[np.argsort(rank[b])] for b in big]
@@ -206,9 +206,8 @@ def near_edges(
     checked = None
     if already is not None:
         jaccard = already.copy()
-        at = np.flatnonzero(~(already < threshold))
         for pairs, similarity in verified:
-            jaccard[at[pairs]] = similarity
+            jaccard[verify[pairs]] = similarity
         checked = (all_left, all_right, jaccard)
     if not found:
         empty = np.zeros(0, dtype=np.int64)
