@@ -39,6 +39,7 @@ def sketch_key() -> str:
 # A candidate pair's two texts by fingerprint, the smaller (h0, h1) first, and the exact Jaccard of their
 # shingle sets: like a sketch, a function of the two texts and this library's code alone.
 PAIR_SCHEMA = {"a0": pl.UInt64, "a1": pl.UInt64, "b0": pl.UInt64, "b1": pl.UInt64, "jaccard": pl.Float64}
+PAIR_KEYS = ["a0", "a1", "b0", "b1"]
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,12 @@ def known_jaccard(texts: pl.Series, known: KnownSketches | None) -> tuple[pl.Dat
     `known_pairs`: passed even when empty, so that the dedup hands back every pair it checked."""
     prints = text_fingerprints(texts)
     usable = known is not None and known.pairs is not None and known.key == sketch_key()
-    table = known.pairs if usable else pl.DataFrame(schema=PAIR_SCHEMA)
+    # a lookup: one Jaccard per pair (a table holding a pair twice would misalign the answer with the pairs)
+    table = known.pairs.unique(PAIR_KEYS, keep="first") if usable else pl.DataFrame(schema=PAIR_SCHEMA)
 
     def lookup(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         keys = _pair_keys(prints, left, right)
-        found = keys.join(table, on=["a0", "a1", "b0", "b1"], how="left", maintain_order="left")
+        found = keys.join(table, on=PAIR_KEYS, how="left", maintain_order="left")
         return found["jaccard"].fill_null(float("nan")).to_numpy()
 
     return prints, lookup
@@ -121,4 +123,4 @@ def checked_pairs(
         return None
     left, right, jaccard = checked
     keys = _pair_keys(prints, left, right).with_columns(jaccard=pl.Series(jaccard, dtype=pl.Float64))
-    return keys.unique(["a0", "a1", "b0", "b1"], keep="first").sort(["a0", "a1", "b0", "b1"])
+    return keys.unique(PAIR_KEYS, keep="first").sort(PAIR_KEYS)

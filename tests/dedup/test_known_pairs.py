@@ -112,3 +112,18 @@ def test_pairs_count_only_under_their_key() -> None:
     assert (known_jaccard(records["text"], trusted)[1](*result.checked_pairs[:2]) == 0.0).all()
     stale = KnownSketches("other code", pl.DataFrame(schema=SKETCH_SCHEMA), pairs)
     assert np.isnan(known_jaccard(records["text"], stale)[1](*result.checked_pairs[:2])).all()
+
+
+def test_a_pairs_table_holding_a_pair_twice_still_answers_once_per_pair() -> None:
+    """A state file edited by hand (its hash in the manifest too) can repeat a pair: the lookup answers each
+    pair once, and the dedup is the one verifying everything gives."""
+    records = _records(pl.concat(_corpus(11)[:2]))
+    prints, lookup = known_jaccard(records["text"], None)
+    plain = kernel.dedup(records["record_id"], records["text"], records["scraped_at"], known_pairs=lookup)
+    pairs = checked_pairs(prints, plain.checked_pairs)
+    assert pairs.height > 100
+    repeated = KnownSketches(sketch_key(), pl.DataFrame(schema=SKETCH_SCHEMA), pl.concat([pairs, pairs]))
+    _, twice = known_jaccard(records["text"], repeated)
+    assert len(twice(*plain.checked_pairs[:2])) == len(plain.checked_pairs[0])
+    found = kernel.dedup(records["record_id"], records["text"], records["scraped_at"], known_pairs=twice)
+    _same(found, plain)
