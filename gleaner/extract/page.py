@@ -162,6 +162,7 @@ class _PageRead:
     structured: StructuredReviews
     candidates: list[dict[str, Any]]
     texts: list[str]
+    words: list[int]  # `word_count` of each text, counted once: the language choice and the record both need it
     declared: str | None
     body: str | None
     result: PageExtraction
@@ -172,8 +173,8 @@ class _PageRead:
         declared = self.declared
         return [
             i
-            for i, (raw, text) in enumerate(zip(self.candidates, self.texts, strict=True))
-            if not raw.get("language") and (declared is None or word_count(text) >= OVERRIDE_WORDS)
+            for i, (raw, words) in enumerate(zip(self.candidates, self.words, strict=True))
+            if not raw.get("language") and (declared is None or words >= OVERRIDE_WORDS)
         ]
 
 
@@ -223,7 +224,7 @@ def _page_languages(reads: list[_PageRead]) -> list[tuple[list[Detection], Detec
 
 
 def _shape(
-    ctx: _PageContext, raw: dict[str, Any], text: str, detected: Detection, shared: set[str]
+    ctx: _PageContext, raw: dict[str, Any], text: str, words: int, detected: Detection, shared: set[str]
 ) -> tuple[dict, dict[str, str | None]]:
     """Shape a loose candidate into the model's fields; problems found on the way are returned by field."""
     page = ctx.page
@@ -245,7 +246,6 @@ def _shape(
     for name, value in (("text", text), ("author", author), ("published", published), ("review_id", raw_id)):
         if has_surrogate(value):  # not valid Unicode: no Parquet file can hold it, so no record can
             problems[name] = f"{name} contains an unpaired surrogate (invalid Unicode): {storable(value)[:60]!r}"
-    words = word_count(text)
     if not text:
         problems.update(text="review has no text", word_count=None)
     language, language_note = choose_language(raw.get("language"), ctx.declared, detected, ctx.detected, words)
@@ -331,7 +331,8 @@ def _read_page(page: FetchedPage, spec: ExtractionSpec) -> _PageRead | PageExtra
         clean_text(raw.get("text")) or (whole_page or "" if raw.get("syntax") == "selectors" else "")
         for raw in candidates
     ]
-    return _PageRead(page, spec, structured, candidates, texts, declared, body, result)
+    words = [word_count(text) for text in texts]
+    return _PageRead(page, spec, structured, candidates, texts, words, declared, body, result)
 
 
 def _records(ctx: _PageContext, read: _PageRead) -> PageExtraction:
@@ -340,9 +341,9 @@ def _records(ctx: _PageContext, read: _PageRead) -> PageExtraction:
     shared = _shared_ids(candidates, texts)
     seen_ids: set[str] = set()
     seen_content: dict[tuple[str, str, str], str] = {}
-    for raw, text, detected in zip(candidates, texts, ctx.detections, strict=True):
+    for raw, text, words, detected in zip(candidates, texts, read.words, ctx.detections, strict=True):
         try:
-            shaped, problems = _shape(ctx, raw, text, detected, shared)
+            shaped, problems = _shape(ctx, raw, text, words, detected, shared)
         except Exception as exc:  # one hostile candidate must not cost the partition; it is a failure row
             reason = f"candidate could not be shaped: {type(exc).__name__}: {exc}"
             result.failures.append(failure_row(page, "extract", reason, raw))
