@@ -167,7 +167,13 @@ def write_bulk_drop(drops: Path, day: date, pages: int, per_page: int, page_kb: 
 
 # -- running and measuring ----------------------------------------------------------------------------------
 class TreePeak:
-    """Peak RSS of a process and its descendants, sampled every 50 ms while it runs."""
+    """Peak RSS of a process and its descendants, sampled every 50 ms while it runs.
+
+    A child that has not yet called exec (a process starting a worker or a subprocess vforks, or forks,
+    and the child runs its parent's program until exec replaces it) reports its parent's RSS: with vfork
+    it is the parent's memory itself, with fork pages shared with it. Counting it would count the parent
+    twice (a 1 GB main process read as 2 GB for the few milliseconds before the exec), so a child running
+    its parent's command line is left out."""
 
     def __init__(self, pid: int):
         self.pid, self.peak = pid, 0
@@ -185,13 +191,20 @@ class TreePeak:
             total = 0
             for proc in procs:
                 with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-                    total += proc.memory_info().rss
+                    if not _before_exec(proc):
+                        total += proc.memory_info().rss
             self.peak = max(self.peak, total)
 
     def stop(self) -> int:
         self._stop.set()
         self._thread.join()
         return self.peak
+
+
+def _before_exec(proc: psutil.Process) -> bool:
+    """Whether `proc` is a fork of its parent that has not called exec yet (`TreePeak`)."""
+    parent = proc.parent()
+    return parent is not None and proc.cmdline() == parent.cmdline() and proc.exe() == parent.exe()
 
 
 @dataclass(frozen=True)
