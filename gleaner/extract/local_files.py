@@ -22,7 +22,7 @@ from parsel import Selector
 from warcio.exceptions import ArchiveLoadFailed
 
 from gleaner.drops.warc_read import iter_warc_pages
-from gleaner.extract.batch import BatchExtraction, extract_batch, failures_frame, records_frame
+from gleaner.extract.batch import BatchExtraction, extract_batch, failures_frame
 from gleaner.extract.page import BUILTIN_EXTRACTORS, ExtractionSpec
 from gleaner.pages import FetchedPage, decode_html
 from gleaner.sources import SourceConfigError, load_sources, sources_file
@@ -122,7 +122,7 @@ def run_extract(source: str, path: Path, out_dir: Path, sources_path: Path | Non
         raise FileNotFoundError(f"{path} does not exist")
     batch = extract_batch(local_pages(path, source), spec)
     out_dir.mkdir(parents=True, exist_ok=True)
-    records_frame(batch.records.values()).write_parquet(out_dir / "canonical_records.parquet")
+    batch.records_frame().write_parquet(out_dir / "canonical_records.parquet")
     failures_frame(batch.failures).write_parquet(out_dir / "failed_records.parquet")
     return batch
 

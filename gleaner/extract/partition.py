@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from gleaner.extract.batch import BatchExtraction, extract_batch, failures_frame, records_frame
+from gleaner.extract.batch import BatchExtraction, extract_batch, failures_frame
 from gleaner.extract.page import ExtractionSpec
 from gleaner.pages import FetchedPage
 from gleaner.sources import SourceConfig
@@ -39,4 +39,4 @@ def extract_partition(
 ) -> PartitionExtraction:
     """`on_page` is called after each page (progress lines)."""
     batch = extract_batch(stored_pages(pages, source.name, on_page), ExtractionSpec.of(source))
-    return PartitionExtraction(batch, records_frame(batch.records.values()), failures_frame(batch.failures))
+    return PartitionExtraction(batch, batch.records_frame(), failures_frame(batch.failures))

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 from parsel import Selector
 
-from gleaner.extract.batch import extract_batch, failures_frame, records_frame
+from gleaner.extract.batch import extract_batch, failures_frame
 from gleaner.extract.linked_data import PRODUCT_KEYS, item_id, text_of, types_of
 from gleaner.extract.page import PageExtraction, failed_page, failure_row, has_surrogate, storable, unusable_page
 from gleaner.extract.partition import PartitionExtraction, stored_pages
@@ -135,7 +135,6 @@ def extract_product_pages(
     """A partition's `raw_pages` rows to product records (`PRODUCT_PAGE_SCHEMA`, by record_id) and failure
     rows (`FAILED_SCHEMA`); pages go in canonical-URL order, so a re-run gives the same bytes."""
     name = source if isinstance(source, str) else source.name
-    batch = extract_batch(stored_pages(pages, name, on_page), None, extract=extract_product_page)
-    return PartitionExtraction(
-        batch, records_frame(batch.records.values(), PRODUCT_PAGE_SCHEMA), failures_frame(batch.failures)
-    )
+    pages_in_order = stored_pages(pages, name, on_page)
+    batch = extract_batch(pages_in_order, None, extract=extract_product_page, schema=PRODUCT_PAGE_SCHEMA)
+    return PartitionExtraction(batch, batch.records_frame(), failures_frame(batch.failures))

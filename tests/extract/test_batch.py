@@ -4,7 +4,7 @@ import json
 from datetime import UTC, datetime
 
 from gleaner.extract.batch import RECORD_SCHEMA, extract_batch, failures_frame, records_frame
-from gleaner.extract.page import ExtractionSpec
+from gleaner.extract.page import ExtractionSpec, extract_page
 from gleaner.pages import FetchedPage
 
 WHEN = datetime(2026, 11, 20, tzinfo=UTC)
@@ -40,8 +40,9 @@ def test_batch_reconciles_and_explains_every_loss():
         "records": 2,  # rev-1 and rev-3; rev-1's copy, rev-2 and rev-4 are failure rows
         "failed_rows": 4,
     }
-    assert set(batch.records) == {r.record_id for r in batch.records.values()}
-    assert {r.review_id for r in batch.records.values()} == {"rev-1", "rev-3"}
+    records = batch.records_frame()
+    assert records["record_id"].to_list() == sorted(batch.kept_from) and records["record_id"].is_unique().all()
+    assert set(records["review_id"]) == {"rev-1", "rev-3"} and batch.by_extraction == {"json-ld": 2}
     assert batch.failure_reasons() == {
         "validate: rating 420 is above every known scale": 1,
         "validate: duplicate record_id <id>: the same review already came from <url>": 1,
@@ -73,7 +74,7 @@ def test_worker_processes_give_the_same_tables_to_the_byte(monkeypatch):
 
     def tables(workers):
         batch = extract_batch(pages, ExtractionSpec(), workers=workers)
-        frames = (records_frame(batch.records.values()), failures_frame(batch.failures))
+        frames = (batch.records_frame(), failures_frame(batch.failures))
         written = []
         for frame in frames:
             buffer = io.BytesIO()
@@ -95,7 +96,7 @@ def test_the_records_table_holds_what_model_dump_gives():
     from gleaner.schemas import ProductPage, ProductReview
 
     pages = [_page(f"https://s.test/{n}", _ld(_review(f"rev-{n}", f"Review number {n}.", 1 + n % 5))) for n in range(6)]
-    reviews = list(extract_batch(pages, ExtractionSpec()).records.values())
+    reviews = [r for page in pages for r in extract_page(page, ExtractionSpec()).records]
     products = [
         r
         for page in pages
@@ -115,3 +116,18 @@ def test_the_records_table_holds_what_model_dump_gives():
         assert not model.model_computed_fields
         assert all(f.alias is None and f.serialization_alias is None for f in model.model_fields.values())
         assert "serialization" not in str(model.__pydantic_core_schema__)  # no field or model serializer
+
+
+def test_a_batch_holds_its_records_as_tables_and_gives_the_table_its_models_give(monkeypatch):
+    """Kept records go into tables of `RECORDS_PER_FRAME` rows as they come (not held as model objects);
+    the table they add up to is the one `records_frame` builds from the models, duplicates left out."""
+    import gleaner.extract.batch as batch_module
+
+    monkeypatch.setattr(batch_module, "RECORDS_PER_FRAME", 4)
+    reviews = [[_review(f"rev-{n}-{k}", f"Review {k} of {n}, fine.", 1 + k) for k in range(3)] for n in range(5)]
+    pages = [_page(f"https://s.test/p{n}", _ld(*of_page)) for n, of_page in enumerate(reviews)]
+    pages.append(_page("https://s.test/again", _ld(_review("rev-2-1", "Review 1 of 2, fine.", 2))))
+    batch = extract_batch(pages, ExtractionSpec(), workers=1)
+    assert len(batch._frames) == 3  # 15 records: three full tables, three rows still gathering
+    models = [r for page in pages[:-1] for r in extract_page(page, ExtractionSpec()).records]
+    assert batch.records_frame().equals(records_frame(models)) and batch.counts()["records"] == 15

@@ -87,7 +87,7 @@ def test_gleaner_extract_keeps_going_past_bad_urls_charsets_and_surrogates(tmp_p
     _warc(warc, records)
     batch = run_extract("schema_org_reviews", warc, tmp_path / "out")
     assert batch.reconciles and batch.pages_in == len(records)
-    reviews = sorted(r.review_id for r in batch.records.values())
+    reviews = sorted(batch.records_frame()["review_id"].to_list())
     assert reviews == sorted(["good-1", *(f"cs-{cs}" for cs in CHARSETS)])
     failed = pl.read_parquet(tmp_path / "out" / "failed_records.parquet")
     reasons = sorted(zip(failed["stage"], failed["reason"], strict=True))

@@ -96,13 +96,7 @@ def records_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "no_record_reasons": _counts_table(batch.no_record_reasons),
                 "failure_reasons": _counts_table(reasons),
                 "extraction_notes": _counts_table(batch.notes),
-                "by_extraction": dg.MetadataValue.json(
-                    dict(
-                        sorted(
-                            Counter(getattr(r, "extraction", None) or "unknown" for r in batch.records.values()).items()
-                        )
-                    )
-                ),
+                "by_extraction": dg.MetadataValue.json(dict(sorted(batch.by_extraction.items()))),
             },
             check_results=[
                 dg.AssetCheckResult(
