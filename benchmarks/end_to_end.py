@@ -320,17 +320,11 @@ def kernel_times(root: Path, day: date) -> dict[str, float]:
 
 def extract_vs_parse(pages: list, sample: int, repeat: int = 3) -> dict[str, float]:
     """Pages/s of the extractor over pages/s of lxml.html.fromstring alone, on the same pages, one core, as
-    `extraction.py` times them: after a warm-up page (imports, the language model), best of `repeat` runs of
-    each side, the two alternating, so that a slow spell of the host (others sharing it) weighs on both
-    sides rather than on whichever ran during it."""
-    from extraction import stored, time_extract, time_parse
+    `extraction.py` times them (`best_times`: best of `repeat` alternating runs of each side)."""
+    from extraction import best_times, stored
 
     chosen = stored(pages[:sample])
-    time_extract(chosen[:2])
-    time_parse(chosen[:2])
-    parse_s = extract_s = float("inf")
-    for _ in range(repeat):
-        parse_s, extract_s = min(parse_s, time_parse(chosen)), min(extract_s, time_extract(chosen))
+    parse_s, extract_s = best_times(chosen, repeat)
     parse, extract = len(chosen) / parse_s, len(chosen) / extract_s
     return {"parse_pages_per_s": parse, "extract_pages_per_s": extract, "ratio": extract / parse}
 

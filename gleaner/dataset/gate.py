@@ -378,8 +378,8 @@ def _frame_near_duplicate_leaks(
     )
     if distinct.height < 2:
         return [], None, 0
-    sketches, remembered, sketched = sketch_knowing(distinct["_text"], known)
     prints, known_pairs = known_jaccard(distinct["_text"], known)
+    sketches, remembered, sketched = sketch_knowing(distinct["_text"], known, prints)
     result = dedup(
         distinct["record_id"], distinct["_text"], threshold=threshold, sketches=sketches, known_pairs=known_pairs
     )

@@ -67,13 +67,16 @@ def _table(prints: pl.DataFrame, sketches: Sketches) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=SKETCH_SCHEMA)
 
 
-def sketch_knowing(texts: pl.Series, known: KnownSketches | None) -> tuple[Sketches, KnownSketches, int]:
+def sketch_knowing(
+    texts: pl.Series, known: KnownSketches | None, prints: pl.DataFrame | None = None
+) -> tuple[Sketches, KnownSketches, int]:
     """`sketch(texts)` without its shingles (a missing text read as the empty one), sketching only the
     distinct texts `known` has no sketch of; also the sketches of every distinct text of `texts` (for the
-    next call) and how many texts were sketched now."""
+    next call) and how many texts were sketched now. `prints`: `text_fingerprints(texts)`, when the caller
+    has them (`known_jaccard` hands them back)."""
     key = sketch_key()
     texts = texts.cast(pl.String).fill_null("")
-    prints = text_fingerprints(texts).with_row_index("_at")
+    prints = (text_fingerprints(texts) if prints is None else prints).with_row_index("_at")
     table = pl.DataFrame(schema=SKETCH_SCHEMA)
     if known is not None and known.key == key:
         table = known.sketches.unique(["h0", "h1"], keep="first")  # a lookup: one sketch per fingerprint
