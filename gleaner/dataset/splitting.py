@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from gleaner.digests import sha256_rows
+
 SPLITS = ("train", "validation", "test")
 
 
@@ -31,24 +33,18 @@ def stable_rank(key: str, salt: str = "") -> str:
     return hashlib.sha256(f"{salt}\x1f{key}".encode()).hexdigest()
 
 
-RANK_COLUMNS = ("_rank_head", "_rank")
+RANK_COLUMNS = ("_rank_0", "_rank_1", "_rank_2", "_rank_3")
 
 
 def stable_rank_columns(keys: pl.Series, salt: str, labels: pl.Series) -> dict[str, pl.Series]:
-    """`stable_rank(str(key), f"{salt}{label}")` for each pair of `keys` and `labels` as two sort keys,
-    `RANK_COLUMNS`: the digest's first eight bytes as an unsigned integer, then the whole digest as bytes.
-    Sorting by both orders rows exactly as sorting by the hex text does (hex digits keep the bytes' order),
-    and the integer settles every pair but a 1-in-2^64 tie without comparing strings. The hashed texts are
-    built by polars, as bytes: at 450k rows the hashing takes 0.23 s, where building each text in Python
-    took 0.35."""
-    messages = pl.select(pl.concat_str([pl.lit(salt), _as_text(labels), pl.lit("\x1f"), _as_text(keys)]))
-    sha256 = hashlib.sha256
-    digests = [sha256(message).digest() for message in messages.to_series().cast(pl.Binary).to_list()]
-    heads = np.frombuffer(b"".join(digests), dtype=">u8").reshape(-1, 4)[:, 0] if digests else []
-    return {
-        RANK_COLUMNS[0]: pl.Series(RANK_COLUMNS[0], heads, dtype=pl.UInt64),
-        RANK_COLUMNS[1]: pl.Series(RANK_COLUMNS[1], digests, dtype=pl.Binary),
-    }
+    """`stable_rank(str(key), f"{salt}{label}")` for each pair of `keys` and `labels` as four sort keys,
+    `RANK_COLUMNS`: the digest's four eight-byte words as unsigned integers, most significant first. Sorting
+    by them orders rows exactly as sorting by the hex text does (hex digits keep the bytes' order). The hashed
+    texts are built by polars and hashed by `gleaner.digests.sha256_rows` on both cores: at 450k rows 0.14 s,
+    where a `hashlib` call per row, with the digests as bytes, took 0.29."""
+    messages = pl.select(pl.concat_str([pl.lit(salt), _as_text(labels), pl.lit("\x1f"), _as_text(keys)])).to_series()
+    words = sha256_rows(messages).view(">u8").astype(np.uint64)
+    return {name: pl.Series(name, words[:, k], dtype=pl.UInt64) for k, name in enumerate(RANK_COLUMNS)}
 
 
 def _as_text(values: pl.Series) -> pl.Series:

@@ -9,7 +9,7 @@ import pytest
 
 from gleaner.dataset.balancing import balance_split
 from gleaner.dataset.candidate import CandidatePolicy, _split_and_balance
-from gleaner.dataset.splitting import SPLITS, SplitRatios, assign_splits, stable_rank, stable_rank_columns
+from gleaner.dataset.splitting import RANK_COLUMNS, SPLITS, SplitRatios, assign_splits, stable_rank, stable_rank_columns
 
 
 def _per_row(labelled: pl.DataFrame, policy: CandidatePolicy) -> list[dict]:
@@ -116,5 +116,5 @@ def test_rank_columns_hash_what_str_writes(keys, labels):
     the column's type: the digests `stable_rank` gives row by row."""
     columns = stable_rank_columns(pl.Series(keys), "split:", pl.Series(labels, dtype=pl.String))
     expected = [stable_rank(str(k), f"split:{label}") for k, label in zip(keys, labels, strict=True)]
-    assert [d.hex() for d in columns["_rank"].to_list()] == expected
-    assert columns["_rank_head"].to_list() == [int(e[:16], 16) for e in expected]
+    words = zip(*(columns[name].to_list() for name in RANK_COLUMNS), strict=True)
+    assert ["".join(f"{w:016x}" for w in row) for row in words] == expected
