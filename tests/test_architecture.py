@@ -109,7 +109,7 @@ def test_a_cycle_is_found_when_there_is_one():
 
 SHARED = {
     *("schemas", "sources", "selector_config", "pages", "urls", "progress", "parallel", "code_version", "surface"),
-    "jit",
+    *("jit", "digests"),
 }
 MAY_IMPORT = {  # stage package -> the other stage packages it may import (docs/architecture.md)
     "crawl": {"drops"},
