@@ -67,10 +67,14 @@ def balance_split(
 
 
 def imbalance_ratio(labels: list[str]) -> float:
-    counts = Counter(labels)
+    return count_ratio(list(Counter(labels).values()))
+
+
+def count_ratio(counts: list[int]) -> float:
+    """The largest class over the smallest, from each class's size; infinite with fewer than two classes."""
     if len(counts) < 2:
         return float("inf")
-    return max(counts.values()) / min(counts.values())
+    return max(counts) / min(counts)
 
 
 def _hash_ranked(frame: pl.DataFrame, label_key: str, id_key: str, salt: str) -> pl.DataFrame:

@@ -17,7 +17,7 @@ import polars as pl
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from gleaner.code_version import source_fingerprint
-from gleaner.dataset.balancing import imbalance_ratio
+from gleaner.dataset.balancing import count_ratio
 from gleaner.dataset.splitting import SPLITS
 from gleaner.dedup.kernel import dedup
 from gleaner.dedup.sketch_cache import KnownSketches, checked_pairs, known_jaccard, sketch_knowing
@@ -193,6 +193,9 @@ def check_schema_knowing(
 def check_label_set(rows: Rows, labels: Collection[str], task: str = "classification") -> CheckVerdict:
     """Every row's `label` (classification) or every label in its `spans` (spans) is a declared label."""
     declared = set(labels)
+    if task != "spans" and isinstance(rows, pl.DataFrame) and rows.schema.get("label") == pl.String:
+        outside = ~pl.col("label").is_in(sorted(declared)) | pl.col("label").is_null()
+        rows = rows.filter(outside)  # only rows outside the set reach the loop below (none, in a good version)
     bad = []
     answers = _column(rows, "spans" if task == "spans" else "label")
     for record_id, answer in zip(_column(rows, "record_id"), answers, strict=True):
@@ -282,13 +285,21 @@ def check_span_agreement(agreement: list[dict], policy: SpanGatePolicy) -> Check
     )
 
 
+def _label_counts(rows: Rows) -> dict[str, list[int]]:
+    """split -> how many rows each label holds in it (a missing label counts as one), splits without rows
+    left out: on a frame one group-by, where a list per split cost 0.1 s at 450,000 rows."""
+    if isinstance(rows, pl.DataFrame) and {"split", "label"} <= set(rows.columns):
+        counts = rows.group_by("split", "label").len()
+        return {s: counts.filter(pl.col("split") == s)["len"].to_list() for s in SPLITS if s in counts["split"]}
+    pairs = list(zip(_column(rows, "split"), _column(rows, "label"), strict=True))
+    by_split = {s: Counter(label for in_split, label in pairs if in_split == s) for s in SPLITS}
+    return {s: list(found.values()) for s, found in by_split.items() if found}
+
+
 def check_class_balance(rows: Rows, policy: GatePolicy) -> CheckVerdict:
     ratios = {}
-    pairs = list(zip(_column(rows, "split"), _column(rows, "label"), strict=True))
-    for split in SPLITS:
-        labels = [label for in_split, label in pairs if in_split == split]
-        if labels:
-            ratios[split] = round(imbalance_ratio(labels), 4)
+    for split, counts in _label_counts(rows).items():
+        ratios[split] = round(count_ratio(counts), 4)
     passed = bool(ratios) and all(r <= policy.max_class_ratio for r in ratios.values())
     return CheckVerdict(
         "class_balance",
@@ -407,7 +418,10 @@ def _frame_near_duplicate_leaks(
 
 
 def check_no_empty_split(rows: Rows) -> CheckVerdict:
-    counts = Counter(_column(rows, "split"))
+    if isinstance(rows, pl.DataFrame) and "split" in rows.columns:
+        counts = Counter(dict(rows["split"].value_counts().iter_rows()))
+    else:
+        counts = Counter(_column(rows, "split"))
     empty = [s for s in SPLITS if counts[s] == 0]
     return CheckVerdict(
         "no_empty_split",

@@ -98,3 +98,25 @@ def test_split_leak_check_knowing_earlier_sketches_gives_the_verdict_of_sketchin
     assert verdict.details["examples"][0].startswith("near duplicates r90 (train) ~ r04 (validation), Jaccard 0.")
     _, remembered, sketched = check_no_split_leak_knowing(later, None, again)
     assert sketched == 0 and remembered.sketches.equals(again.sketches)
+
+
+def test_balance_label_set_and_split_checks_on_a_frame_equal_the_dicts_with_missing_labels_and_splits() -> None:
+    """A missing label (a class of its own, and outside the set), a split holding one class, one holding
+    none: the frame's group-bys give what the dicts' loops give."""
+    from gleaner.dataset.gate import check_class_balance, check_label_set, check_no_empty_split
+
+    labels = [None] * 2 + ["positive"] * 4 + ["negative"] * 6 + ["positive"] * 3
+    rows = [
+        {"record_id": f"r{n:02d}", "label": label, "split": "train" if n < 12 else "validation"}
+        for n, label in enumerate(labels)
+    ]
+    policy = GatePolicy(labels=("positive", "negative"))
+    checks = [
+        lambda r: check_class_balance(r, policy),
+        lambda r: check_label_set(r, policy.labels),
+        check_no_empty_split,
+    ]
+    verdicts = [check(rows) for check in checks]
+    assert [v.passed for v in verdicts] == [False, False, False]
+    assert verdicts[0].details["ratios"] == {"train": 3.0, "validation": float("inf")}
+    _same(verdicts, [check(pl.DataFrame(rows)) for check in checks])
