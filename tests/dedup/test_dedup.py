@@ -183,6 +183,26 @@ def test_shingle_sets_jaccard_equals_python_sets():
         assert got[k] == pytest.approx(len(sa & sb) / len(sa | sb) if sa | sb else 1.0), (a, b)
 
 
+def test_shingle_sets_hold_each_set_sorted_without_repeats_and_count_pairs_over_threads(monkeypatch):
+    """The sets' lists (what MinHash estimates and the pivot walk read) are the distinct hashes, ascending;
+    pairs and documents split over two threads give what one thread gives."""
+    import gleaner.dedup.jaccard as jaccard
+
+    rng = np.random.default_rng(5)
+    lists = [rng.integers(0, 30, rng.integers(0, 60)).astype(np.uint64) for _ in range(40)]
+    offsets = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
+    left, right = rng.integers(0, len(lists), 300), rng.integers(0, len(lists), 300)
+    alone = ShingleSets([(np.concatenate(lists), offsets)])
+    monkeypatch.setattr(jaccard, "_PARALLEL_FROM", 7)
+    monkeypatch.setattr(jaccard, "default_workers", lambda: 2)
+    shared = ShingleSets([(np.concatenate(lists), offsets)])
+    values, starts = shared.lists(np.arange(len(lists)))
+    assert [values[starts[k] : starts[k + 1]].tolist() for k in range(len(lists))] == [
+        sorted(set(x.tolist())) for x in lists
+    ]
+    assert np.array_equal(shared.jaccard(left, right), alone.jaccard(left, right))
+
+
 def test_components_label_by_smallest_member():
     rng = np.random.default_rng(4)
     n = 500

@@ -113,4 +113,7 @@ def test_the_build_step_fills_the_images_numba_cache(tmp_path):
     assert result.returncode == 0, result.stderr
     assert image_env()["NUMBA_CACHE_DIR"] == "/opt/dagster/numba"
     kernels = {path.name.split("-")[0] for path in cache.rglob("*.nbi")}
-    assert {"minhash._signature_kernel", "shingles._shingle_kernel", "unionfind._keep_earliest"} <= kernels
+    assert {
+        *("minhash._signature_kernel", "shingles._shingle_kernel", "unionfind._keep_earliest"),
+        *("jaccard._sort_distinct", "jaccard._shared_counts", "digests._sha256_kernel"),
+    } <= kernels
