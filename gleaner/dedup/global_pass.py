@@ -38,9 +38,17 @@ class GlobalDedup:
 
 def first_sightings(records: pl.DataFrame) -> pl.DataFrame:
     """One row per record_id, the earliest scraped (a review seen on two days keeps its first sighting);
-    between sightings at the same time, the smallest text, so the choice never depends on row order."""
-    ordered = records.sort(["record_id", "scraped_at", "text"], nulls_last=True, maintain_order=True)
-    return ordered.unique("record_id", keep="first", maintain_order=True)
+    between sightings at the same time, the smallest text, so the choice never depends on row order. Only
+    ids seen more than once are sorted by time and text: a sort keyed on every text cost twice as long at
+    530k records, nearly all seen once."""
+    repeated = records["record_id"].is_duplicated()
+    seen_once = records.filter(~repeated)
+    chosen = (
+        records.filter(repeated)
+        .sort(["record_id", "scraped_at", "text"], nulls_last=True, maintain_order=True)
+        .unique("record_id", keep="first", maintain_order=True)
+    )
+    return pl.concat([seen_once, chosen]).sort("record_id", nulls_last=True)
 
 
 def local_settle(universe: pl.DataFrame, threshold: float) -> tuple[list[str], dict[str, str]]:

@@ -199,3 +199,29 @@ def test_an_addition_re_runs_a_cluster_only_an_oversized_bucket_links_to_it() ->
 
     added, _ = add_records(before, second, THRESHOLD, texts_of, 1)
     assert added.drop("text_segment").equals(scratch.drop("text_segment"))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_first_sightings_sorts_only_repeated_ids_and_keeps_what_a_full_sort_keeps(seed):
+    """Ids seen once, ids seen many times (at different times, at the same time with other texts, with a
+    time or a text missing) and missing ids: the row kept for each id is the one sorting every row by id,
+    time and text (missing last, ties in row order) keeps, and the rows come sorted by id."""
+    from gleaner.dedup.global_pass import first_sightings
+
+    rng = random.Random(seed)
+    times = [datetime(2026, 11, day, tzinfo=UTC) for day in (1, 2)] + [None]
+    rows = [
+        {
+            "record_id": rng.choice([f"once-{n}", "twice", "thrice", "same-time", None]) if n % 3 else f"single-{n}",
+            "scraped_at": times[0] if n % 5 == 0 else rng.choice(times),
+            "text": rng.choice(["b", "a", None, "c"]),
+            "row": n,
+        }
+        for n in range(120)
+    ]
+    records = pl.DataFrame(rows)
+    reference = records.sort(["record_id", "scraped_at", "text"], nulls_last=True, maintain_order=True).unique(
+        "record_id", keep="first", maintain_order=True
+    )
+    assert records["record_id"].is_duplicated().any()
+    assert first_sightings(records).equals(reference)
