@@ -10,13 +10,11 @@ disk like the dedup kernels) and split over the cores.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import polars as pl
 
 from gleaner.jit import njit
-from gleaner.parallel import default_workers
+from gleaner.parallel import over_threads
 
 # FIPS 180-4, 4.2.2 and 5.3.3: the round constants and the initial hash value.
 _ROUND_CONSTANTS = np.array(
@@ -109,15 +107,9 @@ def sha256_rows(texts: pl.Series) -> np.ndarray:
     data = np.frombuffer(texts.str.join("").cast(pl.Binary).item(), dtype=np.uint8)  # UTF-8, one copy
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(texts.str.len_bytes().to_numpy(), out=offsets[1:])
-    workers = min(default_workers(), max(1, len(texts) // _PARALLEL_FROM))
-    bounds = np.linspace(0, len(texts), workers + 1).astype(np.int64).tolist()
-
-    def work(start: int, end: int) -> None:
-        _sha256_kernel(data, offsets, start, end, _ROUND_CONSTANTS, _INITIAL_HASH, out)
-
-    if workers == 1:
-        work(0, len(texts))
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(work, bounds[:-1], bounds[1:]))
+    over_threads(
+        len(texts),
+        lambda start, end: _sha256_kernel(data, offsets, start, end, _ROUND_CONSTANTS, _INITIAL_HASH, out),
+        _PARALLEL_FROM,
+    )
     return out

@@ -8,7 +8,8 @@ is the same, to the byte, as from one process. What goes to a worker is pickled:
 module-level function (or a partial of one, or an instance of a module-level class).
 
 `read_ahead` is the thread-level counterpart for work that releases the GIL (decompression): a producer on
-a thread, a bounded queue, the items in their order.
+a thread, a bounded queue, the items in their order; `over_threads` splits a range for compiled kernels that
+run without the GIL and write their own slice of the output.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from itertools import islice
 from typing import TypeVar
 
@@ -31,6 +32,18 @@ R = TypeVar("R")
 def default_workers() -> int:
     """The cores this process may use (its CPU affinity where the platform says, else the machine's)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def over_threads(n: int, work: Callable[[int, int], object], min_share: int) -> None:
+    """``work(start, end)`` over ``[0, n)``: one slice per core, each at least ``min_share`` long (a thread
+    costs more than it saves on less), or the whole range here. For compiled kernels that release the GIL."""
+    workers = min(default_workers(), max(1, n // min_share))
+    if workers == 1:
+        work(0, n)
+        return
+    bounds = [n * k // workers for k in range(workers + 1)]
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(work, bounds[:-1], bounds[1:]))
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:

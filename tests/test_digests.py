@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 import gleaner.digests as digests
+import gleaner.parallel as parallel
 from gleaner.digests import sha256_rows
 
 
@@ -31,7 +32,7 @@ def test_multi_byte_and_control_characters_hash_as_their_utf8_bytes():
 
 def test_split_over_threads_the_rows_stay_in_their_order(monkeypatch):
     monkeypatch.setattr(digests, "_PARALLEL_FROM", 10)
-    monkeypatch.setattr(digests, "default_workers", lambda: 2)
+    monkeypatch.setattr(parallel, "default_workers", lambda: 2)
     texts = [f"split:label\x1frecord-{i}" for i in range(101)]
     assert [bytes(row) for row in sha256_rows(pl.Series(texts))] == _expected(texts)
 

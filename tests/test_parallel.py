@@ -1,5 +1,5 @@
 """`read_ahead`: the producer's items in order, its exception where it happened, a bounded lead, and a
-consumer that stops early stops the producer."""
+consumer that stops early stops the producer; `over_threads`: a range split over the cores, each index once."""
 
 from __future__ import annotations
 
@@ -44,3 +44,14 @@ def test_the_producer_stays_at_most_depth_items_ahead_and_stops_with_the_consume
     items.close()  # the consumer stops: the producer's thread ends
     assert not [t for t in threading.enumerate() if t.name == "read-ahead"]
     assert len(produced) < 10_000
+
+
+@pytest.mark.parametrize(("n", "min_share", "slices"), [(10, 3, 2), (10, 6, 1), (0, 1, 1), (7, 1, 2)])
+def test_over_threads_covers_the_range_once_in_slices_of_at_least_the_share(monkeypatch, n, min_share, slices):
+    from gleaner import parallel
+
+    monkeypatch.setattr(parallel, "default_workers", lambda: 2)
+    calls: list[tuple[int, int]] = []
+    parallel.over_threads(n, lambda start, end: calls.append((start, end)), min_share)
+    assert [i for start, end in sorted(calls) for i in range(start, end)] == list(range(n))
+    assert len(calls) == slices and all(end - start >= min(min_share, n) for start, end in calls)

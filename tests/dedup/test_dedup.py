@@ -169,7 +169,7 @@ def test_candidate_pairs_equal_brute_force():
 def test_shingle_sets_jaccard_equals_python_sets():
     rng = np.random.default_rng(2)
     lists = [rng.integers(0, 40, rng.integers(0, 300)).astype(np.uint64) for _ in range(60)]
-    lists.append(np.array([2**64 - 1, 5], dtype=np.uint64))  # the first padding candidate is a real value
+    lists.append(np.array([2**64 - 1, 5], dtype=np.uint64))  # the largest 64-bit value is a hash like any other
     parts = []
     for chunk in (lists[:20], lists[20:21], lists[21:]):  # sets arrive in parts, as from the batches
         offsets = np.concatenate([[0], np.cumsum([len(x) for x in chunk])]).astype(np.int64)
@@ -187,6 +187,7 @@ def test_shingle_sets_hold_each_set_sorted_without_repeats_and_count_pairs_over_
     """The sets' lists (what MinHash estimates and the pivot walk read) are the distinct hashes, ascending;
     pairs and documents split over two threads give what one thread gives."""
     import gleaner.dedup.jaccard as jaccard
+    import gleaner.parallel as parallel
 
     rng = np.random.default_rng(5)
     lists = [rng.integers(0, 30, rng.integers(0, 60)).astype(np.uint64) for _ in range(40)]
@@ -194,7 +195,7 @@ def test_shingle_sets_hold_each_set_sorted_without_repeats_and_count_pairs_over_
     left, right = rng.integers(0, len(lists), 300), rng.integers(0, len(lists), 300)
     alone = ShingleSets([(np.concatenate(lists), offsets)])
     monkeypatch.setattr(jaccard, "_PARALLEL_FROM", 7)
-    monkeypatch.setattr(jaccard, "default_workers", lambda: 2)
+    monkeypatch.setattr(parallel, "default_workers", lambda: 2)
     shared = ShingleSets([(np.concatenate(lists), offsets)])
     values, starts = shared.lists(np.arange(len(lists)))
     assert [values[starts[k] : starts[k + 1]].tolist() for k in range(len(lists))] == [
