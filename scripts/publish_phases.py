@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/publish_phases.py DIR      # DIR from benchmarks/end_to_end.py --keep DIR
     .venv/bin/python scripts/publish_phases.py DIR --pin-code
+    .venv/bin/python scripts/publish_phases.py DIR --pin-code --timeline   # plus each call's start and end
 
 Runs the publish in this process on the kept warehouse under DIR (it publishes: work on a copy), then prints
 the command's time and each part's, largest first. The first publish after a code change rebuilds the
@@ -10,6 +11,9 @@ candidate state from scratch (the state is keyed by the library's code); run twi
 `--pin-code` is for timing a code change against a copy of one warehouse: the candidate state (its dedup,
 schema and leak parts) is read as if the code were the one that wrote it, so an edit is timed on the
 incremental path, not a rebuild. Only for timing: a changed kernel could make the kept state wrong.
+`--timeline` adds every timed call with its start and end (seconds from the command's start) and its thread:
+the candidate runs the agreement beside the dedup settle and writes its state beside the gate, so a part
+that takes longer than alone is sharing the cores with the other thread.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import collections
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,10 +31,12 @@ TIMED = {
     "gleaner.dataset.candidate": (
         "load_state", "settle_dedup", "apply_kept", "agreement_tables", "table_agreement", "_split_and_balance",
         "check_schema_knowing", "check_no_split_leak_knowing", "run_gate", "label_quality", "save_inputs_part",
-        "save_state",
+        "save_state", "first_sightings", "_agreement", "_assemble",
     ),
 }  # fmt: skip
 spent: collections.Counter[str] = collections.Counter()
+calls: list[tuple[float, float, str, str]] = []  # (start, end, thread, part), from the command's start
+STARTED = time.perf_counter()
 
 
 def _timed(module, name: str) -> None:
@@ -40,7 +47,9 @@ def _timed(module, name: str) -> None:
         try:
             return work(*args, **kwargs)
         finally:
-            spent[name] += time.perf_counter() - started
+            ended = time.perf_counter()
+            spent[name] += ended - started
+            calls.append((started - STARTED, ended - STARTED, threading.current_thread().name, name))
 
     setattr(module, name, timed)
 
@@ -87,6 +96,10 @@ def main() -> None:
     print(f"publish {time.perf_counter() - started:.2f} s (exit {code})")
     for name, seconds in spent.most_common():
         print(f"  {name:30s} {seconds:.2f} s")
+    if "--timeline" in sys.argv[2:]:
+        print("timeline (start, end, seconds, thread, part):")
+        for start, end, thread, name in sorted(calls):
+            print(f"  {start:6.2f} {end:6.2f} {end - start:5.2f}  {thread[:24]:24s} {name}")
 
 
 if __name__ == "__main__":  # the extraction and labeling pools spawn workers that import this file
