@@ -16,7 +16,9 @@ as this benchmark computed it before reading the drop was timed as the raw pages
 `extract_vs_parse_ratio` is pages/s of the extractor over pages/s of a bare `lxml.html.fromstring` on the
 same pages, one core each, best of three alternating runs of each side (as `extraction.py` times them).
 After the last day, `gleaner publish` runs once more with nothing new (`publish_nothing_new_s`: the last
-candidate stands, nothing is published).
+candidate stands, nothing is published). Over several days, `publish_growth_s_per_day` is the least-squares
+slope of the publish's time over the days (0 for a publish that costs the new day alone, whatever is held),
+and `last_publish_over_ingest` the last day's publish over that day's ingest (issue #15 bounds it by 2).
 The last line is one JSON object.
 """
 
@@ -329,6 +331,17 @@ def extract_vs_parse(pages: list, sample: int, repeat: int = 3) -> dict[str, flo
     return {"parse_pages_per_s": parse, "extract_pages_per_s": extract, "ratio": extract / parse}
 
 
+def growth_per_day(seconds: list[float]) -> float | None:
+    """The least-squares slope of `seconds` (one figure a day) over the day's index: how much a day's publish
+    grows with each day held before it. None for one day."""
+    if len(seconds) < 2:
+        return None
+    days = range(len(seconds))
+    mean_day, mean_s = sum(days) / len(seconds), sum(seconds) / len(seconds)
+    spread = sum((d - mean_day) ** 2 for d in days)
+    return round(sum((d - mean_day) * (s - mean_s) for d, s in zip(days, seconds, strict=True)) / spread, 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=5000, help="product pages per day (20 reviews each)")
@@ -391,6 +404,8 @@ def main() -> None:
         "ingest_s_by_day": [round(s, 2) for s in ingest_s],
         "publish_s_by_day": [round(s, 2) for s in publish_s],
         "publish_nothing_new_s": round(again.wall_s, 2),
+        "publish_growth_s_per_day": growth_per_day(publish_s),
+        "last_publish_over_ingest": round(publish_s[-1] / ingest_s[-1], 3),
         "kernel_s": round(kernel_s, 2),
         "kernels_s": {k: round(v, 2) for k, v in first.items()},
         "overhead_share": round(1 - kernel_s / ingest_s[0], 3),
