@@ -336,10 +336,9 @@ def growth_per_day(seconds: list[float]) -> float | None:
     grows with each day held before it. None for one day."""
     if len(seconds) < 2:
         return None
-    days = range(len(seconds))
-    mean_day, mean_s = sum(days) / len(seconds), sum(seconds) / len(seconds)
-    spread = sum((d - mean_day) ** 2 for d in days)
-    return round(sum((d - mean_day) * (s - mean_s) for d, s in zip(days, seconds, strict=True)) / spread, 3)
+    import numpy as np
+
+    return round(float(np.polyfit(range(len(seconds)), seconds, 1)[0]), 3)
 
 
 def main() -> None:

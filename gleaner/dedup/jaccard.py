@@ -101,3 +101,14 @@ class ShingleSets:
         )
         union = self.sizes[left] + self.sizes[right] - common
         return np.where(union > 0, common / np.maximum(union, 1), 1.0)
+
+    def reaching(self, left: np.ndarray, right: np.ndarray, threshold: float) -> np.ndarray:
+        """Positions k whose pair reaches ``threshold``, ascending. Jaccard is at most the smaller set's size
+        over the larger's, so a pair of sizes further apart than the threshold is not compared (42% of a
+        day-12 addition's 170k candidate pairs, nearly all chance band collisions); the margin keeps a pair
+        whose bound equals the threshold exactly."""
+        left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+        small = np.minimum(self.sizes[left], self.sizes[right])
+        large = np.maximum(self.sizes[left], self.sizes[right])
+        possible = np.flatnonzero(small >= threshold * large - 1e-9 * large)
+        return possible[self.jaccard(left[possible], right[possible]) >= threshold]

@@ -204,6 +204,21 @@ def test_shingle_sets_hold_each_set_sorted_without_repeats_and_count_pairs_over_
     assert np.array_equal(shared.jaccard(left, right), alone.jaccard(left, right))
 
 
+def test_pairs_reaching_a_threshold_are_those_whose_jaccard_does_the_size_bound_included():
+    """A pair whose size bound equals the threshold exactly (a 4-set inside a 5-set: 0.8) still reaches it."""
+    rng = np.random.default_rng(9)
+    lists = [rng.integers(0, 12, rng.integers(0, 15)).astype(np.uint64) for _ in range(80)]
+    lists += [np.arange(4, dtype=np.uint64), np.arange(5, dtype=np.uint64)]
+    offsets = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
+    sets = ShingleSets([(np.concatenate(lists), offsets)])
+    left = np.concatenate([rng.integers(0, 80, 2000), [80]])
+    right = np.concatenate([rng.integers(0, 80, 2000), [81]])
+    for threshold in (0.5, 0.8, 1.0):
+        expected = np.flatnonzero(sets.jaccard(left, right) >= threshold)
+        assert np.array_equal(sets.reaching(left, right, threshold), expected)
+    assert len(lists) - 1 in right[sets.reaching(left, right, 0.8)]
+
+
 def test_components_label_by_smallest_member():
     rng = np.random.default_rng(4)
     n = 500
