@@ -17,6 +17,7 @@ import polars as pl
 
 from gleaner.dataset.balancing import balance_split_frame
 from gleaner.dataset.candidate_state import (
+    AgreementUpdate,
     Partitions,
     StoredState,
     agreement_tables,
@@ -38,7 +39,7 @@ from gleaner.dataset.splitting import SPLITS, SplitRatios, split_column
 from gleaner.dedup import GlobalDedup, Settle, apply_kept, first_sightings, global_dedup, local_settle
 from gleaner.dedup.sketch_cache import KnownSketches
 from gleaner.labeling import annotation_velocity, cohen_rows
-from gleaner.labeling.agreement_table import table_agreement, vote_table
+from gleaner.labeling.agreement_table import pattern_agreement, table_agreement, vote_table
 from gleaner.storage.backends import Store
 
 
@@ -204,11 +205,11 @@ def build_candidate_incremental(
     return candidate, {"dedup": dedup.how, "agreement": agreement_how, **memory.how}
 
 
-def _agreement(state: StoredState, labels: Partitions) -> tuple[dict[str, Any], tuple[pl.DataFrame, dict], str]:
+def _agreement(state: StoredState, labels: Partitions) -> tuple[dict[str, Any], AgreementUpdate, str]:
     """The agreement report from the stored and the fresh vote tables, what to store, and how it was
     reached: independent of the dedup settle, so it runs beside it, on the other core."""
-    table, llm, part, how = agreement_tables(state, labels)
-    return table_agreement(table, llm), part, how
+    update, llm, how = agreement_tables(state, labels)
+    return pattern_agreement(update.patterns, llm), update, how
 
 
 def _assemble(

@@ -12,8 +12,12 @@ the same `Store` as everything else, so a local folder and S3 behave alike:
   runs from scratch over every partition (records can only leave in a from-scratch pass, which is
   therefore the only way they do).
 * `agreement.state`: each `labels` partition's vote table (`gleaner.labeling.agreement_table`, with a
-  `partition` column), plus its unconditional LLM annotators in the manifest. Tables are per partition, so
-  any change is exact without a fallback: a changed partition's table is rebuilt, a removed one dropped.
+  `partition` column), plus its unconditional LLM annotators in the manifest; and `agreement-patterns.state`,
+  how many records gave each vote pattern over all of them (`vote_patterns`), which is all the agreement
+  report reads. Tables are per partition, so any change is exact without a fallback: a changed partition's
+  table is rebuilt, a removed one dropped, and the patterns of the records those partitions touch are
+  taken out as they were and put back as they are now (integer counts: the same as counting every record
+  again, which a build without usable patterns does).
 * `schema.state`: the fingerprints of the last candidate's rows that passed the gate's schema check
   (`gleaner.dataset.gate.KnownValid`), with what they hold under in the manifest, so the next build
   validates only rows that are new or changed since.
@@ -48,13 +52,21 @@ from gleaner.dataset.gate import FINGERPRINT_SCHEMA, KnownValid
 from gleaner.dedup import Settle, local_settle
 from gleaner.dedup.global_state import TextsOf, add_records, build_state, read_state, read_texts, state_bytes
 from gleaner.dedup.sketch_cache import PAIR_SCHEMA, SKETCH_SCHEMA, KnownSketches
-from gleaner.labeling.agreement_table import TABLE_SCHEMA, combine, vote_table
+from gleaner.labeling.agreement_table import (
+    PATTERN_SCHEMA,
+    TABLE_SCHEMA,
+    add_patterns,
+    combine,
+    vote_patterns,
+    vote_table,
+)
 from gleaner.storage.backends import Store
 
 FORMAT = 1
 MANIFEST = "state.json"
 DEDUP_FILE = "dedup.state"
 AGREEMENT_FILE = "agreement.state"
+PATTERNS_FILE = "agreement-patterns.state"
 SCHEMA_FILE = "schema.state"
 LEAK_FILE = "leak.state"
 LEAK_PAIRS_FILE = "leak-pairs.state"
@@ -82,6 +94,7 @@ class StoredState:
     manifest: dict[str, Any] = field(default_factory=dict)
     dedup: pl.DataFrame | None = None
     agreement: pl.DataFrame | None = None
+    patterns: pl.DataFrame | None = None  # of the records `agreement`'s tables hold
     schema: KnownValid | None = None
     sketches: KnownSketches | None = None
     problems: list[str] = field(default_factory=list)  # why a part was not usable
@@ -144,6 +157,11 @@ def load_state(store: Store, folder: str, threshold: float) -> StoredState:
         state.problems.append("dedup threshold changed")
     state.agreement, problem = _part(store, folder, AGREEMENT_FILE, agreement_meta.get("sha256"), _agreement_frame)
     state.problems += [problem] if problem else []
+    if state.agreement is not None and "patterns_sha256" in agreement_meta:
+        state.patterns, problem = _part(
+            store, folder, PATTERNS_FILE, agreement_meta["patterns_sha256"], _frame_of(PATTERN_SCHEMA)
+        )
+        state.problems += [problem] if problem else []
     if (schema_meta := manifest.get("schema")) is not None:  # absent: the last build could not fingerprint
         fingerprints, problem = _part(
             store, folder, SCHEMA_FILE, schema_meta.get("sha256"), _frame_of(FINGERPRINT_SCHEMA)
@@ -169,10 +187,15 @@ class DedupUpdate:
     how: str
 
 
-def save_inputs_part(
-    store: Store, folder: str, dedup: DedupUpdate, agreement: tuple[pl.DataFrame, dict]
-) -> dict[str, Any]:
-    """The new text segment, `dedup.state` and `agreement.state`; their part of the manifest, for
+@dataclass(frozen=True)
+class AgreementUpdate:
+    tables: pl.DataFrame  # every partition's vote table, with its `partition`
+    patterns: pl.DataFrame  # `vote_patterns` of them combined
+    manifest: dict[str, Any]  # its part of state.json, but for the files' hashes
+
+
+def save_inputs_part(store: Store, folder: str, dedup: DedupUpdate, agreement: AgreementUpdate) -> dict[str, Any]:
+    """The new text segment, `dedup.state`, `agreement.state` and its patterns; their part of the manifest, for
     `save_state`. Apart from the gate's parts because they are known before the gate runs: a build can
     write them while the gate checks the candidate."""
     segments = dict(dedup.manifest["segments"])
@@ -182,13 +205,17 @@ def save_inputs_part(
         store.write_bytes(f"{folder}/{texts_file(number)}", data)
         segments[str(number)] = _sha256(data)
     dedup_data = state_bytes(dedup.state)
-    agreement_frame, agreement_meta = agreement
-    agreement_data = state_bytes(agreement_frame)
+    agreement_data, patterns_data = state_bytes(agreement.tables), state_bytes(agreement.patterns)
     store.write_bytes(f"{folder}/{DEDUP_FILE}", dedup_data)
     store.write_bytes(f"{folder}/{AGREEMENT_FILE}", agreement_data)
+    store.write_bytes(f"{folder}/{PATTERNS_FILE}", patterns_data)
     return {
         "dedup": {**dedup.manifest, "segments": dict(sorted(segments.items())), "sha256": _sha256(dedup_data)},
-        "agreement": {**agreement_meta, "sha256": _sha256(agreement_data)},
+        "agreement": {
+            **agreement.manifest,
+            "sha256": _sha256(agreement_data),
+            "patterns_sha256": _sha256(patterns_data),
+        },
     }
 
 
@@ -288,12 +315,10 @@ def settle_dedup(
     return DedupUpdate(frame, {**manifest, "segments": {}}, (0, texts), f"from scratch ({why})")
 
 
-def agreement_tables(
-    state: StoredState, labels: Partitions
-) -> tuple[pl.DataFrame, list[str], tuple[pl.DataFrame, dict[str, Any]], str]:
-    """Every labels partition's vote table combined, the unconditional LLM annotators, what to store (the
-    tables by partition and the manifest part), and how many partitions were counted afresh (read from
-    `labels`, one at a time)."""
+def agreement_tables(state: StoredState, labels: Partitions) -> tuple[AgreementUpdate, list[str], str]:
+    """Every labels partition's vote table and the vote patterns of them combined, the unconditional LLM
+    annotators, and how they were reached. Reads from `labels` (one at a time) only the partitions that are
+    new or changed; the patterns change only for the records those and any removed partition hold."""
     recorded = (state.manifest.get("agreement") or {}) if state.agreement is not None else {}
     before: dict[str, str] = recorded.get("partitions") or {}
     llm_of: dict[str, list[str]] = dict(recorded.get("llm") or {})
@@ -301,20 +326,53 @@ def agreement_tables(
     reused = [p for p in current if before.get(p) == labels.versions[p] and p in llm_of]
     empty = pl.DataFrame(schema={"partition": pl.String, **TABLE_SCHEMA})
     stored = state.agreement if state.agreement is not None else empty
-    tables = {p: pl.DataFrame(schema=TABLE_SCHEMA) for p in reused}  # a partition without a source vote
-    for (partition,), frame in (
-        stored.filter(pl.col("partition").is_in(reused)).partition_by("partition", as_dict=True).items()
-    ):
-        tables[partition] = frame.drop("partition")
+    by_partition = stored.partition_by("partition", as_dict=True)
+    stored_tables = {p: frame.drop("partition") for (p,), frame in by_partition.items()}
+    tables = {p: stored_tables.get(p, pl.DataFrame(schema=TABLE_SCHEMA)) for p in reused}  # none: no source vote
     fresh = [p for p in current if p not in reused]
     for partition in fresh:
         tables[partition], llm_of[partition] = vote_table(labels.read([partition]))
     llm_of = {p: llm_of[p] for p in current}
-    combined = combine([tables[p] for p in current])
     llm = sorted({a for p in current for a in llm_of[p]})
+    left = [p for p in before if p not in reused]  # changed or removed: their stored tables no longer hold
+    patterns, recounted = _patterns(state.patterns, stored_tables, sorted(before), left, tables, current, fresh)
     stored_frame = pl.concat(
         [tables[p].select(pl.lit(p).alias("partition"), *TABLE_SCHEMA) for p in current] or [empty]
     )
-    how = f"{len(fresh)} of {len(current)} partition(s) counted afresh"
+    how = f"{len(fresh)} of {len(current)} partition(s) counted afresh, {recounted}"
     manifest = {"partitions": dict(sorted(labels.versions.items())), "llm": llm_of}
-    return combined, llm, (stored_frame, manifest), how
+    return AgreementUpdate(stored_frame, patterns, manifest), llm, how
+
+
+def _patterns(
+    stored: pl.DataFrame | None,
+    stored_tables: dict[str, pl.DataFrame],
+    before: list[str],
+    left: list[str],
+    tables: dict[str, pl.DataFrame],
+    current: list[str],
+    fresh: list[str],
+) -> tuple[pl.DataFrame, str]:
+    """The vote patterns over `current`'s tables: the stored ones (over `before`'s) with the records that
+    `left` and `fresh` partitions hold counted out as they were and in as they are, or, without stored
+    patterns, every record counted. And how."""
+    if stored is not None:
+        if not left and not fresh:
+            return stored, "patterns unchanged"
+        touched = pl.concat(
+            [stored_tables.get(p, pl.DataFrame(schema=TABLE_SCHEMA)) for p in left] + [tables[p] for p in fresh]
+        )["record_id"].unique()
+        was = combine([_of(stored_tables.get(p), touched) for p in before])
+        now = combine([_of(tables[p], touched) for p in current])
+        try:
+            patterns = add_patterns([stored, vote_patterns(was), vote_patterns(now)], [1, -1, 1])
+            return patterns, f"patterns of {touched.len()} record(s) recounted"
+        except ValueError:  # counted out more than the stored counts hold: they were not these tables'
+            pass
+    return vote_patterns(combine([tables[p] for p in current])), "patterns counted over every record"
+
+
+def _of(table: pl.DataFrame | None, records: pl.Series) -> pl.DataFrame:
+    if table is None:
+        return pl.DataFrame(schema=TABLE_SCHEMA)
+    return table.filter(pl.col("record_id").is_in(records.implode()))

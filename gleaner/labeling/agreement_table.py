@@ -1,4 +1,5 @@
-"""Source agreement from a compact vote table that is built per partition and combined by concatenation.
+"""Source agreement from a compact vote table that is built per partition and combined by concatenation,
+and from the *vote patterns* it reduces to.
 
 `source_agreement` walks every vote row of every partition in Python, which at a few hundred thousand rows
 is the slowest part of building a candidate, and a candidate built again after one new partition walked
@@ -8,17 +9,21 @@ conditional LLM vote, no abstention; a later row of the same source for the same
 partition's unconditional LLM annotators. A candidate keeps the tables of the partitions it has seen
 (`gleaner.dataset.candidate_state`) and builds only those of new or changed partitions.
 
-Why per-record rows rather than only contingency counts per source pair and partition: summed counts
-give the same Cohen's kappa only while no record has votes in two partitions (a re-scrape must count once,
-with its later votes), and Fleiss' kappa and Krippendorff's alpha sum floats over items in record order.
-So the stored unit is the record's final vote per source, and the counts are derived from the combined
-table at each build: Cohen's kappa per pair from the pair's contingency counts (a group-by, then
-`cohen_kappa_counts`), Fleiss' kappa from an items x categories count table built by columns, alpha from
-the same annotators x items matrix `krippendorff_alpha` builds. Items in record order and annotators in
-name order, as `agreement_report` orders them from `votes`, so the figures are the same bits, not merely
-the same to four digits (tests/labeling/test_agreement_table.py), and no Python loop runs over vote rows
-or records: about 2.5 s for a million records with four sources on the 2-core dev machine, where feeding
-the same library calls item by item took 14 s (and `source_agreement`'s row walk comes on top).
+Every figure of the report is a sum over records of what the record's *pattern* (which sources voted on it,
+and what each said) determines: Cohen's kappa per pair from contingency counts, Fleiss' kappa from each
+record's category counts, Krippendorff's alpha from each record's coincidences. So the report needs only
+how many records gave each pattern (`vote_patterns`: a few dozen rows for a million records with five
+sources), and those counts add and subtract exactly: a candidate keeps them and recounts only the records a
+new or changed partition touches. Why not per-partition counts alone: a record re-scraped into a later
+partition must count once, with its later votes, so the records a partition touches are counted out as
+they were and in as they are now, from their vote table rows.
+
+The figures are the libraries' to the last bits or so: Cohen's kappa repeats scikit-learn's arithmetic on
+the integer confusion matrix (the same bits); alpha and Fleiss' kappa sum integers per pattern before any
+division where the krippendorff package and statsmodels sum floats item by item, so they agree to about
+1e-15 and always after the report's rounding to four digits (tests/labeling/test_agreement_table.py
+holds both to the libraries unrounded). Deliberately not the library calls: they take one row per item,
+which costs 0.4 s at 350k records and grows with every record held; the pattern sums take 8 ms.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from gleaner.labeling.agreement import DIGITS, _round, cohen_kappa_counts, fleiss_table, krippendorff_alpha_matrix
+from gleaner.labeling.agreement import DIGITS, _defined, _round, cohen_kappa_counts
 
 TABLE_SCHEMA = {"record_id": pl.String, "annotator": pl.String, "label": pl.String}
 
@@ -65,72 +70,172 @@ def combine(tables: list[pl.DataFrame]) -> pl.DataFrame:
     return rows.filter(last_of_key | (pl.int_range(pl.len()) == pl.len() - 1))
 
 
-def _wide(table: pl.DataFrame, annotators: list[str]) -> pl.DataFrame:
-    """record_id and one label column per annotator (null where it gave none), sorted by record_id."""
+PATTERN_SCHEMA = {"annotators": pl.List(pl.String), "labels": pl.List(pl.String), "records": pl.Int64}
+
+
+def vote_patterns(table: pl.DataFrame) -> pl.DataFrame:
+    """How many records gave each *pattern*: the sorted annotators that voted on a record and their labels.
+    Every figure `table_agreement` reports is a sum over records of something that depends on the record's
+    pattern alone, so these counts are all it needs; a few hundred rows whatever the number of records,
+    and additive: two disjoint sets of records' patterns add up to their union's (`add_patterns`)."""
     if table.is_empty():
-        return pl.DataFrame(schema={"record_id": pl.String, **dict.fromkeys(annotators, pl.String)})
-    wide = table.pivot(on="annotator", index="record_id", values="label", sort_columns=True)
-    missing = [pl.lit(None, pl.String).alias(a) for a in annotators if a not in wide.columns]
-    return wide.with_columns(missing).select("record_id", *annotators).sort("record_id")
+        return pl.DataFrame(schema=PATTERN_SCHEMA)
+    per_record = (
+        table.sort("record_id", "annotator")
+        .group_by("record_id", maintain_order=True)
+        .agg(pl.col("annotator").alias("annotators"), pl.col("label").alias("labels"))
+    )
+    return _settled(per_record.group_by("annotators", "labels").agg(pl.len().cast(pl.Int64).alias("records")))
 
 
-def _krippendorff(wide: pl.DataFrame, annotators: list[str]) -> float | None:
-    labels = wide.select(annotators)
-    categories = sorted(labels.unpivot()["value"].drop_nulls().unique().to_list())
-    code = {label: float(i) for i, label in enumerate(categories)}
+def add_patterns(frames: list[pl.DataFrame], signs: list[int] | None = None) -> pl.DataFrame:
+    """Pattern counts summed (each frame times its sign, +1 or -1); patterns left at zero dropped."""
+    signs = signs or [1] * len(frames)
+    parts = [f.with_columns(pl.col("records") * s) for f, s in zip(frames, signs, strict=True)]
+    total = (
+        pl.concat([pl.DataFrame(schema=PATTERN_SCHEMA), *parts])
+        .group_by("annotators", "labels")
+        .agg(pl.col("records").sum())
+    )
+    if (total["records"] < 0).any():
+        raise ValueError("pattern counts went below zero: removed records that were never counted")
+    return _settled(total.filter(pl.col("records") > 0))
+
+
+def _settled(patterns: pl.DataFrame) -> pl.DataFrame:
+    """One order for the same counts, so that the same records give the same bytes and the same float sums."""
+    return patterns.select(*PATTERN_SCHEMA).sort("annotators", "labels")
+
+
+def _long(patterns: pl.DataFrame) -> pl.DataFrame:
+    """One row per pattern and annotator: `pattern` (its row), `annotator`, `label`, `records`."""
+    return (
+        patterns.with_row_index("pattern")
+        .explode("annotators", "labels")
+        .rename({"annotators": "annotator", "labels": "label"})
+        .drop_nulls("annotator")  # a pattern of no annotator: a record without votes, never in a table
+    )
+
+
+def _cohen(long: pl.DataFrame, annotators: list[str], min_shared: int) -> dict[str, dict[str, Any]]:
+    """Each pair's contingency counts, summed over the patterns in which both voted."""
+    right = long.select("pattern", pl.col("annotator").alias("right"), pl.col("label").alias("right_label"))
+    counts = (
+        long.join(right, on="pattern")
+        .filter(pl.col("annotator") < pl.col("right"))
+        .group_by("annotator", "right", "label", "right_label")
+        .agg(pl.col("records").sum())
+        .sort("annotator", "right", "label", "right_label")
+    )
+    by_pair = counts.partition_by("annotator", "right", as_dict=True)
+    cohen = {}
+    for left, right_name in combinations(annotators, 2):
+        pair = by_pair.get((left, right_name))
+        shared = 0 if pair is None else int(pair["records"].sum())
+        if not shared or shared < min_shared:
+            continue
+        agreeing = int(pair.filter(pl.col("label") == pl.col("right_label"))["records"].sum())
+        kappa = cohen_kappa_counts(pair["label"].to_list(), pair["right_label"].to_list(), pair["records"].to_list())
+        cohen[f"{left} ~ {right_name}"] = {
+            "left": left,
+            "right": right_name,
+            "n_shared": shared,
+            "observed_agreement": round(agreeing / shared, DIGITS),
+            "kappa": _round(kappa),
+        }
+    return cohen
+
+
+def _value_counts(long: pl.DataFrame) -> pl.DataFrame:
+    """Per pattern and label: how many of its annotators gave the label (`n`), how many values the pattern
+    holds in all (`m`) and how many records gave the pattern."""
+    per_value = long.group_by("pattern", "label").agg(pl.col("records").first(), pl.len().cast(pl.Int64).alias("n"))
+    return per_value.with_columns(pl.col("n").sum().over("pattern").alias("m"))
+
+
+def _krippendorff(long: pl.DataFrame, annotators: list[str]) -> float | None:
+    """Nominal alpha as the krippendorff package defines it (coincidences within each unit of two values or
+    more, each unit's weighted by 1/(m-1); expected coincidences from their margins), with the units'
+    integer coincidences summed per pattern and per m before any division."""
+    categories = sorted(long["label"].drop_nulls().unique().to_list())
     if len(categories) < 2 or len(annotators) < 2:
         return None
-    matrix = np.array(
-        [labels[a].replace_strict(code, default=None, return_dtype=pl.Float64).fill_null(np.nan) for a in annotators]
+    pairable = _value_counts(long).filter(pl.col("m") >= 2)
+    if pairable.is_empty():  # the package refuses: no unit with values from two annotators
+        return None
+    other = pairable.select("pattern", pl.col("label").alias("other"), pl.col("n").alias("n_other"))
+    unnormalized = (
+        pairable.join(other, on="pattern")
+        .with_columns(
+            (
+                (
+                    pl.col("n") * pl.col("n_other")
+                    - pl.when(pl.col("label") == pl.col("other")).then(pl.col("n")).otherwise(0)
+                )
+                * pl.col("records")
+            ).alias("coincidences")
+        )
+        .group_by("m", "label", "other")
+        .agg(pl.col("coincidences").sum())
+        .sort("m", "label", "other")
     )
-    return krippendorff_alpha_matrix(matrix, list(code.values()))
+    at = {label: i for i, label in enumerate(categories)}
+    observed = np.zeros((len(categories), len(categories)), dtype=np.float64)
+    for (m,), block in unnormalized.partition_by("m", as_dict=True, maintain_order=True).items():
+        weighted = np.zeros_like(observed)
+        for label, other_label, value in block.select("label", "other", "coincidences").iter_rows():
+            weighted[at[label], at[other_label]] = value
+        observed += weighted / (m - 1)
+    margins = observed.sum(axis=0)
+    expected = (np.outer(margins, margins) - np.diagflat(margins)) / (margins.sum() - 1)
+    distance = 1.0 - np.eye(len(categories))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _defined(float(1 - (observed * distance).sum() / (expected * distance).sum()))
 
 
-def _fleiss(wide: pl.DataFrame, wanted: list[str]) -> tuple[float | None, int]:
-    """Fleiss' kappa over the records every one of `wanted` labelled, and how many: the items x categories
-    count table `fleiss` builds from their label lists, built by columns in the same (record) order."""
-    if len(wanted) < 2 or not all(a in wide.columns for a in wanted):
+def _fleiss(long: pl.DataFrame, wanted: list[str]) -> tuple[float | None, int]:
+    """Fleiss' kappa over the records every one of `wanted` labelled, and how many, as statsmodels'
+    `fleiss_kappa(method="fleiss")` computes it, from integer sums over the patterns (the squares of each
+    record's category counts, and each category's total) rather than an items x categories table."""
+    if len(wanted) < 2:
         return None, 0
-    rated = wide.select(wanted).drop_nulls()
-    categories = sorted(rated.unpivot()["value"].unique().to_list())
-    if rated.is_empty() or len(categories) < 2:
-        return None, rated.height
-    counts = np.column_stack(
-        [rated.select(pl.sum_horizontal(pl.col(wanted) == c))[:, 0].to_numpy().astype(int) for c in categories]
-    )
-    return fleiss_table(counts), rated.height
+    votes = long.filter(pl.col("annotator").is_in(wanted))
+    complete = votes.filter(pl.len().over("pattern") == len(wanted))
+    items = int(complete.group_by("pattern").agg(pl.col("records").first())["records"].sum())
+    categories = sorted(complete["label"].unique().to_list())
+    if not items or len(categories) < 2:
+        return None, items
+    per_value = _value_counts(complete)
+    squares = int((per_value["n"] ** 2 * per_value["records"]).sum())
+    totals = per_value.group_by("label").agg((pl.col("n") * pl.col("records")).sum()).sort("label")
+    raters = len(wanted)
+    category_share = totals["n"].to_numpy().astype(np.float64) / (items * raters)
+    mean_agreement = (squares - items * raters) / (raters * (raters - 1.0)) / items
+    chance = float((category_share * category_share).sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _defined((mean_agreement - chance) / (1 - chance)), items
 
 
 def table_agreement(table: pl.DataFrame, llm: list[str], min_shared: int = 1) -> dict[str, Any]:
-    """`source_agreement` over the votes `table` holds, `llm` the unconditional LLM annotators. Cohen's
-    kappa per pair comes from the pair's contingency counts, Fleiss' and Krippendorff's from column
-    operations over the records: no Python loop over records or votes."""
-    annotators = sorted(table["annotator"].unique().to_list())
-    wide = _wide(table, annotators)
-    cohen = {}
-    for left, right in combinations(annotators, 2):
-        shared = wide.select(left, right).drop_nulls()
-        if shared.is_empty() or shared.height < min_shared:
-            continue
-        counts = shared.group_by(left, right).len().sort(left, right)
-        agreeing = int(counts.filter(pl.col(left) == pl.col(right))["len"].sum())
-        kappa = cohen_kappa_counts(counts[left].to_list(), counts[right].to_list(), counts["len"].to_list())
-        cohen[f"{left} ~ {right}"] = {
-            "left": left,
-            "right": right,
-            "n_shared": shared.height,
-            "observed_agreement": round(agreeing / shared.height, DIGITS),
-            "kappa": _round(kappa),
-        }
+    """`source_agreement` over the votes `table` holds, `llm` the unconditional LLM annotators."""
+    return pattern_agreement(vote_patterns(table), llm, min_shared)
+
+
+def pattern_agreement(patterns: pl.DataFrame, llm: list[str], min_shared: int = 1) -> dict[str, Any]:
+    """`source_agreement` over the records `patterns` counts (`vote_patterns`): Cohen's kappa per pair from
+    the pair's contingency counts, Fleiss' kappa and Krippendorff's alpha from integer sums over patterns.
+    Its cost grows with the number of distinct patterns, not with the number of records."""
+    long = _long(patterns)
+    annotators = sorted(long["annotator"].unique().to_list())
     wanted = sorted(llm)
-    fleiss, fleiss_items = _fleiss(wide, wanted)
+    fleiss, fleiss_items = _fleiss(long, wanted) if all(a in annotators for a in wanted) else (None, 0)
     return {
-        "cohen": cohen,
+        "cohen": _cohen(long, annotators, min_shared),
         "fleiss": _round(fleiss),
         "fleiss_items": fleiss_items,
         "fleiss_raters": len(wanted) if fleiss_items else None,
         "fleiss_annotators": wanted,
-        "krippendorff_alpha": _round(_krippendorff(wide, annotators)),
-        "n_items": wide.height,
+        "krippendorff_alpha": _round(_krippendorff(long, annotators)),
+        "n_items": int(patterns["records"].sum()),
         "n_annotators": len(annotators),
     }

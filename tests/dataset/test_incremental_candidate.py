@@ -17,10 +17,19 @@ import pytest
 from support.candidate_partitions import Partition, edited, partitions
 
 from gleaner.dataset import CandidatePolicy, Partitions, build_candidate, build_candidate_incremental
-from gleaner.dataset.candidate_state import DEDUP_FILE, LEAK_FILE, LEAK_PAIRS_FILE, MANIFEST, SCHEMA_FILE, load_state
+from gleaner.dataset.candidate_state import (
+    DEDUP_FILE,
+    LEAK_FILE,
+    LEAK_PAIRS_FILE,
+    MANIFEST,
+    PATTERNS_FILE,
+    SCHEMA_FILE,
+    load_state,
+)
 from gleaner.dataset.quality import candidate_votes
 from gleaner.dedup import local_settle
 from gleaner.dedup.global_state import build_state
+from gleaner.labeling.agreement_table import vote_patterns, vote_table
 from gleaner.storage import LocalStore
 from gleaner.storage import warehouse as wh
 
@@ -101,7 +110,10 @@ def test_adding_days_in_any_order_gives_the_from_scratch_candidate(order: str, d
         _write(store, days[day])
         candidate, how = _incremental(store)
         assert how["dedup"].startswith("from scratch" if n == 0 else "incremental: 1 new partition")
-        assert how["agreement"] == f"1 of {n + 1} partition(s) counted afresh"
+        voters = days[day].votes.filter(pl.col("annotator_kind") != "resolved")["record_id"].n_unique()
+        assert how["agreement"] == f"1 of {n + 1} partition(s) counted afresh, " + (
+            "patterns counted over every record" if n == 0 else f"patterns of {voters} record(s) recounted"
+        )
         validated = int(how["schema"].split()[0])  # the schema check saw only rows new since the last build
         assert (validated == candidate.frame.height) if n == 0 else (0 < validated < candidate.frame.height)
         sketched, texts = _counts(how["leak"])  # and the leak check sketched only texts new since
@@ -116,6 +128,8 @@ def test_adding_days_in_any_order_gives_the_from_scratch_candidate(order: str, d
         pl.read_parquet(p).with_columns(text_segment=pl.lit(int(p.stem.split("-")[1]), pl.Int64)) for p in segments
     )
     assert len(segments) == len(order)  # one written from scratch, one per addition
+    patterns = load_state(store, STATE, POLICY.dedup_threshold).patterns  # and the vote patterns too
+    assert patterns.equals(vote_patterns(vote_table(_inputs(store)["votes"])[0]))
     joined = stored.join(state, on=["record_id", "text_segment"])  # each record's text in the segment it names
     assert joined.select("record_id", "text").sort("record_id").equals(texts)
 
@@ -147,7 +161,7 @@ def test_a_partition_already_known_and_unchanged_reads_nothing_new(days, tmp_pat
     again, how = _incremental(store)
     assert how == {
         "dedup": "unchanged",
-        "agreement": "0 of 2 partition(s) counted afresh",
+        "agreement": "0 of 2 partition(s) counted afresh, patterns unchanged",
         "schema": f"0 of {again.frame.height} row(s) validated (the rest known valid)",
         "leak": f"0 of {again.frame['text'].n_unique()} distinct text(s) sketched (the rest known)",
     }
@@ -166,7 +180,9 @@ def test_a_changed_or_removed_partition_rebuilds_and_still_matches(change: str, 
         _remove(store, days["B"])
     candidate, how = _incremental(store)
     assert how["dedup"] == "from scratch (a partition changed or was removed)"
-    assert how["agreement"] == ("1 of 3" if change == "edited" else "0 of 2") + " partition(s) counted afresh"
+    counted = "1 of 3" if change == "edited" else "0 of 2"
+    voters = days["B"].votes.filter(pl.col("annotator_kind") != "resolved")["record_id"].n_unique()
+    assert how["agreement"] == f"{counted} partition(s) counted afresh, patterns of {voters} record(s) recounted"
     _same(candidate, _scratch(store))
 
 
@@ -181,7 +197,9 @@ def test_new_votes_in_an_old_partition_recount_only_that_partition(days, tmp_pat
     )
     wh.write_frame(store, "review_sentiment/labels", pl.concat([a.votes, human]), a.key)
     candidate, how = _incremental(store)
-    assert (how["dedup"], how["agreement"]) == ("unchanged", "1 of 2 partition(s) counted afresh")
+    assert how["dedup"] == "unchanged" and how["agreement"].startswith(
+        "1 of 2 partition(s) counted afresh, patterns of"
+    )
     assert "ann2 ~ lf_rating" in candidate.agreement_report["cohen"]
     _same(candidate, _scratch(store))
 
@@ -269,6 +287,26 @@ def test_missing_or_garbled_leak_pairs_mean_verifying_every_pair(damage: str, da
     candidate, _ = _incremental(store)
     _same(candidate, _scratch(store))
     assert load_state(store, STATE, POLICY.dedup_threshold).sketches.pairs is not None  # saved again
+
+
+@pytest.mark.parametrize("damage", ["deleted", "garbled", "other columns"])
+def test_missing_or_garbled_vote_patterns_mean_counting_every_record(damage: str, days, tmp_path) -> None:
+    """The agreement's vote patterns (`agreement-patterns.state`) unusable: the vote tables still count (no
+    partition is read again), the patterns are counted over every record, the candidate is the same, and the
+    patterns are saved again and used."""
+    store = LocalStore(tmp_path)
+    for day in "AB":
+        _write(store, days[day])
+        _incremental(store)
+    _damage(tmp_path / STATE, PATTERNS_FILE, damage, "agreement", "patterns_sha256")
+    state = load_state(store, STATE, POLICY.dedup_threshold)
+    assert state.agreement is not None and state.patterns is None
+    _write(store, days["C"])
+    candidate, how = _incremental(store)
+    assert how["agreement"] == "1 of 3 partition(s) counted afresh, patterns counted over every record"
+    _same(candidate, _scratch(store))
+    _, how = _incremental(store)
+    assert how["agreement"] == "0 of 3 partition(s) counted afresh, patterns unchanged"
 
 
 def test_another_threshold_does_not_use_the_state(days, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Agreement from per-partition vote tables is `source_agreement` over the vote rows, exactly (not to 4 digits)."""
+"""Agreement from per-partition vote tables and their vote patterns is `source_agreement` over the vote rows."""
 
 from __future__ import annotations
 
@@ -7,7 +7,19 @@ import pytest
 from support.candidate_partitions import partitions
 
 from gleaner.labeling import source_agreement
-from gleaner.labeling.agreement_table import combine, table_agreement, vote_table
+from gleaner.labeling.agreement import fleiss, fleiss_ratings, krippendorff_alpha
+from gleaner.labeling.agreement_table import (
+    TABLE_SCHEMA,
+    _fleiss,
+    _krippendorff,
+    _long,
+    add_patterns,
+    combine,
+    pattern_agreement,
+    table_agreement,
+    vote_patterns,
+    vote_table,
+)
 
 SCHEMA = {"record_id": pl.String, "annotator": pl.String, "annotator_kind": pl.String, "label": pl.String,
           "conditional": pl.Boolean}  # fmt: skip
@@ -82,3 +94,62 @@ def test_combining_keeps_each_record_and_sources_last_vote_in_key_order() -> Non
             .sort(["record_id", "annotator"])
         )
         assert combine(tables).equals(expected)
+
+
+def _random_table(rng, records: int, annotators: int, labels: int, coverage: float) -> pl.DataFrame:
+    rows = [
+        (f"r{r:04d}", f"a{a}", f"l{rng.randrange(labels)}")
+        for r in range(records)
+        for a in range(annotators)
+        if rng.random() < coverage
+    ]
+    return pl.DataFrame(rows, schema=TABLE_SCHEMA, orient="row")
+
+
+def _votes(table: pl.DataFrame) -> dict[str, dict[str, str]]:
+    votes: dict[str, dict[str, str]] = {}
+    for record, annotator, label in table.iter_rows():
+        votes.setdefault(annotator, {})[record] = label
+    return votes
+
+
+def test_alpha_and_fleiss_from_patterns_are_the_libraries_to_the_last_bits() -> None:
+    """Unrounded: Krippendorff's alpha and Fleiss' kappa from integer sums over patterns against the
+    krippendorff package and statsmodels item by item, on tables with many patterns (up to 8 annotators,
+    5 labels, missing votes), where the report's rounding would hide a wrong weight."""
+    import random
+
+    rng = random.Random(7)
+    for _ in range(40):
+        annotators = rng.randint(2, 8)
+        table = _random_table(rng, rng.randint(1, 300), annotators, rng.randint(2, 5), rng.uniform(0.2, 1.0))
+        if table.is_empty():
+            continue
+        votes, long = _votes(table), _long(vote_patterns(table))
+        names = sorted(votes)
+        expected = krippendorff_alpha(votes)
+        got = _krippendorff(long, names)
+        assert (got is None) == (expected is None) and (got is None or abs(got - expected) < 1e-12)
+        wanted = sorted(rng.sample(names, min(len(names), rng.randint(2, 4))))
+        ratings = fleiss_ratings(votes, wanted)
+        kappa, items = _fleiss(long, wanted)
+        assert items == len(ratings)
+        expected = fleiss(ratings)
+        assert (kappa is None) == (expected is None) and (kappa is None or abs(kappa - expected) < 1e-12)
+
+
+def test_patterns_add_and_take_away_as_the_records_they_count() -> None:
+    import random
+
+    rng = random.Random(11)
+    table = _random_table(rng, 400, 4, 3, 0.6)
+    first, second = (table.filter(pl.col("record_id").is_in(ids.implode())) for ids in (
+        pl.Series([f"r{r:04d}" for r in range(150)]), pl.Series([f"r{r:04d}" for r in range(150, 400)])))  # fmt: skip
+    whole = vote_patterns(table)
+    assert whole["records"].sum() == table["record_id"].n_unique() and whole.height < 4**4  # (3 labels or none)
+    assert add_patterns([vote_patterns(first), vote_patterns(second)]).equals(whole)
+    assert add_patterns([whole, vote_patterns(second)], [1, -1]).equals(vote_patterns(first))
+    assert add_patterns([whole, whole], [1, -1]).is_empty()
+    with pytest.raises(ValueError, match="below zero"):
+        add_patterns([vote_patterns(first), vote_patterns(second)], [1, -1])
+    assert pattern_agreement(whole, ["a0", "a1"]) == table_agreement(table, ["a0", "a1"])
