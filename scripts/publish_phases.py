@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 
 TIMED = {
     "gleaner.dataset.candidate": (
-        "load_state", "settle_dedup", "apply_kept", "agreement_tables", "table_agreement", "_split_and_balance",
+        "load_state", "settle_dedup", "apply_kept", "agreement_tables", "pattern_agreement", "_split_and_balance",
         "check_schema_knowing", "check_no_split_leak_knowing", "run_gate", "label_quality", "save_inputs_part",
         "save_state", "first_sightings", "_agreement", "_assemble",
     ),

@@ -26,6 +26,7 @@ from gleaner.dataset import (
     standing_candidate,
 )
 from gleaner.datasets import DatasetSpec, SpansSpec
+from gleaner.dedup import precompile_in_background
 
 NOT_INGESTED = "has no materialized partitions yet; run ingest_partition first"
 
@@ -141,6 +142,8 @@ def labeled_dataset_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
         removals = warehouse.read_all(table(spec, "near_duplicates"))
         settle = policy.global_settle(context, [warehouse.asset_glob(canonical_table)])
         humans = warehouse.read_all(table(spec, "human_labels"))  # for the card's annotation velocity
+        # the dedup's compiled kernels load while the state is read (earlier, they slowed the reads above)
+        precompile_in_background()
         if spans:  # spans count agreement from every vote row, from scratch
             canonical = warehouse.read_all(canonical_table, missing=NOT_INGESTED)
             candidate = build_span_candidate(
