@@ -373,6 +373,7 @@ def _patterns(
 
 
 def _of(table: pl.DataFrame | None, records: pl.Series) -> pl.DataFrame:
+    """`table`'s rows of `records` (a missing id is one record, as `combine` and `vote_patterns` count it)."""
     if table is None:
         return pl.DataFrame(schema=TABLE_SCHEMA)
-    return table.filter(pl.col("record_id").is_in(records.implode()))
+    return table.filter(pl.col("record_id").is_in(records.implode(), nulls_equal=True))
