@@ -16,6 +16,7 @@ from dagster_project.lib.partitions import SOURCES, partition_of, source_day_par
 from dagster_project.lib.specs import stage
 from dagster_project.resources.warehouse import WarehouseResource
 from gleaner.datasets import DatasetSpec, extract_records
+from gleaner.dedup import precompile_in_background
 from gleaner.extract import FAILED_SCHEMA
 from gleaner.progress import Progress
 
@@ -77,6 +78,7 @@ def records_assets(spec: DatasetSpec) -> dg.AssetsDefinition:
             context.log.info(f"{spec.name} does not read source {partition['source']}: no records")
             pages = pages.clear()
         progress = Progress(context.log.info, f"{partition['source']}: pages extracted", pages.height)
+        precompile_in_background()  # the dedup step's kernels load here while worker processes extract
         result = extract_records(spec, pages, SOURCES[partition["source"]], on_page=progress.advance)
         batch, records, failures = result.batch, result.records, result.failures
         warehouse.write(table(spec, "canonical_records"), with_partition(records, partition), partition)
