@@ -117,31 +117,39 @@ def _long(patterns: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _cohen(long: pl.DataFrame, annotators: list[str], min_shared: int) -> dict[str, dict[str, Any]]:
-    """Each pair's contingency counts, summed over the patterns in which both voted."""
-    right = long.select("pattern", pl.col("annotator").alias("right"), pl.col("label").alias("right_label"))
-    counts = (
-        long.join(right, on="pattern")
-        .filter(pl.col("annotator") < pl.col("right"))
-        .group_by("annotator", "right", "label", "right_label")
-        .agg(pl.col("records").sum())
-        .sort("annotator", "right", "label", "right_label")
-    )
-    by_pair = counts.partition_by("annotator", "right", as_dict=True)
+def _cohen(long: pl.DataFrame, patterns: int, annotators: list[str], min_shared: int) -> dict[str, dict[str, Any]]:
+    """Each pair's contingency counts, summed over the patterns in which both voted: one weighted count per
+    pair over an annotators x patterns matrix of label codes, so a table whose patterns barely repeat (many
+    independent sources) costs a pass per pair, not a join of every pattern's votes with each other."""
+    if len(annotators) < 2:
+        return {}
+    labels = sorted(long["label"].unique().to_list())
+    codes = np.full((len(annotators), patterns), -1, dtype=np.int64)
+    codes[
+        long["annotator"].replace_strict(annotators, list(range(len(annotators))), return_dtype=pl.Int64).to_numpy(),
+        long["pattern"].to_numpy(),
+    ] = long["label"].replace_strict(labels, list(range(len(labels))), return_dtype=pl.Int64).to_numpy()
+    records = long.group_by("pattern").agg(pl.col("records").first()).sort("pattern")
+    weights = np.zeros(patterns, dtype=np.float64)  # exact: counts stay far below 2**53
+    weights[records["pattern"].to_numpy()] = records["records"].to_numpy()
     cohen = {}
-    for left, right_name in combinations(annotators, 2):
-        pair = by_pair.get((left, right_name))
-        shared = 0 if pair is None else int(pair["records"].sum())
+    for (i, left), (j, right) in combinations(enumerate(annotators), 2):
+        both = (codes[i] >= 0) & (codes[j] >= 0)
+        cells = np.bincount(
+            codes[i][both] * len(labels) + codes[j][both], weights=weights[both], minlength=len(labels) ** 2
+        ).astype(np.int64)
+        shared = int(cells.sum())
         if not shared or shared < min_shared:
             continue
-        agreeing = int(pair.filter(pl.col("label") == pl.col("right_label"))["records"].sum())
-        kappa = cohen_kappa_counts(pair["label"].to_list(), pair["right_label"].to_list(), pair["records"].to_list())
-        cohen[f"{left} ~ {right_name}"] = {
+        found = np.flatnonzero(cells)  # the label pairs that occur, as a group-by over the records gives them
+        a, b = ([labels[k] for k in side] for side in np.divmod(found, len(labels)))
+        agreeing = int(cells.reshape(len(labels), len(labels)).trace())
+        cohen[f"{left} ~ {right}"] = {
             "left": left,
-            "right": right_name,
+            "right": right,
             "n_shared": shared,
             "observed_agreement": round(agreeing / shared, DIGITS),
-            "kappa": _round(kappa),
+            "kappa": _round(cohen_kappa_counts(a, b, cells[found].tolist())),
         }
     return cohen
 
@@ -230,7 +238,7 @@ def pattern_agreement(patterns: pl.DataFrame, llm: list[str], min_shared: int = 
     wanted = sorted(llm)
     fleiss, fleiss_items = _fleiss(long, wanted) if all(a in annotators for a in wanted) else (None, 0)
     return {
-        "cohen": _cohen(long, annotators, min_shared),
+        "cohen": _cohen(long, patterns.height, annotators, min_shared),
         "fleiss": _round(fleiss),
         "fleiss_items": fleiss_items,
         "fleiss_raters": len(wanted) if fleiss_items else None,

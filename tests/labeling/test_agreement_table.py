@@ -7,7 +7,7 @@ import pytest
 from support.candidate_partitions import partitions
 
 from gleaner.labeling import source_agreement
-from gleaner.labeling.agreement import fleiss, fleiss_ratings, krippendorff_alpha
+from gleaner.labeling.agreement import agreement_report, fleiss, fleiss_ratings, krippendorff_alpha
 from gleaner.labeling.agreement_table import (
     TABLE_SCHEMA,
     _fleiss,
@@ -113,10 +113,11 @@ def _votes(table: pl.DataFrame) -> dict[str, dict[str, str]]:
     return votes
 
 
-def test_alpha_and_fleiss_from_patterns_are_the_libraries_to_the_last_bits() -> None:
+def test_the_report_from_patterns_is_the_libraries_item_by_item() -> None:
     """Unrounded: Krippendorff's alpha and Fleiss' kappa from integer sums over patterns against the
     krippendorff package and statsmodels item by item, on tables with many patterns (up to 8 annotators,
-    5 labels, missing votes), where the report's rounding would hide a wrong weight."""
+    5 labels, missing votes), where the report's rounding would hide a wrong weight; and every pair's Cohen
+    row as `agreement_report` gives it item by item."""
     import random
 
     rng = random.Random(7)
@@ -125,8 +126,9 @@ def test_alpha_and_fleiss_from_patterns_are_the_libraries_to_the_last_bits() -> 
         table = _random_table(rng, rng.randint(1, 300), annotators, rng.randint(2, 5), rng.uniform(0.2, 1.0))
         if table.is_empty():
             continue
-        votes, long = _votes(table), _long(vote_patterns(table))
-        names = sorted(votes)
+        votes, patterns = _votes(table), vote_patterns(table)
+        long, names = _long(patterns), sorted(votes)
+        assert pattern_agreement(patterns, [])["cohen"] == agreement_report(votes)["cohen"]  # sklearn's bits
         expected = krippendorff_alpha(votes)
         got = _krippendorff(long, names)
         assert (got is None) == (expected is None) and (got is None or abs(got - expected) < 1e-12)
