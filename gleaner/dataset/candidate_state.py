@@ -42,6 +42,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,32 +151,37 @@ def load_state(store: Store, folder: str, threshold: float) -> StoredState:
         return StoredState(problems=["built by other code"])
     state = StoredState(manifest)
     dedup_meta, agreement_meta = manifest.get("dedup") or {}, manifest.get("agreement") or {}
-    if dedup_meta.get("threshold") == threshold:
-        state.dedup, problem = _part(store, folder, DEDUP_FILE, dedup_meta.get("sha256"), read_state)
-        state.problems += [problem] if problem else []
-    else:
+    schema_meta = manifest.get("schema")  # absent: the last build could not fingerprint
+    leak_meta = manifest.get("leak")  # absent: fewer than two records were checked
+    same_threshold = dedup_meta.get("threshold") == threshold
+    wanted = {  # part -> (file, sha256 the manifest names, parser), the largest first
+        "dedup": (DEDUP_FILE, dedup_meta.get("sha256"), read_state) if same_threshold else None,
+        "agreement": (AGREEMENT_FILE, agreement_meta.get("sha256"), _agreement_frame),
+        "patterns": (PATTERNS_FILE, agreement_meta["patterns_sha256"], _frame_of(PATTERN_SCHEMA))
+        if "patterns_sha256" in agreement_meta else None,
+        "schema": (SCHEMA_FILE, schema_meta.get("sha256"), _frame_of(FINGERPRINT_SCHEMA))
+        if schema_meta is not None else None,
+        "sketches": (LEAK_FILE, leak_meta.get("sha256"), _frame_of(SKETCH_SCHEMA)) if leak_meta is not None else None,
+        "pairs": (LEAK_PAIRS_FILE, leak_meta["pairs_sha256"], _frame_of(PAIR_SCHEMA))
+        if leak_meta is not None and "pairs_sha256" in leak_meta else None,
+    }  # fmt: skip
+    # Hashing and decoding release the GIL: the parts are read on both cores (0.57 s -> 0.3 at 1.1M records)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {part: pool.submit(_part, store, folder, *how) for part, how in wanted.items() if how is not None}
+        read = {part: future.result() for part, future in futures.items()}
+    if not same_threshold:
         state.problems.append("dedup threshold changed")
-    state.agreement, problem = _part(store, folder, AGREEMENT_FILE, agreement_meta.get("sha256"), _agreement_frame)
-    state.problems += [problem] if problem else []
-    if state.agreement is not None and "patterns_sha256" in agreement_meta:
-        state.patterns, problem = _part(
-            store, folder, PATTERNS_FILE, agreement_meta["patterns_sha256"], _frame_of(PATTERN_SCHEMA)
-        )
-        state.problems += [problem] if problem else []
-    if (schema_meta := manifest.get("schema")) is not None:  # absent: the last build could not fingerprint
-        fingerprints, problem = _part(
-            store, folder, SCHEMA_FILE, schema_meta.get("sha256"), _frame_of(FINGERPRINT_SCHEMA)
-        )
-        state.schema = None if fingerprints is None else KnownValid(str(schema_meta.get("key")), fingerprints)
-        state.problems += [problem] if problem else []
-    if (leak_meta := manifest.get("leak")) is not None:  # absent: fewer than two records were checked
-        sketches, problem = _part(store, folder, LEAK_FILE, leak_meta.get("sha256"), _frame_of(SKETCH_SCHEMA))
-        state.problems += [problem] if problem else []
-        pairs = None
-        if sketches is not None and "pairs_sha256" in leak_meta:
-            pairs, problem = _part(store, folder, LEAK_PAIRS_FILE, leak_meta["pairs_sha256"], _frame_of(PAIR_SCHEMA))
+    found: dict[str, Any] = {}
+    for part, needs in (("dedup", None), ("agreement", None), ("patterns", "agreement"), ("schema", None),
+                        ("sketches", None), ("pairs", "sketches")):  # fmt: skip
+        if part in read and (needs is None or found.get(needs) is not None):  # a part used only with its base
+            found[part], problem = read[part]
             state.problems += [problem] if problem else []
-        state.sketches = None if sketches is None else KnownSketches(str(leak_meta.get("key")), sketches, pairs)
+    state.dedup, state.agreement, state.patterns = found.get("dedup"), found.get("agreement"), found.get("patterns")
+    if found.get("schema") is not None:
+        state.schema = KnownValid(str(schema_meta.get("key")), found["schema"])
+    if found.get("sketches") is not None:
+        state.sketches = KnownSketches(str(leak_meta.get("key")), found["sketches"], found.get("pairs"))
     return state
 
 

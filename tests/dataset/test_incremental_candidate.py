@@ -18,6 +18,7 @@ from support.candidate_partitions import Partition, edited, partitions
 
 from gleaner.dataset import CandidatePolicy, Partitions, build_candidate, build_candidate_incremental
 from gleaner.dataset.candidate_state import (
+    AGREEMENT_FILE,
     DEDUP_FILE,
     LEAK_FILE,
     LEAK_PAIRS_FILE,
@@ -307,6 +308,30 @@ def test_missing_or_garbled_vote_patterns_mean_counting_every_record(damage: str
     _same(candidate, _scratch(store))
     _, how = _incremental(store)
     assert how["agreement"] == "0 of 3 partition(s) counted afresh, patterns unchanged"
+
+
+@pytest.mark.parametrize("base", ["agreement", "leak"])
+def test_a_part_is_used_only_with_its_base(base: str, days, tmp_path) -> None:
+    """The vote patterns count the records of the stored vote tables, the known leak pairs the stored
+    sketches' texts: with the base unusable, the part is not used either, though its own file is sound. The
+    parts are read on two threads; the problems come in the parts' order all the same."""
+    store = LocalStore(tmp_path)
+    for day in "AB":
+        _write(store, days[day])
+        _incremental(store)
+    folder = tmp_path / STATE
+    _damage(folder, AGREEMENT_FILE if base == "agreement" else LEAK_FILE, "garbled", base, "sha256")
+    _damage(folder, SCHEMA_FILE, "deleted", "schema", "sha256")
+    (folder / DEDUP_FILE).unlink()
+    state = load_state(store, STATE, POLICY.dedup_threshold)
+    damaged = AGREEMENT_FILE if base == "agreement" else LEAK_FILE
+    problems = [f"{DEDUP_FILE} missing", f"{damaged} does not match the manifest", f"{SCHEMA_FILE} missing"]
+    assert state.problems == (problems if base == "agreement" else [problems[0], problems[2], problems[1]])
+    assert state.dedup is None and state.schema is None
+    if base == "agreement":
+        assert state.agreement is None and state.patterns is None and state.sketches.pairs is not None
+    else:
+        assert state.sketches is None and state.agreement is not None and state.patterns is not None
 
 
 def test_another_threshold_does_not_use_the_state(days, tmp_path: Path) -> None:
