@@ -5,7 +5,9 @@
 #
 # KEPT_DIR comes from `benchmarks/end_to_end.py --days N --keep KEPT_DIR`, DAY is its last day (2026-11-11 for
 # ten days). On a copy: take DAY's partitions out, publish (the candidate state as of the day before), put
-# them back, publish again and print that publish's wall time and peak RSS. CODE_DIR is a checkout of the
+# them back, publish again and print that publish's wall time and peak RSS, then the published version and
+# its content_sha256 (over every file's bytes: equal between two versions of the code when both publish the
+# same rows). CODE_DIR is a checkout of the
 # code to time (a worktree with the same .venv): it goes first on PYTHONPATH, since .venv/bin/gleaner
 # otherwise imports the editable install. Alternate the versions: this host's timings drift by a second.
 set -euo pipefail
@@ -28,3 +30,11 @@ while IFS= read -r partition; do
   mv "$partition" "$copy/warehouse/$relative"
 done < <(find "$held" -mindepth 4 -maxdepth 4 -type d -name "date=$day")
 cd "$code" && /usr/bin/time -f "publish after $day: wall %e s, peak RSS %M KB" .venv/bin/gleaner publish 2>&1 | tail -1
+.venv/bin/python - "$copy/warehouse/training_data" <<'EOF_PY'
+import sys
+from pathlib import Path
+from gleaner.storage import published_versions, read_manifest
+for folder in sorted(p for p in Path(sys.argv[1]).iterdir() if p.is_dir()):
+    if versions := published_versions(folder):
+        print(f"{folder.name}_v{versions[-1]}: content_sha256 {read_manifest(folder, versions[-1])['content_sha256']}")
+EOF_PY
