@@ -4,6 +4,7 @@ through the real code location, with the stage kernels timed alone on the same d
     .venv/bin/python benchmarks/end_to_end.py                      # 100,000 reviews (5,000 pages x 20)
     .venv/bin/python benchmarks/end_to_end.py --pages 500          # a quick look
     .venv/bin/python benchmarks/end_to_end.py --days 10            # 10 days of 100k, publish after each
+    .venv/bin/python benchmarks/end_to_end.py --days 2 --later-pages 500   # 100k, then a day of 10k more
 
 The drop is seeded: 20 reviews per page, about 15% near and 5% exact duplicates of earlier reviews, JSON-LD
 and microdata pages mixed, each page padded with navigation, inline scripts and styles to `--page-kb`.
@@ -347,6 +348,7 @@ def main() -> None:
     parser.add_argument("--reviews-per-page", type=int, default=20)
     parser.add_argument("--page-kb", type=int, default=60, help="boilerplate, scripts and styles per page")
     parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--later-pages", type=int, help="product pages on each day after the first (default --pages)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--parse-sample", type=int, default=300)
     parser.add_argument("--keep", type=Path, help="work in this (new) folder and keep it: warehouse, run logs")
@@ -363,11 +365,13 @@ def main() -> None:
                         f"ensure_instance_config; ensure_instance_config({str(root / 'dagster')!r})"],
                        cwd=ROOT, env=env, check=True)  # fmt: skip
         os.environ.update({k: env[k] for k in ("GLEANER_SOURCES", "GLEANER_WAREHOUSE", "GLEANER_DATASETS")})
-        days, ingest_s, publish_s, kernels, starts, peak = [], [], [], [], [], 0
+        days, ingest_s, publish_s, kernels, starts, peak, records_by_day = [], [], [], [], [], 0, []
         for n in range(args.days):
             day = FIRST_DAY + timedelta(days=n)
             started = time.perf_counter()
-            write_bulk_drop(root / "drops", day, args.pages, args.reviews_per_page, args.page_kb, args.seed)
+            pages = args.pages if n == 0 or args.later_pages is None else args.later_pages
+            write_bulk_drop(root / "drops", day, pages, args.reviews_per_page, args.page_kb, args.seed)
+            records_by_day.append(pages * args.reviews_per_page)
             generate_s = time.perf_counter() - started
             for name, args_ in (("ingest", ["ingest", "--source", SOURCE, "--date", day.isoformat()]),
                                 ("publish", ["publish"])):  # fmt: skip
@@ -399,6 +403,7 @@ def main() -> None:
     result = {
         "records": records,
         "days": args.days,
+        "records_by_day": records_by_day,
         "drop_to_version_s": round(drop_to_version, 2),
         "ingest_s_by_day": [round(s, 2) for s in ingest_s],
         "publish_s_by_day": [round(s, 2) for s in publish_s],
