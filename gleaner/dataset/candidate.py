@@ -235,8 +235,10 @@ def _assemble(
     frame = _split_and_balance(labelled, policy)
     oversampled = int(frame["oversampled"].sum())
     agreement = cohen_rows(report)
-    schema, valid, validated = check_schema_knowing(frame, policy.gate.record_model, known.schema)
-    leak, sketches, sketched = check_no_split_leak_knowing(frame, policy.gate, known.sketches)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # two pure checks of the same frame, on both cores
+        schema_checked = pool.submit(check_schema_knowing, frame, policy.gate.record_model, known.schema)
+        leak, sketches, sketched = check_no_split_leak_knowing(frame, policy.gate, known.sketches)
+        schema, valid, validated = schema_checked.result()
     verdicts = run_gate(frame, agreement, policy.gate, schema, leak)  # the frame's columns, never a dict per row
     summary = {
         "agreement": agreement,
