@@ -5,11 +5,11 @@
 #
 # KEPT_DIR comes from `benchmarks/end_to_end.py --days N --keep KEPT_DIR`, DAY is its last day (2026-11-11 for
 # ten days). On a copy: take DAY's partitions out, publish (the candidate state as of the day before), put
-# them back, publish again and print that publish's wall time and peak RSS, then the published version and
-# its content_sha256 (over every file's bytes: equal between two versions of the code when both publish the
-# same rows). CODE_DIR is a checkout of the
-# code to time (a worktree with the same .venv): it goes first on PYTHONPATH, since .venv/bin/gleaner
-# otherwise imports the editable install. Alternate the versions: this host's timings drift by a second.
+# them back, publish again and print that publish's wall time and peak RSS, then the version it published
+# and its content_sha256 (over every file's bytes: two checkouts print the same one when they write the same
+# rows the same way). CODE_DIR is a checkout of the code to time (a worktree with the same .venv): it goes
+# first on PYTHONPATH, since .venv/bin/gleaner otherwise imports the editable install. Alternate the
+# versions: this host's timings drift by a second.
 set -euo pipefail
 code=$(cd "$1" && pwd); kept=$2; day=$3
 copy=$(mktemp -d); trap 'rm -rf "$copy"' EXIT
