@@ -154,27 +154,28 @@ def load_state(store: Store, folder: str, threshold: float) -> StoredState:
     schema_meta = manifest.get("schema")  # absent: the last build could not fingerprint
     leak_meta = manifest.get("leak")  # absent: fewer than two records were checked
     same_threshold = dedup_meta.get("threshold") == threshold
-    wanted = {  # part -> (file, sha256 the manifest names, parser), the largest first
-        "dedup": (DEDUP_FILE, dedup_meta.get("sha256"), read_state) if same_threshold else None,
-        "agreement": (AGREEMENT_FILE, agreement_meta.get("sha256"), _agreement_frame),
-        "patterns": (PATTERNS_FILE, agreement_meta["patterns_sha256"], _frame_of(PATTERN_SCHEMA))
-        if "patterns_sha256" in agreement_meta else None,
-        "schema": (SCHEMA_FILE, schema_meta.get("sha256"), _frame_of(FINGERPRINT_SCHEMA))
-        if schema_meta is not None else None,
-        "sketches": (LEAK_FILE, leak_meta.get("sha256"), _frame_of(SKETCH_SCHEMA)) if leak_meta is not None else None,
-        "pairs": (LEAK_PAIRS_FILE, leak_meta["pairs_sha256"], _frame_of(PAIR_SCHEMA))
-        if leak_meta is not None and "pairs_sha256" in leak_meta else None,
+    parts = {  # part -> (the part it is used only with, (file, sha256 the manifest names, parser) or None: none kept)
+        "dedup": (None, (DEDUP_FILE, dedup_meta.get("sha256"), read_state) if same_threshold else None),
+        "agreement": (None, (AGREEMENT_FILE, agreement_meta.get("sha256"), _agreement_frame)),
+        "patterns": ("agreement", (PATTERNS_FILE, agreement_meta["patterns_sha256"], _frame_of(PATTERN_SCHEMA))
+                     if "patterns_sha256" in agreement_meta else None),
+        "schema": (None, (SCHEMA_FILE, schema_meta.get("sha256"), _frame_of(FINGERPRINT_SCHEMA))
+                   if schema_meta is not None else None),
+        "sketches": (None, (LEAK_FILE, leak_meta.get("sha256"), _frame_of(SKETCH_SCHEMA))
+                     if leak_meta is not None else None),
+        "pairs": ("sketches", (LEAK_PAIRS_FILE, leak_meta["pairs_sha256"], _frame_of(PAIR_SCHEMA))
+                  if leak_meta is not None and "pairs_sha256" in leak_meta else None),
     }  # fmt: skip
-    # Hashing and decoding release the GIL: the parts are read on both cores (0.57 s -> 0.28-0.40 s on day 12)
+    # Hashing and decoding release the GIL: the parts are read on both cores (0.57 s -> 0.28-0.40 s on day 12),
+    # the largest (dedup) first; their problems are listed in this order whichever thread finishes first
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {part: pool.submit(_part, store, folder, *how) for part, how in wanted.items() if how is not None}
+        futures = {part: pool.submit(_part, store, folder, *how) for part, (_, how) in parts.items() if how}
         read = {part: future.result() for part, future in futures.items()}
     if not same_threshold:
         state.problems.append("dedup threshold changed")
     found: dict[str, Any] = {}
-    for part, needs in (("dedup", None), ("agreement", None), ("patterns", "agreement"), ("schema", None),
-                        ("sketches", None), ("pairs", "sketches")):  # fmt: skip
-        if part in read and (needs is None or found.get(needs) is not None):  # a part used only with its base
+    for part, (base, _) in parts.items():
+        if part in read and (base is None or found.get(base) is not None):
             found[part], problem = read[part]
             state.problems += [problem] if problem else []
     state.dedup, state.agreement, state.patterns = found.get("dedup"), found.get("agreement"), found.get("patterns")
